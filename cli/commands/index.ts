@@ -1,0 +1,4 @@
+// One line per command; each command lives in its own module and is loaded only when used.
+import { registerCommand } from '../main.ts';
+
+void registerCommand;

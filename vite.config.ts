@@ -1,0 +1,61 @@
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+import { playwright } from '@vitest/browser-playwright';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs';
+
+const repoDir = dirname(fileURLToPath(import.meta.url));
+/** Test data (DESIGN §8) lives beside the checkout; only the test tiers read it. */
+const sharedDir = process.env.VIDEOGRAIN_SHARED ?? resolve(repoDir, '../shared');
+
+// The app, the workers and both Vitest tiers share this file. The ffmpeg core and the ORT wasm are
+// imported with `?url` in the one module that uses each, so Vite serves and bundles them: no CDN.
+export default defineConfig({
+  plugins: [react()],
+  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  preview: { host: '127.0.0.1', port: 4173 },
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@ffmpeg/ffmpeg', '@ffmpeg/util', 'onnxruntime-web'] },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        define: {
+          __SHARED_DIR__: JSON.stringify(sharedDir),
+          __SHARED_PRESENT__: JSON.stringify(existsSync(resolve(sharedDir, 'DESIGN.md'))),
+          __CI__: JSON.stringify(process.env.CI === 'true'),
+        },
+        server: { fs: { allow: [repoDir, sharedDir] } },
+        test: {
+          name: 'gpu',
+          include: ['test/gpu/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+            }),
+            // Browser tests print through the console; keep it.
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
