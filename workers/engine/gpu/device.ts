@@ -4,23 +4,9 @@
  * Used by the engine worker and by the in-browser test harness alike, so tests run on the same device setup.
  */
 
-export interface GpuCapabilities {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  readonly isFallbackAdapter: boolean;
-  readonly shaderF16: boolean;
-  readonly limits: {
-    readonly maxBufferSize: number;
-    readonly maxStorageBufferBindingSize: number;
-    readonly maxComputeWorkgroupsPerDimension: number;
-    readonly maxComputeInvocationsPerWorkgroup: number;
-    readonly maxComputeWorkgroupStorageSize: number;
-    readonly maxStorageBuffersPerShaderStage: number;
-  };
-}
+import type { GpuCapabilitiesInfo } from '../../../src/core/protocol/gpu';
 
+export type GpuCapabilities = GpuCapabilitiesInfo;
 /** The least the engine needs to run SD1.5 at 512² (one 160-dim head tile, 256 MiB activations). */
 export const MIN_LIMITS = {
   maxStorageBufferBindingSize: 128 * 1024 * 1024,

@@ -1,0 +1,45 @@
+import type { StateCreator } from 'zustand';
+import type { AppState } from '../store';
+
+/** A long-running piece of work shown with progress (extract, encode, download, edit…). */
+export interface Task {
+  readonly id: string;
+  readonly label: string;
+  readonly stage: string;
+  readonly fraction?: number;
+  readonly startedAt: number;
+}
+
+export interface Notice {
+  readonly id: number;
+  readonly kind: 'error' | 'info';
+  readonly message: string;
+  readonly code?: string;
+}
+
+export interface TasksSlice {
+  readonly tasks: readonly Task[];
+  readonly notices: readonly Notice[];
+  startTask(id: string, label: string): void;
+  updateTask(id: string, stage: string, fraction?: number): void;
+  endTask(id: string): void;
+  notify(kind: Notice['kind'], message: string, code?: string): void;
+  dismissNotice(id: number): void;
+}
+
+let noticeCounter = 0;
+
+export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set) => ({
+  tasks: [],
+  notices: [],
+  startTask: (id, label) =>
+    set((s) => ({ tasks: [...s.tasks.filter((t) => t.id !== id), { id, label, stage: 'starting', startedAt: Date.now() }] })),
+  updateTask: (id, stage, fraction) =>
+    set((s) => ({
+      tasks: s.tasks.map((t) => (t.id === id ? { ...t, stage, ...(fraction === undefined ? {} : { fraction }) } : t)),
+    })),
+  endTask: (id) => set((s) => ({ tasks: s.tasks.filter((t) => t.id !== id) })),
+  notify: (kind, message, code) =>
+    set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeCounter, kind, message, ...(code ? { code } : {}) }] })),
+  dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+});

@@ -1,0 +1,16 @@
+/**
+ * The one zustand store (DESIGN §2): ids, versions and metadata only — frame pixels, masks and latents
+ * live outside it (src/state/bulk.ts, IndexedDB). Each feature contributes a slice from src/state/slices/.
+ */
+import { create } from 'zustand';
+import { createEngineSlice, type EngineSlice } from './slices/engine';
+import { createProjectSlice, type ProjectSlice } from './slices/project';
+import { createTasksSlice, type TasksSlice } from './slices/tasks';
+
+export type AppState = ProjectSlice & TasksSlice & EngineSlice;
+
+export const useStore = create<AppState>()((...a) => ({
+  ...createProjectSlice(...a),
+  ...createTasksSlice(...a),
+  ...createEngineSlice(...a),
+}));
