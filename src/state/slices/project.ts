@@ -42,6 +42,8 @@ export interface ProjectSlice {
   readonly frames: FramesMeta | null;
   readonly currentFrame: number;
   readonly projects: readonly ProjectSummary[];
+  /** False until start-up has tried to bring the last project back. */
+  readonly restored: boolean;
   setClipSettings(patch: Partial<ClipSettings>): void;
   setCurrentFrame(index: number): void;
 }
@@ -58,6 +60,7 @@ export const createProjectSlice: StateCreator<AppState, [], [], ProjectSlice> = 
   frames: null,
   currentFrame: 0,
   projects: [],
+  restored: false,
   setClipSettings: (patch) => set((s) => ({ clip: { ...s.clip, ...patch } })),
   setCurrentFrame: (index) => set((s) => ({ currentFrame: s.frames ? clampFrame(index, s.frames.count) : 0 })),
 });

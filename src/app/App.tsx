@@ -1,0 +1,36 @@
+import { useState } from 'react';
+import { ClipPanel } from '../features/clip/ClipPanel';
+import { FrameStrip } from '../features/clip/FrameStrip';
+import { FrameViewer } from '../features/clip/FrameViewer';
+import { cancelVideoWork } from '../features/clip/actions';
+import { Notices } from '../features/notices/Notices';
+import { ProjectMenu } from '../features/projects/ProjectMenu';
+import { EngineStatusPanel } from '../features/status/EngineStatusPanel';
+import { NoGpuScreen } from '../features/status/NoGpuScreen';
+import { TaskBar } from '../features/tasks/TaskBar';
+
+export function App() {
+  const [clipToolsOnly, setClipToolsOnly] = useState(false);
+  return (
+    <div className="app">
+      <header className="app-header">
+        <strong className="brand">VideoGrain Studio</strong>
+        <ProjectMenu />
+        <EngineStatusPanel />
+      </header>
+      {!clipToolsOnly && <NoGpuScreen onContinue={() => setClipToolsOnly(true)} />}
+      <main className="workspace">
+        <aside className="left">
+          <ClipPanel />
+        </aside>
+        <section className="center">
+          <FrameViewer />
+          <FrameStrip />
+        </section>
+        <aside className="right" />
+      </main>
+      <TaskBar onCancel={() => cancelVideoWork()} />
+      <Notices />
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * Test hook (excalidraw style): end-to-end tests read state through `window.__videograin` instead of pixels.
+ * It exposes read access and the same services the UI uses; nothing here is a back door for behaviour.
+ */
+import { useStore } from '../state/store';
+import { bulk } from '../state/bulk';
+import { services } from './services';
+
+export interface TestHook {
+  readonly store: typeof useStore;
+  readonly bulk: typeof bulk;
+  readonly services: typeof services;
+}
+
+declare global {
+  interface Window {
+    __videograin?: TestHook;
+  }
+}
+
+export function installTestHook(): void {
+  window.__videograin = { store: useStore, bulk, services };
+}

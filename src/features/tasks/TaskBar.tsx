@@ -1,0 +1,40 @@
+import { useEffect, useState } from 'react';
+import { useStore } from '../../state/store';
+import type { Task } from '../../state/slices/tasks';
+
+/** Seconds left, from the fraction done and the time spent so far. */
+export function etaSeconds(task: Task, now: number): number | undefined {
+  if (!task.fraction || task.fraction <= 0.02) return undefined;
+  const spent = (now - task.startedAt) / 1000;
+  return (spent / task.fraction) * (1 - task.fraction);
+}
+
+export function TaskBar({ onCancel }: { onCancel: (taskId: string) => void }) {
+  const tasks = useStore((s) => s.tasks);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (tasks.length === 0) return;
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [tasks.length]);
+  if (tasks.length === 0) return null;
+  return (
+    <div className="taskbar" data-testid="taskbar">
+      {tasks.map((t) => {
+        const eta = etaSeconds(t, now);
+        return (
+          <div key={t.id} className="task" data-testid={`task-${t.id}`}>
+            <span className="task-label">
+              {t.label} — {t.stage}
+              {eta !== undefined ? ` (about ${Math.ceil(eta)} s left)` : ''}
+            </span>
+            <progress max={1} value={t.fraction} />
+            <button onClick={() => onCancel(t.id)} data-testid={`cancel-${t.id}`}>
+              Cancel
+            </button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
