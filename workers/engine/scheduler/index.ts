@@ -1,0 +1,6 @@
+/** Schedulers of the edit pipeline (pure TS; never imports models or GPU code). */
+export { DdimScheduler } from './ddim.ts';
+export { DdimInverseScheduler, type InverseConvention } from './ddim-inverse.ts';
+export { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
+export { type ScheduleConfig, SD15_SCHEDULE, alphasCumprod, leadingTimesteps, scaledLinearBetas } from './schedule.ts';
+export { isModulatedStep, modulatedStepCount, treg } from './modulation.ts';
