@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/node/shared.ts';
-import { createClipTokenizer } from '../../src/core/tokenizer/clip.ts';
+import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
 import { compilePrompts, findTokenSpan } from '../../src/core/prompt/spans.ts';
 
 describeShared('region token spans (DESIGN §3.3, first match wins)', () => {
-  const tok = createClipTokenizer({
-    tokenizerJson: readFileSync(sharedPath('models/clip_tokenizer/tokenizer.json'), 'utf8'),
+  let tok: ClipTokenizer;
+  beforeAll(() => {
+    tok = createClipTokenizer({
+      tokenizerJson: readFileSync(sharedPath('models/clip_tokenizer/tokenizer.json'), 'utf8'),
+    });
   });
   const span = (target: string, region: string) => findTokenSpan(tok.encode(target), tok.encode(region).wordIds);
   const codes = (p: ReturnType<typeof compilePrompts>) => p.issues.map((i) => `${i.severity}:${i.code}`);
