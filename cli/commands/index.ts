@@ -2,3 +2,4 @@
 import { registerCommand } from '../main.ts';
 
 void registerCommand;
+registerCommand('plan', async () => (await import('./plan.ts')).default);

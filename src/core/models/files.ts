@@ -1,0 +1,71 @@
+/**
+ * The files a model needs, in diffusers layout (DESIGN §4). Each required file has candidates in order of
+ * preference: the fp16 variant first (half the download), the fp32 file when the repo has no fp16 one.
+ * Tokenizer: `vocab.json` + `merges.txt`, or `tokenizer.json`.
+ */
+
+export type ModelKind = 'sd15' | 'controlnet';
+export type WeightsPrecision = 'fp16' | 'fp32';
+
+export interface FileRequirement {
+  /** What the file is for ("unet.weights"); the key of the resolved file map. */
+  readonly role: string;
+  /** Candidate paths, most preferred first; the first one the source has is used. */
+  readonly candidates: readonly string[];
+  /** Safetensors weights get their header validated. */
+  readonly weights: boolean;
+}
+
+/** One requirement satisfied by any of several file sets (the tokenizer). */
+export interface AlternativeRequirement {
+  readonly role: string;
+  readonly alternatives: readonly (readonly string[])[];
+}
+
+function weightsCandidates(dir: string, stem: string, precision: WeightsPrecision): string[] {
+  const prefix = dir ? `${dir}/` : '';
+  const fp16 = `${prefix}${stem}.fp16.safetensors`;
+  const fp32 = `${prefix}${stem}.safetensors`;
+  return precision === 'fp16' ? [fp16, fp32] : [fp32, fp16];
+}
+
+export function requiredFiles(kind: ModelKind, precision: WeightsPrecision = 'fp16'): FileRequirement[] {
+  const config = (role: string, path: string): FileRequirement => ({ role, candidates: [path], weights: false });
+  const weights = (role: string, dir: string, stem: string): FileRequirement => ({
+    role,
+    candidates: weightsCandidates(dir, stem, precision),
+    weights: true,
+  });
+  if (kind === 'controlnet')
+    return [config('controlnet.config', 'config.json'), weights('controlnet.weights', '', 'diffusion_pytorch_model')];
+  return [
+    config('model_index', 'model_index.json'),
+    config('unet.config', 'unet/config.json'),
+    weights('unet.weights', 'unet', 'diffusion_pytorch_model'),
+    config('text_encoder.config', 'text_encoder/config.json'),
+    weights('text_encoder.weights', 'text_encoder', 'model'),
+    config('vae.config', 'vae/config.json'),
+    weights('vae.weights', 'vae', 'diffusion_pytorch_model'),
+    config('scheduler.config', 'scheduler/scheduler_config.json'),
+  ];
+}
+
+export function alternativeFiles(kind: ModelKind): AlternativeRequirement[] {
+  if (kind === 'controlnet') return [];
+  return [
+    {
+      role: 'tokenizer',
+      alternatives: [['tokenizer/vocab.json', 'tokenizer/merges.txt'], ['tokenizer/tokenizer.json']],
+    },
+  ];
+}
+
+/** Which path was chosen for each role (after probing the source). */
+export interface ResolvedFile {
+  readonly role: string;
+  readonly path: string;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly etag?: string;
+  readonly weights: boolean;
+}

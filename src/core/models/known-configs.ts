@@ -1,0 +1,110 @@
+/**
+ * The config.json files of Stable Diffusion 1.5 (stable-diffusion-v1-5/stable-diffusion-v1-5) and of the
+ * ControlNet v1.1 SD1.5 models (lllyasviel/control_v11*_sd15_*), as shipped, so the memory plan needs no
+ * download (DESIGN §6, §9). Values copied from the repositories' config.json files.
+ */
+
+const SD15_DOWN = ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'];
+
+export const SD15_UNET_CONFIG = {
+  _class_name: 'UNet2DConditionModel',
+  _diffusers_version: '0.6.0',
+  act_fn: 'silu',
+  attention_head_dim: 8,
+  block_out_channels: [320, 640, 1280, 1280],
+  center_input_sample: false,
+  cross_attention_dim: 768,
+  down_block_types: SD15_DOWN,
+  downsample_padding: 1,
+  flip_sin_to_cos: true,
+  freq_shift: 0,
+  in_channels: 4,
+  layers_per_block: 2,
+  mid_block_scale_factor: 1,
+  norm_eps: 1e-5,
+  norm_num_groups: 32,
+  out_channels: 4,
+  sample_size: 64,
+  up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'],
+} as const;
+
+export const SD15_TEXT_ENCODER_CONFIG = {
+  _name_or_path: 'openai/clip-vit-large-patch14',
+  architectures: ['CLIPTextModel'],
+  attention_dropout: 0.0,
+  bos_token_id: 0,
+  dropout: 0.0,
+  eos_token_id: 2,
+  hidden_act: 'quick_gelu',
+  hidden_size: 768,
+  initializer_factor: 1.0,
+  initializer_range: 0.02,
+  intermediate_size: 3072,
+  layer_norm_eps: 1e-5,
+  max_position_embeddings: 77,
+  model_type: 'clip_text_model',
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  pad_token_id: 1,
+  projection_dim: 768,
+  torch_dtype: 'float32',
+  transformers_version: '4.22.0.dev0',
+  vocab_size: 49408,
+} as const;
+
+export const SD15_VAE_CONFIG = {
+  _class_name: 'AutoencoderKL',
+  _diffusers_version: '0.6.0',
+  act_fn: 'silu',
+  block_out_channels: [128, 256, 512, 512],
+  down_block_types: ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'],
+  in_channels: 3,
+  latent_channels: 4,
+  layers_per_block: 2,
+  norm_num_groups: 32,
+  out_channels: 3,
+  sample_size: 512,
+  up_block_types: ['UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D'],
+} as const;
+
+export const SD15_SCHEDULER_CONFIG = {
+  _class_name: 'PNDMScheduler',
+  _diffusers_version: '0.6.0',
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  beta_start: 0.00085,
+  num_train_timesteps: 1000,
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  trained_betas: null,
+  clip_sample: false,
+} as const;
+
+/** ControlNet v1.1 (depth, openpose, canny share the architecture). */
+export const SD15_CONTROLNET_CONFIG = {
+  _class_name: 'ControlNetModel',
+  _diffusers_version: '0.16.0.dev0',
+  act_fn: 'silu',
+  attention_head_dim: 8,
+  block_out_channels: [320, 640, 1280, 1280],
+  class_embed_type: null,
+  conditioning_embedding_out_channels: [16, 32, 96, 256],
+  controlnet_conditioning_channel_order: 'rgb',
+  cross_attention_dim: 768,
+  down_block_types: SD15_DOWN,
+  downsample_padding: 1,
+  flip_sin_to_cos: true,
+  freq_shift: 0,
+  in_channels: 4,
+  layers_per_block: 2,
+  mid_block_scale_factor: 1,
+  norm_eps: 1e-5,
+  norm_num_groups: 32,
+  num_class_embeds: null,
+  only_cross_attention: false,
+  projection_class_embeddings_input_dim: null,
+  resnet_time_scale_shift: 'default',
+  upcast_attention: false,
+  use_linear_projection: false,
+} as const;

@@ -1,0 +1,130 @@
+/**
+ * Validation of a model on load (DESIGN §4, §7), on any ModelSource, reading only configs and the first bytes
+ * of each weights file:
+ * - every required file is present (resolve.ts) and has the size the source announced;
+ * - config.json files parse and name a supported architecture (configs.ts);
+ * - each safetensors header is valid (src/core/tensors/safetensors.ts: length, JSON, dtypes, shapes, offsets)
+ *   and its tensors cover exactly the file's data section: a file shorter than its header implies is
+ *   MODEL_TRUNCATED; offsets out of bounds with gaps, overlaps or a bad shape are MODEL_HEADER_INVALID.
+ */
+import { parseHeader, readHeaderLength, SafetensorsError, type SafetensorsHeader } from '../tensors/safetensors';
+import {
+  parseControlNetConfig,
+  parseTextEncoderConfig,
+  parseUNetConfig,
+  parseVaeConfig,
+  type ControlNetConfig,
+  type TextEncoderConfig,
+  type UNetConfig,
+  type VaeConfig,
+} from './configs';
+import { ModelError } from './errors';
+import type { ModelKind, ResolvedFile } from './files';
+import type { ModelSource } from './source';
+
+export interface ModelConfigs {
+  readonly unet?: UNetConfig;
+  readonly textEncoder?: TextEncoderConfig;
+  readonly vae?: VaeConfig;
+  readonly controlnet?: ControlNetConfig;
+}
+
+export interface ValidatedModel {
+  readonly kind: ModelKind;
+  readonly source: ModelSource;
+  /** Resolved files by role ("unet.weights", "unet.config", "tokenizer.vocab.json", …). */
+  readonly files: ReadonlyMap<string, ResolvedFile>;
+  /** Parsed safetensors headers by weights role. */
+  readonly headers: ReadonlyMap<string, SafetensorsHeader>;
+  /** Raw config JSON by config role, for the graph builder. */
+  readonly rawConfigs: ReadonlyMap<string, unknown>;
+  readonly configs: ModelConfigs;
+}
+
+async function readJson(source: ModelSource, path: string, signal?: AbortSignal): Promise<unknown> {
+  const bytes = await source.read(path, undefined, signal);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new ModelError('MODEL_CONFIG_INVALID', `${path} is not valid JSON (${(e as Error).message})`, { file: path });
+  }
+}
+
+/** Reads and checks a safetensors header with two small range reads. */
+export async function validateSafetensorsFile(
+  source: ModelSource,
+  path: string,
+  size: number,
+  signal?: AbortSignal,
+): Promise<SafetensorsHeader> {
+  const invalid = (why: string) =>
+    new ModelError(
+      'MODEL_HEADER_INVALID',
+      `${path}: invalid safetensors file (${why}). Delete the cached model and download it again, or use a trusted source.`,
+      { file: path },
+    );
+  let header: SafetensorsHeader;
+  try {
+    const prefix = await source.read(path, { start: 0, end: Math.min(8, size) }, signal);
+    const n = readHeaderLength(prefix, size);
+    const json = await source.read(path, { start: 8, end: 8 + n }, signal);
+    if (json.byteLength !== n) throw invalid(`read ${json.byteLength} of ${n} header bytes`);
+    // Offsets are checked against the real size below, to tell a truncated file from a malformed header.
+    header = parseHeader(json, Number.MAX_SAFE_INTEGER);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw invalid(e.message);
+    throw e;
+  }
+  const ranges = [...header.tensors.values()]
+    .map((t) => [t.begin, t.end] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cursor = header.dataStart;
+  for (const [b, e] of ranges) {
+    if (b !== cursor) throw invalid(`tensor data is not contiguous at byte ${b} (expected ${cursor}): gap or overlap`);
+    cursor = e;
+  }
+  if (cursor > size)
+    throw new ModelError(
+      'MODEL_TRUNCATED',
+      `${path} is truncated: its header describes ${cursor} bytes but the file has ${size}. Delete the cached model and download it again.`,
+      { file: path, expected: cursor, actual: size },
+    );
+  if (cursor < size) throw invalid(`${size - cursor} bytes after the last tensor`);
+  return header;
+}
+
+export async function validateModel(
+  source: ModelSource,
+  kind: ModelKind,
+  files: readonly ResolvedFile[],
+  signal?: AbortSignal,
+): Promise<ValidatedModel> {
+  const byRole = new Map(files.map((f) => [f.role, f]));
+  const rawConfigs = new Map<string, unknown>();
+  for (const f of files) {
+    const stat = await source.stat(f.path);
+    if (!stat) throw new ModelError('MODEL_FILE_NOT_FOUND', `${source.id} has no ${f.path}.`, { file: f.path });
+    if (stat.size !== f.size)
+      throw new ModelError(
+        'MODEL_TRUNCATED',
+        `${f.path} has ${stat.size} bytes, ${f.size} expected. Delete the cached model and download it again.`,
+        { file: f.path, expected: f.size, actual: stat.size },
+      );
+    if (f.path.endsWith('.json') && f.role !== 'tokenizer.tokenizer.json' && f.role !== 'tokenizer.vocab.json')
+      rawConfigs.set(f.role, await readJson(source, f.path, signal));
+  }
+  const cfg = (role: string) => rawConfigs.get(role);
+  const pathOf = (role: string) => byRole.get(role)?.path;
+  const configs: ModelConfigs =
+    kind === 'controlnet'
+      ? { controlnet: parseControlNetConfig(cfg('controlnet.config'), pathOf('controlnet.config')) }
+      : {
+          unet: parseUNetConfig(cfg('unet.config'), pathOf('unet.config')),
+          textEncoder: parseTextEncoderConfig(cfg('text_encoder.config'), pathOf('text_encoder.config')),
+          vae: parseVaeConfig(cfg('vae.config'), pathOf('vae.config')),
+        };
+  const headers = new Map<string, SafetensorsHeader>();
+  for (const f of files)
+    if (f.weights) headers.set(f.role, await validateSafetensorsFile(source, f.path, f.size, signal));
+  return { kind, source, files: byRole, headers, rawConfigs, configs };
+}

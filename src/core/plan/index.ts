@@ -1,0 +1,3 @@
+export * from './plan';
+export * from './params';
+export { formatPlan, planJson } from './format';
