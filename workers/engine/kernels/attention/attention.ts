@@ -1,0 +1,268 @@
+/**
+ * Host wrapper of the fused ST-Layout attention kernel (attention.wgsl; formula in its header and DESIGN §3.4).
+ * Receives the engine's GPUDevice (never requests one). Inputs are GPU buffers in the projections' layout
+ * (Q [B, Nq, H·d], K/V [Bkv, Nk, H·d]); the storage type is f16 when the device has `shader-f16`, else f32.
+ * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
+ * dispatch or binding limits into chunks.
+ */
+import { AppError } from '../../../../src/core/protocol/errors';
+import {
+  AttentionInputError,
+  validateAttention,
+  type AttentionShape,
+  type ModulationMaps,
+} from '../../../../src/core/attention/types';
+import { attentionShaderSource, chooseTiles, packParams, PARAMS_BYTES, type StorageType } from './shader';
+import { planAttention, type AttentionLimits, type AttentionPlan } from './plan';
+
+export { AttentionTooLargeError, type AttentionPlan, type AttentionLimits } from './plan';
+export type { StorageType } from './shader';
+
+export interface AttentionCoreOptions {
+  readonly headDim: number;
+  /** Default: 'f16' when the device has shader-f16, else 'f32'. */
+  readonly storage?: StorageType;
+  /** Tighter limits than the device's (tests use them to exercise chunking). */
+  readonly limits?: Partial<AttentionLimits>;
+}
+
+/** Modulation maps resident on the GPU (upload once per resolution, reuse every step). */
+export interface GpuModulationMaps {
+  readonly groups: number;
+  readonly queries: number;
+  readonly keys: number;
+  readonly bytes: number;
+  destroy(): void;
+  /** @internal */ readonly buffers: { queryBits: GPUBuffer; keyBits: GPUBuffer; sizeReg: GPUBuffer };
+}
+
+export interface AttentionCall {
+  readonly shape: AttentionShape;
+  readonly q: GPUBuffer;
+  readonly k: GPUBuffer;
+  readonly v: GPUBuffer;
+  /** Output [B, Nq, H·d]; allocated (and returned, owned by the caller) when absent. */
+  readonly out?: GPUBuffer;
+  /** ST-Layout modulation: maps + per-item strength w·treg (0 = item not modulated). Absent: plain attention. */
+  readonly modulation?: { readonly maps: GpuModulationMaps; readonly itemStrength: Float32Array };
+}
+
+export function defaultStorage(device: GPUDevice): StorageType {
+  return device.features.has('shader-f16') ? 'f16' : 'f32';
+}
+
+function storageBuffer(device: GPUDevice, label: string, data: Uint32Array | Float32Array): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.ceil(data.byteLength / 16) * 16 || 16,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  // slice(): an ArrayBuffer-backed copy (the caller's view may sit on a SharedArrayBuffer); maps are small.
+  device.queue.writeBuffer(buffer, 0, data.slice());
+  return buffer;
+}
+
+export class AttentionCore {
+  readonly storage: StorageType;
+  readonly headDim: number;
+  readonly blockQ: number;
+  readonly blockK: number;
+  readonly limits: AttentionLimits;
+  private readonly pipelines = new Map<boolean, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    options: AttentionCoreOptions,
+  ) {
+    this.headDim = options.headDim;
+    this.storage = options.storage ?? defaultStorage(device);
+    if (this.storage === 'f16' && !device.features.has('shader-f16'))
+      throw new AppError('ATTENTION_F16_UNSUPPORTED', 'fp16 attention needs a device with shader-f16; use f32.');
+    const l = device.limits;
+    this.limits = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      minUniformBufferOffsetAlignment: l.minUniformBufferOffsetAlignment,
+      ...options.limits,
+    };
+    const tiles = chooseTiles(this.headDim, l.maxComputeWorkgroupStorageSize, l.maxComputeInvocationsPerWorkgroup);
+    if (tiles.blockK < 1)
+      throw new AppError('ATTENTION_TOO_LARGE', `head dim ${this.headDim} does not fit this GPU's workgroup memory`);
+    this.blockQ = tiles.blockQ;
+    this.blockK = tiles.blockK;
+  }
+
+  plan(shape: AttentionShape, modulation?: { groups: number }): AttentionPlan {
+    this.checkHeadDim(shape);
+    return planAttention(
+      shape,
+      { storage: this.storage, blockQ: this.blockQ, modulated: !!modulation, groups: modulation?.groups ?? 1 },
+      this.limits,
+    );
+  }
+
+  /** Uploads the maps of one resolution (self or cross); see ModulationMaps for the indexing. */
+  uploadMaps(maps: ModulationMaps): GpuModulationMaps {
+    const queries = maps.queryBits.length / maps.groups;
+    if (!Number.isInteger(queries) || maps.sizeReg.length !== maps.queryBits.length)
+      throw new AttentionInputError('modulation maps: queryBits and sizeReg must both have groups·Nq entries');
+    const buffers = {
+      queryBits: storageBuffer(this.device, 'attention queryBits', maps.queryBits),
+      keyBits: storageBuffer(this.device, 'attention keyBits', maps.keyBits),
+      sizeReg: storageBuffer(this.device, 'attention sizeReg', maps.sizeReg),
+    };
+    const bytes = buffers.queryBits.size + buffers.keyBits.size + buffers.sizeReg.size;
+    return {
+      groups: maps.groups,
+      queries,
+      keys: maps.keyBits.length,
+      bytes,
+      buffers,
+      destroy: () => Object.values(buffers).forEach((b) => b.destroy()),
+    };
+  }
+
+  /** Encodes, submits and returns the output buffer. */
+  run(call: AttentionCall): GPUBuffer {
+    const encoder = this.device.createCommandEncoder({ label: 'attention' });
+    const { out, release } = this.encode(encoder, call);
+    this.device.queue.submit([encoder.finish()]);
+    release();
+    return out;
+  }
+
+  /** Records the call into `encoder`; call `release()` after submitting (frees the per-call scratch). */
+  encode(encoder: GPUCommandEncoder, call: AttentionCall): { out: GPUBuffer; release: () => void } {
+    const { shape, modulation } = call;
+    this.checkHeadDim(shape);
+    const maps = modulation?.maps;
+    if (maps) {
+      validateAttention(shape, {
+        maps: {
+          groups: maps.groups,
+          queryBits: new Uint32Array(maps.groups * maps.queries),
+          keyBits: new Uint32Array(maps.keys),
+          sizeReg: new Float32Array(maps.groups * maps.queries),
+        },
+        itemStrength: modulation.itemStrength,
+      });
+    }
+    const plan = this.plan(shape, maps ? { groups: maps.groups } : undefined);
+    const elem = this.storage === 'f16' ? 2 : 4;
+    const channels = shape.heads * shape.headDim;
+    this.checkBuffer('Q', call.q, shape.batch * shape.queries * channels * elem);
+    this.checkBuffer('K', call.k, shape.kvBatch * shape.keys * channels * elem);
+    this.checkBuffer('V', call.v, shape.kvBatch * shape.keys * channels * elem);
+    const out =
+      call.out ??
+      this.device.createBuffer({
+        label: 'attention out',
+        size: plan.outputBytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    this.checkBuffer('out', out, shape.batch * shape.queries * channels * elem);
+    if (out === call.q) throw new AttentionInputError('attention output must not alias Q');
+
+    const { pipeline, layout } = this.pipeline(!!maps);
+    const stride =
+      Math.ceil(PARAMS_BYTES / this.limits.minUniformBufferOffsetAlignment) *
+      this.limits.minUniformBufferOffsetAlignment;
+    const params = this.device.createBuffer({
+      label: 'attention params',
+      size: stride * plan.chunks.length,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    const strength = modulation
+      ? storageBuffer(this.device, 'attention itemStrength', modulation.itemStrength)
+      : undefined;
+    const pass = encoder.beginComputePass({ label: 'attention' });
+    pass.setPipeline(pipeline);
+    plan.chunks.forEach((c, i) => {
+      const values = {
+        nq: shape.queries,
+        nk: shape.keys,
+        channels,
+        groups: maps?.groups ?? 1,
+        itemsPerKv: shape.batch / shape.kvBatch,
+        b0: c.b0,
+        q0: c.q0,
+        qRows: c.q1 - c.q0,
+        qOffset: c.qOffset,
+        kvOffset: c.kvOffset,
+        kb0: c.kb0,
+        scale: 1 / Math.sqrt(shape.headDim),
+      };
+      this.device.queue.writeBuffer(params, i * stride, packParams(values));
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: params, offset: i * stride, size: PARAMS_BYTES } },
+        { binding: 1, resource: { buffer: call.q, ...c.qBinding } },
+        { binding: 2, resource: { buffer: call.k, ...c.kvBinding } },
+        { binding: 3, resource: { buffer: call.v, ...c.kvBinding } },
+        { binding: 4, resource: { buffer: out, ...c.qBinding } },
+      ];
+      if (maps && strength)
+        entries.push(
+          { binding: 5, resource: { buffer: maps.buffers.queryBits } },
+          { binding: 6, resource: { buffer: maps.buffers.keyBits } },
+          { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
+          { binding: 8, resource: { buffer: strength } },
+        );
+      pass.setBindGroup(0, this.device.createBindGroup({ label: 'attention', layout, entries }));
+      pass.dispatchWorkgroups(...c.workgroups);
+    });
+    pass.end();
+    return {
+      out,
+      release: () => {
+        params.destroy();
+        strength?.destroy();
+      },
+    };
+  }
+
+  private checkHeadDim(shape: AttentionShape): void {
+    if (shape.headDim !== this.headDim)
+      throw new AttentionInputError(`this attention core is built for head dim ${this.headDim}, got ${shape.headDim}`);
+  }
+
+  private checkBuffer(name: string, buffer: GPUBuffer, bytes: number): void {
+    if (buffer.size < Math.ceil(bytes / 4) * 4)
+      throw new AttentionInputError(`attention ${name} buffer has ${buffer.size} bytes, the shape needs ${bytes}`);
+  }
+
+  private pipeline(modulated: boolean): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+    const cached = this.pipelines.get(modulated);
+    if (cached) return cached;
+    const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type },
+    });
+    const entries = [
+      storage(0, 'uniform'),
+      storage(1, 'read-only-storage'),
+      storage(2, 'read-only-storage'),
+      storage(3, 'read-only-storage'),
+      storage(4, 'storage'),
+    ];
+    if (modulated) for (const b of [5, 6, 7, 8]) entries.push(storage(b, 'read-only-storage'));
+    const layout = this.device.createBindGroupLayout({ label: 'attention', entries });
+    const code = attentionShaderSource({
+      headDim: this.headDim,
+      storage: this.storage,
+      modulated,
+      blockQ: this.blockQ,
+      blockK: this.blockK,
+    });
+    const pipeline = this.device.createComputePipeline({
+      label: `attention d${this.headDim} ${this.storage}${modulated ? ' modulated' : ''}`,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module: this.device.createShaderModule({ label: 'attention', code }), entryPoint: 'main' },
+    });
+    const made = { pipeline, layout };
+    this.pipelines.set(modulated, made);
+    return made;
+  }
+}
