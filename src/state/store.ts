@@ -6,11 +6,13 @@ import { create } from 'zustand';
 import { createEngineSlice, type EngineSlice } from './slices/engine';
 import { createProjectSlice, type ProjectSlice } from './slices/project';
 import { createTasksSlice, type TasksSlice } from './slices/tasks';
+import { createRegionsSlice, type RegionsSlice } from './slices/regions';
 
-export type AppState = ProjectSlice & TasksSlice & EngineSlice;
+export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createProjectSlice(...a),
   ...createTasksSlice(...a),
   ...createEngineSlice(...a),
+  ...createRegionsSlice(...a),
 }));

@@ -1,0 +1,123 @@
+/**
+ * Mask files as the import sees them: relative paths + bytes, from a picked folder, dropped files or a ZIP.
+ * ZIP per APPNOTE (PKWARE), read with fflate; PNG per ISO/IEC 15948, read with fast-png.
+ */
+import { unzipSync } from 'fflate';
+import { decode } from 'fast-png';
+import { AppError } from '../protocol/errors';
+
+export interface MaskFile {
+  /** Relative path with '/' separators, e.g. `masks/left_man/00000.png` or `00005.png`. */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const ZIP_SIGNATURE = [0x50, 0x4b];
+
+const startsWith = (bytes: Uint8Array, sig: readonly number[]) => sig.every((b, i) => bytes[i] === b);
+export const isPng = (bytes: Uint8Array): boolean => startsWith(bytes, PNG_SIGNATURE);
+export const isZip = (bytes: Uint8Array): boolean => startsWith(bytes, ZIP_SIGNATURE);
+
+/** Files an OS or archiver adds that are never masks. */
+function isJunk(path: string): boolean {
+  const parts = path.split('/');
+  const base = parts[parts.length - 1]!;
+  return (
+    parts.some((p) => p === '__MACOSX') ||
+    base.startsWith('.') ||
+    base === 'Thumbs.db' ||
+    base === 'desktop.ini' ||
+    base === ''
+  );
+}
+
+export function unzipMaskFiles(name: string, bytes: Uint8Array): MaskFile[] {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (e) {
+    throw new AppError(
+      'MASK_ZIP_CORRUPT',
+      `${name} could not be read as a ZIP archive (${(e as Error).message}). Re-create the archive and try again.`,
+    );
+  }
+  const files = Object.entries(entries)
+    .filter(([path]) => !path.endsWith('/') && !isJunk(path))
+    .map(([path, data]) => ({ path, bytes: data }));
+  if (files.length === 0)
+    throw new AppError('MASK_ZIP_EMPTY', `${name} contains no files. Put the mask PNGs in it and try again.`);
+  return files;
+}
+
+/** Expands ZIPs, drops OS junk, refuses anything that is not a PNG. */
+export function collectMaskFiles(input: readonly MaskFile[]): MaskFile[] {
+  const out: MaskFile[] = [];
+  for (const f of input) {
+    const path = f.path.replace(/\\/g, '/').replace(/^\/+/, '');
+    if (isJunk(path)) continue;
+    if (/\.zip$/i.test(path) || isZip(f.bytes)) out.push(...collectMaskFiles(unzipMaskFiles(path, f.bytes)));
+    else out.push({ path, bytes: f.bytes });
+  }
+  if (out.length === 0)
+    throw new AppError('MASK_NO_FILES', 'No mask files were given. Pick a mask folder, PNG files or a ZIP.');
+  const notPng = out.filter((f) => !isPng(f.bytes));
+  if (notPng.length > 0) {
+    const names = notPng
+      .slice(0, 3)
+      .map((f) => f.path)
+      .join(', ');
+    throw new AppError(
+      'MASK_NOT_PNG',
+      `${names}${notPng.length > 3 ? ` and ${notPng.length - 3} more` : ''} ${notPng.length === 1 ? 'is' : 'are'} not PNG images. Masks must be PNG files.`,
+    );
+  }
+  return out;
+}
+
+export interface DecodedMaskPng {
+  readonly width: number;
+  readonly height: number;
+  /** One value per pixel: the palette index (indexed PNGs), the grey value, or 1 where any colour channel is non-zero. */
+  readonly values: Uint8Array;
+  /** RGB of each palette entry, for indexed PNGs. */
+  readonly palette: readonly (readonly number[])[] | null;
+}
+
+export function decodeMaskPng(path: string, bytes: Uint8Array): DecodedMaskPng {
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (e) {
+    throw new AppError('MASK_CORRUPT_PNG', `${path} is not a readable PNG (${(e as Error).message}).`);
+  }
+  const { width, height, channels, data } = png;
+  const values = new Uint8Array(width * height);
+  if (channels <= 2) {
+    // Grey (+alpha) or indexed: the first channel is the value; 16-bit greys are reduced to "non-zero".
+    const wide = png.depth === 16;
+    for (let i = 0; i < values.length; i++) {
+      const v = data[i * channels]!;
+      values[i] = wide ? (v !== 0 ? 255 : 0) : v;
+    }
+  } else {
+    const colour = Math.min(3, channels);
+    for (let i = 0; i < values.length; i++) {
+      let on = 0;
+      for (let c = 0; c < colour; c++) on |= data[i * channels + c]! ? 1 : 0;
+      values[i] = on;
+    }
+  }
+  return { width, height, values, palette: png.palette ?? null };
+}
+
+/** Frame number from a file name like `00012.png` or `frame_12.png`. */
+export function frameIndexOf(path: string): number {
+  const m = /(\d+)\.png$/i.exec(path);
+  if (!m)
+    throw new AppError(
+      'MASK_BAD_NAME',
+      `Cannot tell which frame ${path} belongs to: mask files are named by frame number, e.g. 00000.png.`,
+    );
+  return parseInt(m[1]!, 10);
+}
