@@ -13,11 +13,7 @@ import {
   type CfgBranch,
   type ModulationMaps,
 } from '../../src/core/attention/types';
-import {
-  AttentionCore,
-  AttentionTooLargeError,
-  defaultStorage,
-} from '../../workers/engine/kernels/attention/attention';
+import { AttentionCore } from '../../workers/engine/kernels/attention/attention';
 import { maxAbsDiff } from './attention-golden-inputs';
 
 let gpu: GpuHarness;
@@ -38,10 +34,10 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const normals = (n: number, rnd: () => number, scale = 1.5): Float32Array =>
+const normals = (n: number, rnd: () => number, scale = 1.5): Float32Array<ArrayBuffer> =>
   Float32Array.from({ length: n }, () => (rnd() + rnd() + rnd() - 1.5) * scale);
 
-function upload(data: Float32Array): GPUBuffer {
+function upload(data: Float32Array<ArrayBuffer>): GPUBuffer {
   const buffer = gpu.device.createBuffer({
     size: Math.ceil(data.byteLength / 16) * 16,
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
