@@ -72,13 +72,13 @@ export async function runTxt2Img(options: Txt2ImgOptions): Promise<Float32Array>
   scheduler.setTimesteps(options.steps);
   const cfg = guidanceScale > 1;
   const encoderStates = repeatHalves(textCond, batch, cfg);
-  let latents = options.latents.slice();
+  let latents: Float32Array = options.latents.slice();
   const n = latents.length;
   const timesteps = scheduler.timesteps;
   for (let index = 0; index < timesteps.length; index++) {
     if (signal?.aborted) throw new AppError('CANCELLED', 'Generation cancelled.');
     const t = timesteps[index]!;
-    let modelInput = latents;
+    let modelInput: Float32Array = latents;
     if (cfg) {
       modelInput = new Float32Array(2 * n);
       modelInput.set(latents, 0);
