@@ -1,0 +1,116 @@
+/**
+ * AutoencoderKL (diffusers `autoencoder_kl.py`, `vae.py`) as IR: the encoder to the latent distribution
+ * (quant_conv moments → mean, std = exp(0.5·clamp(logvar, −30, 20))) and the decoder (post_quant_conv →
+ * image). No scaling_factor inside (callers multiply/divide by it). Norm eps 1e-6 throughout; the mid-block
+ * attention is a single-head Attention with GroupNorm and biased projections, added to its input.
+ */
+import { GraphBuilder, type Graph } from '../graph/ir.ts';
+import { attention, downsample, resnet, upsample, type Spatial } from './blocks.ts';
+import { ConfigReader } from './config.ts';
+import { conv, fromTokens, groupNorm, silu, toTokens, type Ctx } from './layers.ts';
+import type { WeightStore } from './weights.ts';
+
+const EPS = 1e-6;
+
+export interface VaeArch {
+  readonly blocks: number;
+  readonly layersPerBlock: number;
+  readonly groups: number;
+  readonly latentChannels: number;
+  readonly inChannels: number;
+  readonly midAttention: boolean;
+  readonly quantConv: boolean;
+  readonly postQuantConv: boolean;
+}
+
+export function parseVaeArch(json: unknown, file: string): VaeArch {
+  const r = new ConfigReader(json, file);
+  r.only('_class_name', ['AutoencoderKL']);
+  r.only('act_fn', ['silu']);
+  const blockOut = r.positiveList('block_out_channels', [64]);
+  r.stringList('down_block_types').forEach((t, i) => {
+    if (t !== 'DownEncoderBlock2D') r.unsupported(`down_block_types[${i}]`, t, '"DownEncoderBlock2D"');
+  });
+  r.stringList('up_block_types').forEach((t, i) => {
+    if (t !== 'UpDecoderBlock2D') r.unsupported(`up_block_types[${i}]`, t, '"UpDecoderBlock2D"');
+  });
+  r.only('latents_mean', [null]);
+  r.only('latents_std', [null]);
+  r.only('shift_factor', [null, 0]);
+  return {
+    blocks: blockOut.length,
+    layersPerBlock: r.positive('layers_per_block', 1),
+    groups: r.positive('norm_num_groups', 32),
+    latentChannels: r.positive('latent_channels', 4),
+    inChannels: r.positive('in_channels', 3),
+    midAttention: r.bool('mid_block_add_attention', true),
+    quantConv: r.bool('use_quant_conv', true),
+    postQuantConv: r.bool('use_post_quant_conv', true),
+  };
+}
+
+function midBlock(ctx: Ctx, x: string, s: Spatial, prefix: string, arch: VaeArch): string {
+  const { g } = ctx;
+  const opts = { groups: arch.groups, eps: EPS };
+  ({ y: x, s } = resnet(ctx, x, s, `${prefix}.resnets.0`, opts));
+  if (arch.midAttention) {
+    const ap = `${prefix}.attentions.0`;
+    const normed = toTokens(g, groupNorm(ctx, x, `${ap}.group_norm`, arch.groups, EPS, [s.c, s.h, s.w]), s.c);
+    const tokens = s.h * s.w;
+    const a = attention(ctx, normed, undefined, ap, {
+      heads: 1,
+      kind: 'self',
+      frames: 1,
+      queryTokens: tokens,
+      keyTokens: tokens,
+      projBias: true,
+    });
+    x = g.op('Add', [fromTokens(g, a, [s.c, s.h, s.w]), x]);
+  }
+  return resnet(ctx, x, s, `${prefix}.resnets.1`, opts).y;
+}
+
+export function buildVaeEncoder(w: WeightStore, arch: VaeArch, o: { batch: number; height: number; width: number }): Graph {
+  const g = new GraphBuilder('vae_encoder');
+  const ctx: Ctx = { g, w };
+  const image = g.input('image', 'float32', [o.batch, arch.inChannels, o.height, o.width]);
+  const c0 = conv(ctx, image, 'encoder.conv_in');
+  let x = c0.y;
+  let s: Spatial = { c: c0.channels, h: o.height, w: o.width };
+  for (let i = 0; i < arch.blocks; i++) {
+    for (let j = 0; j < arch.layersPerBlock; j++)
+      ({ y: x, s } = resnet(ctx, x, s, `encoder.down_blocks.${i}.resnets.${j}`, { groups: arch.groups, eps: EPS }));
+    if (i < arch.blocks - 1) ({ y: x, s } = downsample(ctx, x, s, `encoder.down_blocks.${i}.downsamplers.0`, true));
+  }
+  x = midBlock(ctx, x, s, 'encoder.mid_block', arch);
+  x = silu(g, groupNorm(ctx, x, 'encoder.conv_norm_out', arch.groups, EPS, [s.c, s.h, s.w]));
+  let moments = conv(ctx, x, 'encoder.conv_out').y;
+  if (arch.quantConv) moments = conv(ctx, moments, 'quant_conv').y;
+  const lc = arch.latentChannels;
+  const slice = (a: number, b: number) => g.op('Slice', [moments, g.constI64([a]), g.constI64([b]), g.constI64([1])]);
+  const logvar = g.op('Clip', [slice(lc, 2 * lc), g.constF32([-30]), g.constF32([20])]);
+  const shape = [o.batch, lc, s.h, s.w];
+  g.output(slice(0, lc), 'latent_mean', shape);
+  g.output(g.op('Exp', [g.op('Mul', [logvar, g.constF32([0.5])])]), 'latent_std', shape);
+  return g.build();
+}
+
+export function buildVaeDecoder(w: WeightStore, arch: VaeArch, o: { batch: number; height: number; width: number }): Graph {
+  const g = new GraphBuilder('vae_decoder');
+  const ctx: Ctx = { g, w };
+  let x = g.input('latent', 'float32', [o.batch, arch.latentChannels, o.height, o.width]);
+  if (arch.postQuantConv) x = conv(ctx, x, 'post_quant_conv').y;
+  const c0 = conv(ctx, x, 'decoder.conv_in');
+  x = c0.y;
+  let s: Spatial = { c: c0.channels, h: o.height, w: o.width };
+  x = midBlock(ctx, x, s, 'decoder.mid_block', arch);
+  for (let i = 0; i < arch.blocks; i++) {
+    for (let j = 0; j <= arch.layersPerBlock; j++)
+      ({ y: x, s } = resnet(ctx, x, s, `decoder.up_blocks.${i}.resnets.${j}`, { groups: arch.groups, eps: EPS }));
+    if (i < arch.blocks - 1) ({ y: x, s } = upsample(ctx, x, s, `decoder.up_blocks.${i}.upsamplers.0`));
+  }
+  x = silu(g, groupNorm(ctx, x, 'decoder.conv_norm_out', arch.groups, EPS, [s.c, s.h, s.w]));
+  const out = conv(ctx, x, 'decoder.conv_out');
+  g.output(out.y, 'image', [o.batch, out.channels, s.h, s.w]);
+  return g.build();
+}
