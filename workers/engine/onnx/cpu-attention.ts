@@ -1,0 +1,15 @@
+/**
+ * The CPU AttentionBackend: src/core/attention/reference.ts (plain or ST-Layout-modulated softmax attention,
+ * DESIGN §3.4) on the tensors a partitioned network hands over. Causal cores (CLIP) are not partitioned.
+ */
+import { referenceAttention } from '../../../src/core/attention/reference.ts';
+import { AppError } from '../../../src/core/protocol/errors.ts';
+import { coreShape, type AttentionBackend } from './runner.ts';
+
+export const cpuAttentionBackend: AttentionBackend = {
+  run(core, q, k, v, modulation) {
+    if (core.causal)
+      throw new AppError('ATTENTION_UNSUPPORTED', `attention core ${core.name} is causal; run this network unpartitioned.`);
+    return referenceAttention(coreShape(core, q.dims, k.dims), q.data, k.data, v.data, modulation);
+  },
+};
