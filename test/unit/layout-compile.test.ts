@@ -9,6 +9,9 @@ import { compileResolution } from '../../src/core/layout/resolution.ts';
 import { blendCoverage, resolutionStats } from '../../src/core/layout/stats.ts';
 import type { RegionGrid, RegionMaskSet, ResolutionLayout } from '../../src/core/layout/types.ts';
 import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
+import { referenceAttention } from '../../src/core/attention/reference.ts';
+import { crossModulationMaps, selfModulationMaps } from '../../src/core/attention/types.ts';
+import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs.ts';
 
 /** Deterministic LCG in [0, 1). */
 function rng(seed: number): () => number {
@@ -327,5 +330,18 @@ describeShared('ST-Layout compiler vs golden st_layout_attention.safetensors', (
       { start: 1, length: 2 },
       { start: 4, length: 1 },
     ]);
+  });
+
+  test('the compiled arrays drive the CPU reference attention to the golden self.out / self.out_fhw / cross.out', () => {
+    const { F, res, layout } = g;
+    const cases = loadGoldenAttention(readShared(GOLDEN_ATTENTION_FILE));
+    const withMaps = (c: (typeof cases)['self'], maps: ReturnType<typeof selfModulationMaps>) =>
+      referenceAttention(c.shape, c.q, c.k, c.v, { maps, itemStrength: c.modulation.itemStrength });
+    const self = withMaps(cases.self, selfModulationMaps(res.regionBits, res.selfSizeReg));
+    expect(maxAbsDiff(self, cases.self.expected)).toBeLessThan(1e-5);
+    const fixed = withMaps(cases.selfFhw, selfModulationMaps(res.regionBits, res.selfSizeRegFixed));
+    expect(maxAbsDiff(fixed, cases.selfFhw.expected)).toBeLessThan(1e-5);
+    const crossMaps = crossModulationMaps(F, res.regionBits, res.crossSizeReg, layout.prompts.textTokenBits);
+    expect(maxAbsDiff(withMaps(cases.cross, crossMaps), cases.cross.expected)).toBeLessThan(1e-5);
   });
 });
