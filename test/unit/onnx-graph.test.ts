@@ -35,7 +35,7 @@ function tinyAttentionGraph(): { graph: Graph; wq: Float32Array } {
   const x = g.input('x', 'float32', [1, 3, 4]);
   const ctx = g.input('ctx', 'float32', [1, 2, 4]);
   const wq = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i));
-  const q = g.op('MatMul', [x, g.initializer('wq', float32Data(wq, [4, 4]))]);
+  const q = g.op('MatMul', [x, g.initializer('wq', { ...float32Data(wq, [4, 4]), isWeight: true })]);
   const wk = g.op('Transpose', [g.initializer('wk', float32Data(Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)), [4, 4]))]);
   const k = g.op('MatMul', [ctx, wk]);
   const v = g.op('Relu', [ctx]);

@@ -19,6 +19,8 @@ export interface TensorData {
   readonly dtype: ElemType;
   readonly shape: readonly number[];
   readonly byteLength: number;
+  /** Checkpoint parameters may live in external data; builder constants (shapes, scales) stay embedded. */
+  readonly isWeight?: boolean;
   bytes(): Uint8Array;
 }
 

@@ -79,7 +79,8 @@ export function emitModel(graph: OpGraph, placement: WeightPlacement = { kind: '
     const t = new ProtoMessage();
     for (const d of data.shape) t.varint(1, d);
     t.varint(2, DATA_TYPE[data.dtype]).string(8, name);
-    if (placement.kind === 'embedded') {
+    if (placement.kind === 'embedded' || !data.isWeight) {
+      // Shape/scale constants must be embedded: ORT reads them during shape inference.
       t.bytes(9, data.bytes());
     } else {
       // ORT reads external data with the tensor's natural alignment; keep every offset 8-byte aligned.

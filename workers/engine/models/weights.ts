@@ -68,6 +68,7 @@ export class WeightStore {
       dtype: 'float32',
       shape: info.shape,
       byteLength: elements * 4,
+      isWeight: true,
       bytes: () => {
         if (info.dtype === 'F32' && info.begin % 4 === 0) return file.subarray(info.begin, info.end);
         const f = toFloat32(file, info);
