@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs';
+import { modelServer } from './test/helpers/node/model-server.ts';
 
 const repoDir = dirname(fileURLToPath(import.meta.url));
 /** Test data (DESIGN §8) lives beside the checkout; only the test tiers read it. */
@@ -33,6 +34,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The model-source tests' fault-injecting model server (routes under /__model-server/).
+        plugins: [modelServer({ sharedDir })],
         define: {
           __SHARED_DIR__: JSON.stringify(sharedDir),
           __SHARED_PRESENT__: JSON.stringify(existsSync(resolve(sharedDir, 'DESIGN.md'))),

@@ -75,13 +75,20 @@ export async function validateSafetensorsFile(
     if (e instanceof SafetensorsError) throw invalid(e.message);
     throw e;
   }
-  const ranges = [...header.tensors.values()]
-    .map((t) => [t.begin, t.end] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const tensors = [...header.tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = header.dataStart;
-  for (const [b, e] of ranges) {
-    if (b !== cursor) throw invalid(`tensor data is not contiguous at byte ${b} (expected ${cursor}): gap or overlap`);
-    cursor = e;
+  for (const t of tensors) {
+    if (t.begin !== cursor) {
+      const outside = tensors.find((x) => x.end > size);
+      if (outside)
+        throw invalid(
+          `tensor "${outside.name}": data_offsets end at byte ${outside.end}, out of bounds of the ${size}-byte file`,
+        );
+      throw invalid(
+        `tensor "${t.name}" starts at byte ${t.begin}, expected ${cursor}: tensor data has a gap or overlap`,
+      );
+    }
+    cursor = t.end;
   }
   if (cursor > size)
     throw new ModelError(
