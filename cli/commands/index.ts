@@ -4,3 +4,4 @@ import { registerCommand } from '../main.ts';
 void registerCommand;
 registerCommand('plan', async () => (await import('./plan.ts')).default);
 registerCommand('layout', async () => (await import('./layout.ts')).default);
+registerCommand('infer', async () => (await import('./infer.ts')).default);
