@@ -14,6 +14,7 @@ import {
   type ModulationMaps,
 } from '../../src/core/attention/types';
 import { AttentionCore } from '../../workers/engine/kernels/attention/attention';
+import { NaiveAttention } from '../../workers/engine/kernels/attention/naive';
 import { maxAbsDiff } from './attention-golden-inputs';
 
 let gpu: GpuHarness;
@@ -202,5 +203,17 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
     const small: AttentionShape = { batch: 6, kvBatch: 6, queries: 5, keys: 7, heads: 2, headDim: 8 };
     expect(core.plan(small).chunks.length).toBe(3); // 2 items per dispatch (z ≤ 2)
     expect((await compare({ shape: small, core })).diff).toBeLessThan(1e-4);
+  });
+
+  test('the naive materialized baseline (benchmark only) computes the same attention', async () => {
+    const shape = selfShape(2, 27, 2, 8);
+    const rnd = random(4);
+    const n = 2 * 27 * 16;
+    const [q, k, v] = [normals(n, rnd), normals(n, rnd), normals(n, rnd)];
+    const [qb, kb, vb] = [upload(q), upload(k), upload(v)];
+    const out = new NaiveAttention(gpu.device).run(shape, qb, kb, vb);
+    const got = new Float32Array(await readBuffer(gpu.device, out, n * 4));
+    expect(maxAbsDiff(got, referenceAttention(shape, q, k, v))).toBeLessThan(1e-4);
+    for (const b of [qb, kb, vb, out]) b.destroy();
   });
 });
