@@ -8,6 +8,9 @@ import { ProjectMenu } from '../features/projects/ProjectMenu';
 import { EngineStatusPanel } from '../features/status/EngineStatusPanel';
 import { NoGpuScreen } from '../features/status/NoGpuScreen';
 import { TaskBar } from '../features/tasks/TaskBar';
+import { MaskCanvas } from '../features/masks/MaskCanvas';
+import { MaskEditorBar } from '../features/masks/MaskEditorBar';
+import { RegionsPanel } from '../features/regions/RegionsPanel';
 
 export function App() {
   const [clipToolsOnly, setClipToolsOnly] = useState(false);
@@ -24,10 +27,15 @@ export function App() {
           <ClipPanel />
         </aside>
         <section className="center">
-          <FrameViewer />
+          <MaskEditorBar />
+          <FrameViewer>
+            <MaskCanvas />
+          </FrameViewer>
           <FrameStrip />
         </section>
-        <aside className="right" />
+        <aside className="right">
+          <RegionsPanel />
+        </aside>
       </main>
       <TaskBar onCancel={() => cancelVideoWork()} />
       <Notices />

@@ -5,9 +5,13 @@ import { refreshProjectList, openProject } from '../features/projects/actions';
 
 export async function startApp(): Promise<void> {
   const engine = services.engine();
-  void engine.init((status) => useStore.getState().setEngineStatus(status)).catch((e: unknown) =>
-    useStore.getState().setEngineStatus({ state: 'unavailable', code: 'worker-failed', message: (e as Error).message }),
-  );
+  void engine
+    .init((status) => useStore.getState().setEngineStatus(status))
+    .catch((e: unknown) =>
+      useStore
+        .getState()
+        .setEngineStatus({ state: 'unavailable', code: 'worker-failed', message: (e as Error).message }),
+    );
   try {
     const projects = await refreshProjectList();
     const last = localStorage.getItem('videograin.lastProject');

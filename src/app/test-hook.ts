@@ -5,11 +5,13 @@
 import { useStore } from '../state/store';
 import { bulk } from '../state/bulk';
 import { services } from './services';
+import { regionsTestSupport } from '../features/regions/test-support';
 
 export interface TestHook {
   readonly store: typeof useStore;
   readonly bulk: typeof bulk;
   readonly services: typeof services;
+  readonly regions: typeof regionsTestSupport;
 }
 
 declare global {
@@ -19,5 +21,5 @@ declare global {
 }
 
 export function installTestHook(): void {
-  window.__videograin = { store: useStore, bulk, services };
+  window.__videograin = { store: useStore, bulk, services, regions: regionsTestSupport };
 }

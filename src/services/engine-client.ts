@@ -9,7 +9,10 @@ export interface EngineClient {
 }
 
 export function createEngineClient(): EngineClient {
-  const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'engine',
+  });
   const api = Comlink.wrap<EngineApi>(worker);
   return {
     api,

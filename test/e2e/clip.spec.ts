@@ -10,13 +10,20 @@ requireShared();
 
 /** Exports through the UI and returns the downloaded MP4's bytes. */
 async function exportDownload(page: Page): Promise<Buffer> {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 240_000 }), page.getByTestId('export-mp4').click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 240_000 }),
+    page.getByTestId('export-mp4').click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/\.mp4$/);
   return readFileSync((await download.path())!);
 }
 
 /** Decodes `mp4` with the app's own video worker and compares it with the extracted frames. */
-async function compareWithExtracted(page: Page, mp4: Buffer, size: number): Promise<{ count: number; width: number; height: number; minPsnr: number }> {
+async function compareWithExtracted(
+  page: Page,
+  mp4: Buffer,
+  size: number,
+): Promise<{ count: number; width: number; height: number; minPsnr: number }> {
   return page.evaluate(
     async ({ bytes, size }) => {
       const hook = window.__videograin!;
@@ -42,7 +49,13 @@ async function compareWithExtracted(page: Page, mp4: Buffer, size: number): Prom
         }
         minPsnr = Math.min(minPsnr, 10 * Math.log10((255 * 255) / (se / n)));
       });
-      return { count: decoded.frames.length, width: decoded.width, height: decoded.height, minPsnr, probed: probe.frameCount };
+      return {
+        count: decoded.frames.length,
+        width: decoded.width,
+        height: decoded.height,
+        minPsnr,
+        probed: probe.frameCount,
+      };
     },
     { bytes: [...mp4], size },
   );
@@ -118,11 +131,15 @@ test('a project comes back after a reload; several projects are kept, opened and
   await openClip(page, sharedPath('clips/bedroom_two_kids/source.mp4'));
   const second = await page.evaluate(() => window.__videograin!.store.getState().projectId);
   expect(second).not.toBe(before.id);
-  await expect.poll(() => page.evaluate(() => window.__videograin!.store.getState().projects.length)).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(() => page.evaluate(() => window.__videograin!.store.getState().projects.length))
+    .toBeGreaterThanOrEqual(2);
   await page.getByTestId('project-select').selectOption(before.id!);
   await expect.poll(() => page.evaluate(() => window.__videograin!.store.getState().frames?.count)).toBe(4);
   await page.getByTestId('project-select').selectOption(second!);
   page.once('dialog', (d) => void d.accept());
   await page.getByTestId('delete-project').click();
-  await expect.poll(() => page.evaluate(() => window.__videograin!.store.getState().projects.map((p) => p.id))).not.toContain(second);
+  await expect
+    .poll(() => page.evaluate(() => window.__videograin!.store.getState().projects.map((p) => p.id)))
+    .not.toContain(second);
 });

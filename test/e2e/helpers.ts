@@ -36,10 +36,17 @@ export async function setClip(page: Page, frames: number, stride: number, size =
 
 export async function extract(page: Page, frames: number): Promise<void> {
   await page.getByTestId('extract').click();
-  await expect.poll(() => page.evaluate(() => window.__videograin!.store.getState().frames?.count ?? 0), { timeout: 240_000 }).toBe(frames);
+  await expect
+    .poll(() => page.evaluate(() => window.__videograin!.store.getState().frames?.count ?? 0), { timeout: 240_000 })
+    .toBe(frames);
 }
 
 /** Errors shown to the user, by code. */
 export async function errorCodes(page: Page): Promise<string[]> {
-  return page.evaluate(() => window.__videograin!.store.getState().notices.filter((n) => n.kind === 'error').map((n) => n.code ?? ''));
+  return page.evaluate(() =>
+    window
+      .__videograin!.store.getState()
+      .notices.filter((n) => n.kind === 'error')
+      .map((n) => n.code ?? ''),
+  );
 }

@@ -28,7 +28,11 @@ test('missing WebGPU becomes an "unavailable" status with a reason, not an excep
       throw new GpuUnavailableError('no-webgpu', 'This browser has no WebGPU.');
     },
   });
-  expect(await engine.init()).toEqual({ state: 'unavailable', code: 'no-webgpu', message: 'This browser has no WebGPU.' });
+  expect(await engine.init()).toEqual({
+    state: 'unavailable',
+    code: 'no-webgpu',
+    message: 'This browser has no WebGPU.',
+  });
 });
 
 test('the engine worker answers through the typed client', async () => {

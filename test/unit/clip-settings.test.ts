@@ -17,7 +17,9 @@ describe('clip request', () => {
   });
 
   test('bad values are each named', () => {
-    expect(clipRequestProblems({ start: -1, frames: 0, stride: 0, sizing: { mode: 'square', size: 500 } })).toHaveLength(4);
+    expect(
+      clipRequestProblems({ start: -1, frames: 0, stride: 0, sizing: { mode: 'square', size: 500 } }),
+    ).toHaveLength(4);
     expect(clipRequestProblems({ start: 0, frames: 65, stride: 1, sizing: square })[0]).toMatch(/between 1 and 64/);
   });
 

@@ -15,7 +15,11 @@ export interface ClipRequest {
 export const lastSourceFrame = (r: ClipRequest): number => r.start + (r.frames - 1) * r.stride;
 
 /** Output size of frames for a source of the given display size (after rotation). */
-export function outputSize(sizing: FrameSizing, srcWidth: number, srcHeight: number): { width: number; height: number } {
+export function outputSize(
+  sizing: FrameSizing,
+  srcWidth: number,
+  srcHeight: number,
+): { width: number; height: number } {
   if (sizing.mode === 'square') return { width: sizing.size, height: sizing.size };
   const scale = sizing.shortSide / Math.min(srcWidth, srcHeight);
   const to64 = (v: number) => Math.max(64, Math.floor((v * scale) / 64) * 64);

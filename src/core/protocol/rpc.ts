@@ -13,7 +13,8 @@ const builtin = Comlink.transferHandlers.get('throw')!;
 Comlink.transferHandlers.set('throw', {
   canHandle: (value: unknown): value is { value: unknown } => builtin.canHandle(value),
   serialize({ value }: { value: unknown }) {
-    const out: Thrown = value instanceof Error ? { isError: true, value: serializeError(value) } : { isError: false, value };
+    const out: Thrown =
+      value instanceof Error ? { isError: true, value: serializeError(value) } : { isError: false, value };
     return [out, []];
   },
   deserialize(serialized: Thrown) {

@@ -68,23 +68,42 @@ export function ClipPanel() {
         <>
           <p className="clip-info" data-testid="clip-info">
             {sourceName}: {probe.width}×{probe.height}
-            {probe.rotation ? ` (rotated ${probe.rotation}°)` : ''}, {probe.fps.toFixed(2)} fps, {probe.frameCount} frames,{' '}
-            {probe.durationSec.toFixed(1)} s, {probe.codec}
+            {probe.rotation ? ` (rotated ${probe.rotation}°)` : ''}, {probe.fps.toFixed(2)} fps, {probe.frameCount}{' '}
+            frames, {probe.durationSec.toFixed(1)} s, {probe.codec}
             {probe.hasAudio ? ', with audio' : ''}
           </p>
           <SourcePlayer onPickStart={(frame) => setClip({ start: frame })} />
           <div className="clip-controls">
             <label>
               Start frame
-              <input type="number" min={0} value={clip.start} data-testid="clip-start" onChange={(e) => setClip({ start: num(e.target.value) })} />
+              <input
+                type="number"
+                min={0}
+                value={clip.start}
+                data-testid="clip-start"
+                onChange={(e) => setClip({ start: num(e.target.value) })}
+              />
             </label>
             <label>
               Frames
-              <input type="number" min={1} max={64} value={clip.frames} data-testid="clip-frames" onChange={(e) => setClip({ frames: num(e.target.value) })} />
+              <input
+                type="number"
+                min={1}
+                max={64}
+                value={clip.frames}
+                data-testid="clip-frames"
+                onChange={(e) => setClip({ frames: num(e.target.value) })}
+              />
             </label>
             <label>
               Stride
-              <input type="number" min={1} value={clip.stride} data-testid="clip-stride" onChange={(e) => setClip({ stride: num(e.target.value) })} />
+              <input
+                type="number"
+                min={1}
+                value={clip.stride}
+                data-testid="clip-stride"
+                onChange={(e) => setClip({ stride: num(e.target.value) })}
+              />
             </label>
             <label>
               Size
@@ -101,7 +120,11 @@ export function ClipPanel() {
               </select>
             </label>
           </div>
-          {size && <p className="hint">Output: {clip.frames} frames of {size.width}×{size.height}</p>}
+          {size && (
+            <p className="hint">
+              Output: {clip.frames} frames of {size.width}×{size.height}
+            </p>
+          )}
           {problems.map((p) => (
             <p key={p} className="problem" data-testid="clip-problem">
               {p}

@@ -11,7 +11,9 @@ function Thumb({ index, version }: { index: number; version: number }) {
     const c = canvas.current;
     if (!frame || !c) return;
     const full = new OffscreenCanvas(frame.width, frame.height);
-    full.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(frame.data), frame.width, frame.height), 0, 0);
+    full
+      .getContext('2d')!
+      .putImageData(new ImageData(new Uint8ClampedArray(frame.data), frame.width, frame.height), 0, 0);
     c.width = THUMB;
     c.height = Math.round((THUMB * frame.height) / frame.width);
     c.getContext('2d')!.drawImage(full, 0, 0, c.width, c.height);
@@ -59,7 +61,12 @@ export function FrameStrip() {
       </span>
       <div className="thumbs">
         {Array.from({ length: meta.count }, (_, i) => (
-          <button key={i} className={i === current ? 'thumb current' : 'thumb'} onClick={() => setCurrent(i)} aria-label={`Frame ${i + 1}`}>
+          <button
+            key={i}
+            className={i === current ? 'thumb current' : 'thumb'}
+            onClick={() => setCurrent(i)}
+            aria-label={`Frame ${i + 1}`}
+          >
             <Thumb index={i} version={meta.version} />
           </button>
         ))}

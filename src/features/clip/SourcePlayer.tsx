@@ -24,7 +24,15 @@ export function SourcePlayer({ onPickStart }: { onPickStart: (frame: number) => 
   return (
     <div className="source-player">
       {playable ? (
-        <video ref={video} src={url} controls muted playsInline data-testid="source-player" onError={() => setPlayable(false)} />
+        <video
+          ref={video}
+          src={url}
+          controls
+          muted
+          playsInline
+          data-testid="source-player"
+          onError={() => setPlayable(false)}
+        />
       ) : (
         <p className="hint">This browser cannot play the source codec; frames are still extracted with ffmpeg.</p>
       )}

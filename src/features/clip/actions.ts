@@ -51,7 +51,10 @@ export async function extractFrames(): Promise<boolean> {
     if (problems.length > 0) throw new AppError('BAD_OPTIONS', problems.join(' '));
     const set = await services.video().extract(source.slice(), s.clip, (p) => progress(p.stage, p.fraction));
     if (set.frames.length !== s.clip.frames) {
-      throw new AppError('TOO_FEW_FRAMES', `The clip gave ${set.frames.length} of the ${s.clip.frames} frames asked for. Lower the start, count or stride.`);
+      throw new AppError(
+        'TOO_FEW_FRAMES',
+        `The clip gave ${set.frames.length} of the ${s.clip.frames} frames asked for. Lower the start, count or stride.`,
+      );
     }
     const frames = set.frames.map((data) => ({ width: set.width, height: set.height, data }));
     progress('saving');
@@ -105,10 +108,11 @@ export async function exportMp4(): Promise<boolean> {
     const set = currentFrameSet();
     if (!set) throw new AppError('NO_FRAMES', 'Extract frames first.');
     const source = bulk.source();
-    const audio = s.probe?.hasAudio && source ? { source: source.slice(), startSec: set.startSec, endSec: set.endSec } : undefined;
-    const mp4 = await services.video().encode(set, { fps: set.fps, crf: 18, ...(audio ? { audio } : {}) }, (p) =>
-      progress(p.stage, p.fraction),
-    );
+    const audio =
+      s.probe?.hasAudio && source ? { source: source.slice(), startSec: set.startSec, endSec: set.endSec } : undefined;
+    const mp4 = await services
+      .video()
+      .encode(set, { fps: set.fps, crf: 18, ...(audio ? { audio } : {}) }, (p) => progress(p.stage, p.fraction));
     downloadBytes(mp4, `${s.projectName || 'clip'}-${set.frames.length}f-${set.width}x${set.height}.mp4`, 'video/mp4');
   });
 }

@@ -10,7 +10,10 @@ export function NoGpuScreen({ onContinue }: { onContinue: () => void }) {
       <p>{engine.message}</p>
       <ul>
         <li>Use a recent desktop Chrome or Edge (version 113 or newer) with hardware acceleration on.</li>
-        <li>On Linux, start Chrome with <code>--enable-unsafe-webgpu</code> (and Vulkan) if WebGPU is still off by default.</li>
+        <li>
+          On Linux, start Chrome with <code>--enable-unsafe-webgpu</code> (and Vulkan) if WebGPU is still off by
+          default.
+        </li>
         <li>Editing needs about 4 GiB of free GPU memory for 16 frames at 512×512.</li>
       </ul>
       <button onClick={onContinue} data-testid="continue-without-gpu">

@@ -5,7 +5,11 @@ import { hasCode } from '../../core/protocol/errors';
 export type ReportProgress = (stage: string, fraction?: number) => void;
 
 /** Resolves true on success, false after the failure was shown to the user. */
-export async function runTask(id: string, label: string, work: (progress: ReportProgress) => Promise<void>): Promise<boolean> {
+export async function runTask(
+  id: string,
+  label: string,
+  work: (progress: ReportProgress) => Promise<void>,
+): Promise<boolean> {
   const { startTask, updateTask, endTask, notify } = useStore.getState();
   startTask(id, label);
   try {

@@ -21,7 +21,8 @@ export function openDb(): Promise<IDBDatabase> {
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
-    req.onblocked = () => reject(new Error('The project database is open in an older tab: close other VideoGrain tabs and reload.'));
+    req.onblocked = () =>
+      reject(new Error('The project database is open in an older tab: close other VideoGrain tabs and reload.'));
   });
   opening.catch(() => (opening = undefined));
   return opening;

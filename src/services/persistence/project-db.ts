@@ -47,7 +47,10 @@ export async function putSection(id: string, section: string, value: unknown): P
 export async function putBlob(projectId: string, key: string, data: Blob | Uint8Array): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(BLOBS, 'readwrite');
-  tx.objectStore(BLOBS).put(data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]), blobKey(projectId, key));
+  tx.objectStore(BLOBS).put(
+    data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]),
+    blobKey(projectId, key),
+  );
   await transactionDone(tx);
 }
 

@@ -10,7 +10,12 @@ export interface ClipSettings {
   readonly sizing: FrameSizing;
 }
 
-export const DEFAULT_CLIP_SETTINGS: ClipSettings = { start: 0, frames: 16, stride: 1, sizing: { mode: 'square', size: 512 } };
+export const DEFAULT_CLIP_SETTINGS: ClipSettings = {
+  start: 0,
+  frames: 16,
+  stride: 1,
+  sizing: { mode: 'square', size: 512 },
+};
 
 /** Metadata of the extracted frames; pixels live in the bulk store and IndexedDB, not here. */
 export interface FramesMeta {

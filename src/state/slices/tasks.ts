@@ -33,13 +33,17 @@ export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set
   tasks: [],
   notices: [],
   startTask: (id, label) =>
-    set((s) => ({ tasks: [...s.tasks.filter((t) => t.id !== id), { id, label, stage: 'starting', startedAt: Date.now() }] })),
+    set((s) => ({
+      tasks: [...s.tasks.filter((t) => t.id !== id), { id, label, stage: 'starting', startedAt: Date.now() }],
+    })),
   updateTask: (id, stage, fraction) =>
     set((s) => ({
       tasks: s.tasks.map((t) => (t.id === id ? { ...t, stage, ...(fraction === undefined ? {} : { fraction }) } : t)),
     })),
   endTask: (id) => set((s) => ({ tasks: s.tasks.filter((t) => t.id !== id) })),
   notify: (kind, message, code) =>
-    set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeCounter, kind, message, ...(code ? { code } : {}) }] })),
+    set((s) => ({
+      notices: [...s.notices.slice(-4), { id: ++noticeCounter, kind, message, ...(code ? { code } : {}) }],
+    })),
   dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 });
