@@ -11,8 +11,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliUsageError, type CliCommand } from '../command.ts';
 import { intOption, parseCliArgs } from '../args.ts';
-import { parseSafetensors, toFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { buildComponent, COMPONENTS, COMPONENT_INPUTS, type Component } from '../../workers/engine/models/components.ts';
+import {
+  parseSafetensors,
+  toFloat32,
+  writeSafetensors,
+  type TensorToWrite,
+} from '../../src/core/tensors/safetensors.ts';
+import {
+  buildComponent,
+  COMPONENTS,
+  COMPONENT_INPUTS,
+  type Component,
+} from '../../workers/engine/models/components.ts';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
 import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
 
@@ -48,7 +58,9 @@ function weightsFile(folder: string, variant: string | undefined): string {
       const path = join(folder, `${name}${suffix}.safetensors`);
       if (existsSync(path)) return path;
     }
-  throw new CliUsageError(`${folder} has no ${variant ?? ''} safetensors weights (diffusion_pytorch_model[.fp16].safetensors or model[.fp16].safetensors)`);
+  throw new CliUsageError(
+    `${folder} has no ${variant ?? ''} safetensors weights (diffusion_pytorch_model[.fp16].safetensors or model[.fp16].safetensors)`,
+  );
 }
 
 /** Reads the inputs: token ids as int64, the timestep and conditioning_scale as float32 [1], the rest float32. */
@@ -86,8 +98,11 @@ const command: CliCommand = {
     });
     const component = positionals[0] as Component | undefined;
     if (!component || !COMPONENTS.includes(component) || positionals.length !== 1)
-      throw new CliUsageError(`expected one component (${COMPONENTS.join(', ')}), got ${JSON.stringify(positionals.join(' '))}`);
-    if (!values.model || !values.inputs || !values.output) throw new CliUsageError('--model, --inputs and -o are required');
+      throw new CliUsageError(
+        `expected one component (${COMPONENTS.join(', ')}), got ${JSON.stringify(positionals.join(' '))}`,
+      );
+    if (!values.model || !values.inputs || !values.output)
+      throw new CliUsageError('--model, --inputs and -o are required');
     if (values.backend === 'webgpu')
       throw new CliUsageError('--backend webgpu is not available from the CLI yet; use --backend cpu (the default)');
     if (values.backend !== 'cpu') throw new CliUsageError(`--backend must be cpu or webgpu, got "${values.backend}"`);
@@ -97,12 +112,17 @@ const command: CliCommand = {
     if (values.partitioned && component !== 'unet' && component !== 'controlnet')
       throw new CliUsageError('--partitioned applies to unet and controlnet only');
 
-    const inputsBytes = new Uint8Array(await readFile(values.inputs).catch(() => {
-      throw new CliUsageError(`cannot read --inputs ${values.inputs}`);
-    }));
+    const inputsBytes = new Uint8Array(
+      await readFile(values.inputs).catch(() => {
+        throw new CliUsageError(`cannot read --inputs ${values.inputs}`);
+      }),
+    );
     const inputs = readInputs(inputsBytes, values.inputs);
     for (const name of COMPONENT_INPUTS[component])
-      if (!inputs.has(name)) throw new CliUsageError(`${values.inputs} has no tensor "${name}" (${component} needs ${COMPONENT_INPUTS[component].join(', ')})`);
+      if (!inputs.has(name))
+        throw new CliUsageError(
+          `${values.inputs} has no tensor "${name}" (${component} needs ${COMPONENT_INPUTS[component].join(', ')})`,
+        );
     if (component === 'controlnet' && !inputs.has('conditioning_scale'))
       inputs.set('conditioning_scale', { dims: [1], data: Float32Array.of(1) });
 
@@ -119,7 +139,11 @@ const command: CliCommand = {
     });
     const used = new Set(graph.inputs.map((i) => i.name));
     const feeds = Object.fromEntries([...inputs].filter(([k]) => used.has(k)));
-    const outputs = await runOnce(graph, feeds, values.partitioned ? { kind: 'partitioned', backend: cpuAttentionBackend } : { kind: 'whole' });
+    const outputs = await runOnce(
+      graph,
+      feeds,
+      values.partitioned ? { kind: 'partitioned', backend: cpuAttentionBackend } : { kind: 'whole' },
+    );
 
     const tensors: Record<string, TensorToWrite> = {};
     for (const [name, t] of outputs) tensors[name] = { dtype: 'F32', shape: t.dims, data: t.data as Float32Array };

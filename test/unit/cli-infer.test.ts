@@ -27,7 +27,9 @@ function writeInputs(name: string, tensors: Record<string, TensorToWrite>): stri
   return path;
 }
 
-async function infer(args: string[]): Promise<{ code: number; out: Map<string, { shape: readonly number[]; data: Float32Array }> }> {
+async function infer(
+  args: string[],
+): Promise<{ code: number; out: Map<string, { shape: readonly number[]; data: Float32Array }> }> {
   const output = join(dir, `${args[0]}-${Math.random().toString(36).slice(2)}.out.safetensors`);
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
@@ -38,7 +40,8 @@ async function infer(args: string[]): Promise<{ code: number; out: Map<string, {
   }
 }
 
-const toHost = (t: { shape: readonly number[]; data: Float32Array } | undefined) => t && { dims: t.shape, data: t.data };
+const toHost = (t: { shape: readonly number[]; data: Float32Array } | undefined) =>
+  t && { dims: t.shape, data: t.data };
 
 describeShared('videograin infer', () => {
   const sd = sharedPath('golden/tiny-sd');
@@ -48,7 +51,9 @@ describeShared('videograin infer', () => {
     const inputs = writeInputs('clip', { input_ids: { dtype: 'I64', shape: ids.dims, data: ids.data } });
     const { code, out } = await infer(['text_encoder', '--model', sd, '--inputs', inputs]);
     expect(code).toBe(0);
-    expect(diff(toHost(out.get('last_hidden_state')), goldenTensor('clip.safetensors', 'last_hidden_state')).maxAbs).toBeLessThan(1e-5);
+    expect(
+      diff(toHost(out.get('last_hidden_state')), goldenTensor('clip.safetensors', 'last_hidden_state')).maxAbs,
+    ).toBeLessThan(1e-5);
   });
 
   it('unet (the real binary, 0-d int64 timestep, ControlNet residuals) → noise_pred', async () => {
@@ -59,12 +64,32 @@ describeShared('videograin infer', () => {
       mid_block_additional_residual: f32('controlnet.safetensors', 't981.mid_block_res_sample'),
     };
     for (let i = 0; i < 12; i++)
-      tensors[`down_block_additional_residuals.${i}`] = f32('controlnet.safetensors', `t981.down_block_res_samples.${i}`);
+      tensors[`down_block_additional_residuals.${i}`] = f32(
+        'controlnet.safetensors',
+        `t981.down_block_res_samples.${i}`,
+      );
     const inputs = writeInputs('unet', tensors);
     const output = join(dir, 'unet.out.safetensors');
-    await promisify(execFile)(process.execPath, [join(REPO_DIR, 'bin/videograin.mjs'), 'infer', 'unet', '--model', sd, '--inputs', inputs, '-o', output, '--partitioned'], { cwd: REPO_DIR });
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join(REPO_DIR, 'bin/videograin.mjs'),
+        'infer',
+        'unet',
+        '--model',
+        sd,
+        '--inputs',
+        inputs,
+        '-o',
+        output,
+        '--partitioned',
+      ],
+      { cwd: REPO_DIR },
+    );
     const out = readAllFloat32(new Uint8Array(readFileSync(output)));
-    expect(diff(toHost(out.get('noise_pred')), goldenTensor('unet.safetensors', 'noise_pred_controlnet_t981')).maxAbs).toBeLessThan(1e-4);
+    expect(
+      diff(toHost(out.get('noise_pred')), goldenTensor('unet.safetensors', 'noise_pred_controlnet_t981')).maxAbs,
+    ).toBeLessThan(1e-4);
   });
 
   it('controlnet (folder is the component itself) → 12 down residuals + mid residual', async () => {
@@ -76,11 +101,21 @@ describeShared('videograin infer', () => {
       controlnet_cond: f32(C, 'controlnet_cond'),
       conditioning_scale: f32(C, 'conditioning_scale'),
     });
-    const { code, out } = await infer(['controlnet', '--model', sharedPath('golden/tiny-controlnet'), '--inputs', inputs]);
+    const { code, out } = await infer([
+      'controlnet',
+      '--model',
+      sharedPath('golden/tiny-controlnet'),
+      '--inputs',
+      inputs,
+    ]);
     expect(code).toBe(0);
     for (let i = 0; i < 12; i++)
-      expect(diff(toHost(out.get(`down_block_res_samples.${i}`)), goldenTensor(C, `t1.down_block_res_samples.${i}`)).maxAbs).toBeLessThan(1e-4);
-    expect(diff(toHost(out.get('mid_block_res_sample')), goldenTensor(C, 't1.mid_block_res_sample')).maxAbs).toBeLessThan(1e-4);
+      expect(
+        diff(toHost(out.get(`down_block_res_samples.${i}`)), goldenTensor(C, `t1.down_block_res_samples.${i}`)).maxAbs,
+      ).toBeLessThan(1e-4);
+    expect(
+      diff(toHost(out.get('mid_block_res_sample')), goldenTensor(C, 't1.mid_block_res_sample')).maxAbs,
+    ).toBeLessThan(1e-4);
   });
 
   it('vae_encoder: image → latent_mean, latent_std; vae_decoder: latent → image', async () => {
@@ -89,7 +124,13 @@ describeShared('videograin infer', () => {
     expect(enc.code).toBe(0);
     expect(diff(toHost(enc.out.get('latent_mean')), goldenTensor(V, 'latent_dist.mean')).maxAbs).toBeLessThan(1e-4);
     expect(diff(toHost(enc.out.get('latent_std')), goldenTensor(V, 'latent_dist.std')).maxAbs).toBeLessThan(1e-4);
-    const dec = await infer(['vae_decoder', '--model', sd, '--inputs', writeInputs('dec', { latent: f32(V, 'decode_latent') })]);
+    const dec = await infer([
+      'vae_decoder',
+      '--model',
+      sd,
+      '--inputs',
+      writeInputs('dec', { latent: f32(V, 'decode_latent') }),
+    ]);
     expect(dec.code).toBe(0);
     expect(diff(toHost(dec.out.get('image')), goldenTensor(V, 'decode_image')).maxAbs).toBeLessThan(1e-4);
   });

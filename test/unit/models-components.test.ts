@@ -24,7 +24,9 @@ describeShared('CLIP text encoder (tiny-sd)', () => {
     const graph = buildClipText(w, arch(), { batch: 4 });
     expect(w.unused()).toEqual([]);
     const out = await runOnce(graph, { input_ids: ids() });
-    expect(diff(out.get('last_hidden_state'), goldenTensor('clip.safetensors', 'last_hidden_state')).maxAbs).toBeLessThan(1e-5);
+    expect(
+      diff(out.get('last_hidden_state'), goldenTensor('clip.safetensors', 'last_hidden_state')).maxAbs,
+    ).toBeLessThan(1e-5);
   });
 
   it('fp16 weights', async () => {
@@ -81,7 +83,8 @@ describeShared('ControlNetModel (tiny-controlnet)', () => {
     try {
       for (const t of [981, 1]) {
         const out = await net.run(inputs(t, 1));
-        for (const n of names) expect(diff(out.get(n), goldenTensor(C, `t${t}.${n}`)).maxAbs, `t${t}.${n}`).toBeLessThan(1e-4);
+        for (const n of names)
+          expect(diff(out.get(n), goldenTensor(C, `t${t}.${n}`)).maxAbs, `t${t}.${n}`).toBeLessThan(1e-4);
       }
       const half = await net.run(inputs(981, 0.5));
       const ref = goldenTensor(C, 't981.mid_block_res_sample');

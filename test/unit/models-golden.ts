@@ -1,5 +1,9 @@
 /** Helpers shared by the model golden tests: golden tensors, model files, comparison statistics. */
-import { readAllFloat32, parseSafetensors, type HostTensor as GoldenTensor } from '../../src/core/tensors/safetensors.ts';
+import {
+  readAllFloat32,
+  parseSafetensors,
+  type HostTensor as GoldenTensor,
+} from '../../src/core/tensors/safetensors.ts';
 import { WeightStore } from '../../workers/engine/models/weights.ts';
 import type { HostTensor } from '../../workers/engine/onnx/runner.ts';
 import { readShared } from '../helpers/node/shared.ts';

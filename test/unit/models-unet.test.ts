@@ -10,7 +10,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildUNet } from '../../workers/engine/models/unet.ts';
 import { parseUNetArch } from '../../workers/engine/models/unet-config.ts';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
-import { compilePartitioned, compileWhole, type CompiledNetwork, type HostTensor } from '../../workers/engine/onnx/runner.ts';
+import {
+  compilePartitioned,
+  compileWhole,
+  type CompiledNetwork,
+  type HostTensor,
+} from '../../workers/engine/onnx/runner.ts';
 import { describeShared } from '../helpers/node/shared.ts';
 import { asInput, config, diff, golden, goldenTensor, scalarInput, weights } from './models-golden.ts';
 
@@ -40,7 +45,7 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
     whole = await compileWhole(buildUNet(w, arch(), { ...size, taps: true }));
     expect(w.unused()).toEqual([]);
     withResiduals = await compileWhole(buildUNet(w, arch(), { ...size, residuals: true }));
-  });
+  }, 120_000);
   afterAll(async () => {
     await whole?.release();
     await withResiduals?.release();
@@ -61,7 +66,13 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
       const actual = out.get(name);
       if (!actual) continue;
       // time_proj / time_embedding are computed once ([1, C]) and broadcast; diffusers repeats them per item.
-      const a = actual.dims[0] === 1 && ref.shape[0] === 2 ? { dims: ref.shape, data: Float32Array.of(...actual.data as Float32Array, ...actual.data as Float32Array) } : actual;
+      const a =
+        actual.dims[0] === 1 && ref.shape[0] === 2
+          ? {
+              dims: ref.shape,
+              data: Float32Array.of(...(actual.data as Float32Array), ...(actual.data as Float32Array)),
+            }
+          : actual;
       expect(diff(a, ref).maxAbs, name).toBeLessThan(1e-4);
       compared++;
     }
@@ -79,7 +90,12 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
   it('partitioned at the attention cores, CPU reference attention, text K/V computed once', async () => {
     const w = weights('tiny-sd/unet/diffusion_pytorch_model.safetensors');
     // External-data weights (the browser path): each segment session gets a blob of exactly its own weights.
-    const net = await compilePartitioned(buildUNet(w, arch(), { ...size, residuals: true }), cpuAttentionBackend, ['encoder_hidden_states'], { kind: 'external', location: 'unet.bin' });
+    const net = await compilePartitioned(
+      buildUNet(w, arch(), { ...size, residuals: true }),
+      cpuAttentionBackend,
+      ['encoder_hidden_states'],
+      { kind: 'external', location: 'unet.bin' },
+    );
     try {
       // 32 cores → ≤ 33 segments, plus the per-prompt prelude.
       expect(net.sessions).toBeGreaterThan(16);
@@ -111,14 +127,24 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
     const parted = await compilePartitioned(graph, cpuAttentionBackend);
     try {
       const ref = goldenTensor(G, 'noise_pred_t981').data.subarray(0, item);
-      const out = (await whole.run({ sample: twin, timestep: scalarInput(981), encoder_hidden_states: ehs })).get('noise_pred')!;
+      const out = (await whole.run({ sample: twin, timestep: scalarInput(981), encoder_hidden_states: ehs })).get(
+        'noise_pred',
+      )!;
       for (const f of [0, 1])
-        expect(diff({ dims: [item], data: (out.data as Float32Array).subarray(f * item, (f + 1) * item) }, { shape: [item], data: ref }).maxAbs).toBeLessThan(1e-4);
+        expect(
+          diff(
+            { dims: [item], data: (out.data as Float32Array).subarray(f * item, (f + 1) * item) },
+            { shape: [item], data: ref },
+          ).maxAbs,
+        ).toBeLessThan(1e-4);
       const mixed = { sample: asInput(sample), timestep: scalarInput(981), encoder_hidden_states: ehs };
       const a = (await whole.run(mixed)).get('noise_pred')!;
       const b = (await parted.run(mixed)).get('noise_pred')!;
       expect(diff(a, { shape: b.dims, data: b.data as Float32Array }).maxAbs).toBeLessThan(1e-5);
-      const perFrame = diff({ dims: [item], data: (a.data as Float32Array).subarray(0, item) }, { shape: [item], data: ref });
+      const perFrame = diff(
+        { dims: [item], data: (a.data as Float32Array).subarray(0, item) },
+        { shape: [item], data: ref },
+      );
       expect(perFrame.maxAbs).toBeGreaterThan(1e-3);
     } finally {
       await whole.release();

@@ -20,11 +20,8 @@ describe('protobuf writer', () => {
     const inner = new ProtoMessage().varint(1, 300);
     const m = new ProtoMessage().varint(1, 1).varint(2, -1).float(3, 1).string(4, 'hi').message(5, inner);
     expect([...m.encode()]).toEqual([
-      0x08, 0x01,
-      0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-      0x1d, 0x00, 0x00, 0x80, 0x3f,
-      0x22, 0x02, 0x68, 0x69,
-      0x2a, 0x03, 0x08, 0xac, 0x02,
+      0x08, 0x01, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x1d, 0x00, 0x00, 0x80, 0x3f, 0x22,
+      0x02, 0x68, 0x69, 0x2a, 0x03, 0x08, 0xac, 0x02,
     ]);
   });
 });
@@ -36,10 +33,30 @@ function tinyAttentionGraph(): { graph: Graph; wq: Float32Array } {
   const ctx = g.input('ctx', 'float32', [1, 2, 4]);
   const wq = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i));
   const q = g.op('MatMul', [x, g.initializer('wq', { ...float32Data(wq, [4, 4]), isWeight: true })]);
-  const wk = g.op('Transpose', [g.initializer('wk', float32Data(Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)), [4, 4]))]);
+  const wk = g.op('Transpose', [
+    g.initializer(
+      'wk',
+      float32Data(
+        Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)),
+        [4, 4],
+      ),
+    ),
+  ]);
   const k = g.op('MatMul', [ctx, wk]);
   const v = g.op('Relu', [ctx]);
-  const core = g.attention({ name: 'attn', attention: 'cross', heads: 2, headDim: 2, frames: 1, queryTokens: 3, keyTokens: 2, causal: false, q, k, v });
+  const core = g.attention({
+    name: 'attn',
+    attention: 'cross',
+    heads: 2,
+    headDim: 2,
+    frames: 1,
+    queryTokens: 3,
+    keyTokens: 2,
+    causal: false,
+    q,
+    k,
+    v,
+  });
   g.output(g.op('Add', [core, x]), 'y', [1, 3, 4]);
   return { graph: g.build(), wq };
 }
@@ -54,14 +71,18 @@ const tinySoftmaxAttention: AttentionBackend = {
       for (let i = 0; i < n; i++) {
         const s = Array.from({ length: nk }, (_, j) => {
           let dot = 0;
-          for (let e = 0; e < core.headDim; e++) dot += q.data[i * c + h * core.headDim + e]! * k.data[j * c + h * core.headDim + e]!;
+          for (let e = 0; e < core.headDim; e++)
+            dot += q.data[i * c + h * core.headDim + e]! * k.data[j * c + h * core.headDim + e]!;
           return dot / Math.sqrt(core.headDim);
         });
         const m = Math.max(...s);
         const p = s.map((x) => Math.exp(x - m));
         const z = p.reduce((a, b) => a + b, 0);
         for (let e = 0; e < core.headDim; e++)
-          out[i * c + h * core.headDim + e] = p.reduce((a, pj, j) => a + (pj / z) * v.data[j * c + h * core.headDim + e]!, 0);
+          out[i * c + h * core.headDim + e] = p.reduce(
+            (a, pj, j) => a + (pj / z) * v.data[j * c + h * core.headDim + e]!,
+            0,
+          );
       }
     return out;
   },
@@ -85,7 +106,10 @@ describe('ONNX emitter and partitioner', () => {
     const results = [];
     for (const source of [{ model: embedded.model }, { model: external.model, external: [external.external!] }]) {
       const s = await createCpuSession(source);
-      const out = await s.run({ x: float32Tensor(inputs.x.data, inputs.x.dims), ctx: float32Tensor(inputs.ctx.data, inputs.ctx.dims) });
+      const out = await s.run({
+        x: float32Tensor(inputs.x.data, inputs.x.dims),
+        ctx: float32Tensor(inputs.ctx.data, inputs.ctx.dims),
+      });
       results.push(Array.from(tensorFloat32(out.y!)));
       await s.release();
     }
@@ -100,7 +124,10 @@ describe('ONNX emitter and partitioner', () => {
     const core = plan.steps[1]!.kind === 'attention' ? plan.steps[1]!.core : undefined;
     expect(plan.prelude!.outputs.map((o) => o.name).sort()).toEqual([core!.k, core!.v].sort());
     const whole = await compileWhole(graph);
-    const parted = await compilePartitioned(graph, tinySoftmaxAttention, ['ctx'], { kind: 'external', location: 'w.bin' });
+    const parted = await compilePartitioned(graph, tinySoftmaxAttention, ['ctx'], {
+      kind: 'external',
+      location: 'w.bin',
+    });
     try {
       const a = (await whole.run(inputs)).get('y')!.data as Float32Array;
       const b = (await parted.run(inputs)).get('y')!.data as Float32Array;
@@ -133,11 +160,22 @@ describe('config refusals name the field', () => {
   it('refuses unsupported UNet / ControlNet / VAE / CLIP values', () => {
     expect(parseUNetArch(unet, 'unet/config.json').heads).toEqual([8, 8]);
     refused(() => parseUNetArch({ ...unet, addition_embed_type: 'text_time' }, 'u'), 'addition_embed_type');
-    refused(() => parseUNetArch({ ...unet, down_block_types: ['SimpleCrossAttnDownBlock2D', 'DownBlock2D'] }, 'u'), 'down_block_types[0]');
+    refused(
+      () => parseUNetArch({ ...unet, down_block_types: ['SimpleCrossAttnDownBlock2D', 'DownBlock2D'] }, 'u'),
+      'down_block_types[0]',
+    );
     refused(() => parseUNetArch({ ...unet, resnet_time_scale_shift: 'scale_shift' }, 'u'), 'resnet_time_scale_shift');
     refused(() => parseUNetArch({ ...unet, transformer_layers_per_block: 2 }, 'u'), 'transformer_layers_per_block');
-    refused(() => parseUNetArch({ ...unet, block_out_channels: 'x' }, 'u'), 'block_out_channels', 'MODEL_CONFIG_INVALID');
-    refused(() => parseUNetArch({ ...unet, _class_name: 'ControlNetModel', controlnet_conditioning_channel_order: 'bgr' }, 'c'), 'controlnet_conditioning_channel_order');
+    refused(
+      () => parseUNetArch({ ...unet, block_out_channels: 'x' }, 'u'),
+      'block_out_channels',
+      'MODEL_CONFIG_INVALID',
+    );
+    refused(
+      () =>
+        parseUNetArch({ ...unet, _class_name: 'ControlNetModel', controlnet_conditioning_channel_order: 'bgr' }, 'c'),
+      'controlnet_conditioning_channel_order',
+    );
     refused(() => parseVaeArch({ _class_name: 'AutoencoderTiny' }, 'v'), '_class_name');
     refused(() => parseClipArch({ architectures: ['T5EncoderModel'] }, 't'), 'architectures');
     refused(() => parseClipArch({ architectures: ['CLIPTextModel'], hidden_act: 'relu' }, 't'), 'hidden_act');

@@ -121,7 +121,11 @@ export class GraphBuilder {
 
   output(value: string, name: string, shape?: readonly number[]): void {
     const final = this.op('Identity', [value], {}, name);
-    this.outputs.push({ name: final, dtype: this.int64Values.has(value) ? 'int64' : 'float32', ...(shape ? { shape } : {}) });
+    this.outputs.push({
+      name: final,
+      dtype: this.int64Values.has(value) ? 'int64' : 'float32',
+      ...(shape ? { shape } : {}),
+    });
   }
 
   /** Adds an initializer (weights are added once by name; repeated adds return the same name). */
@@ -155,7 +159,10 @@ export class GraphBuilder {
   op(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputName?: string): string {
     const out = outputName ?? `${op}_${this.counter}`;
     this.nodes.push({ kind: 'op', name: `n${this.counter++}_${op}`, op, inputs, outputs: [out], attrs });
-    if ((op === 'Cast' && (attrs.to as { int: number } | undefined)?.int === 7) || (op === 'Identity' && this.int64Values.has(inputs[0]!)))
+    if (
+      (op === 'Cast' && (attrs.to as { int: number } | undefined)?.int === 7) ||
+      (op === 'Identity' && this.int64Values.has(inputs[0]!))
+    )
       this.int64Values.add(out);
     return out;
   }

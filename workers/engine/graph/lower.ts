@@ -7,7 +7,16 @@
  *    cross-attention K/V projections) go to a `prelude` graph that runs once per prompt instead of per step.
  * Ops that depend only on initializers (weight transposes/reshapes) are copied into every graph that uses them.
  */
-import { float32Data, ints, int, type AttentionCore, type Graph, type OpNode, type TensorData, type ValueSpec } from './ir.ts';
+import {
+  float32Data,
+  ints,
+  int,
+  type AttentionCore,
+  type Graph,
+  type OpNode,
+  type TensorData,
+  type ValueSpec,
+} from './ir.ts';
 import type { OpGraph } from './onnx.ts';
 
 /** float32 min, the additive causal mask value transformers uses. */
@@ -63,7 +72,8 @@ export function lowerStandard(graph: Graph): OpGraph {
   return { name: graph.name, inputs: graph.inputs, outputs: graph.outputs, nodes, initializers };
 }
 
-export type PartitionStep = { readonly kind: 'session'; readonly graph: OpGraph } | { readonly kind: 'attention'; readonly core: AttentionCore };
+export type PartitionStep =
+  { readonly kind: 'session'; readonly graph: OpGraph } | { readonly kind: 'attention'; readonly core: AttentionCore };
 
 export interface PartitionPlan {
   /** Graph of the per-prompt ops (absent when there are none); its outputs feed later steps. */
@@ -123,7 +133,11 @@ export function partition(graph: Graph, perPromptInputs: readonly string[] = [])
       if (needed.has(v)) return;
       needed.add(v);
       if (isInit(v)) initializers.set(v, graph.initializers.get(v)!);
-      else producer.get(v)!.inputs.filter((i) => i !== '').forEach(visitConst);
+      else
+        producer
+          .get(v)!
+          .inputs.filter((i) => i !== '')
+          .forEach(visitConst);
     };
     for (const n of nodes)
       for (const i of n.inputs) {

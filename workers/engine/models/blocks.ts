@@ -4,7 +4,18 @@
  * BasicTransformerBlock (self-attn, cross-attn, GEGLU feed-forward) and Transformer2DModel.
  */
 import { ints } from '../graph/ir.ts';
-import { conv, fromTokens, gelu, groupNorm, layerNorm, linear, outChannels, silu, toTokens, type Ctx } from './layers.ts';
+import {
+  conv,
+  fromTokens,
+  gelu,
+  groupNorm,
+  layerNorm,
+  linear,
+  outChannels,
+  silu,
+  toTokens,
+  type Ctx,
+} from './layers.ts';
 
 export interface Spatial {
   readonly c: number;
@@ -51,7 +62,13 @@ export interface AttentionOptions {
 }
 
 /** Attention module: projections around one AttentionCore. Returns the to_out output (no residual). */
-export function attention(ctx: Ctx, x: string, context: string | undefined, prefix: string, o: AttentionOptions): string {
+export function attention(
+  ctx: Ctx,
+  x: string,
+  context: string | undefined,
+  prefix: string,
+  o: AttentionOptions,
+): string {
   const { g } = ctx;
   const [qn, kn, vn, on] = o.names ?? ['to_q', 'to_k', 'to_v', 'to_out.0'];
   const inner = outChannels(ctx, `${prefix}.${qn}`);
@@ -118,7 +135,14 @@ function basicBlock(ctx: Ctx, x: string, ehs: string, prefix: string, tokens: nu
 }
 
 /** Transformer2DModel (continuous input): GroupNorm(eps 1e-6) → proj_in → blocks → proj_out, + input. */
-export function transformer2d(ctx: Ctx, x: string, s: Spatial, ehs: string, prefix: string, o: TransformerOptions): string {
+export function transformer2d(
+  ctx: Ctx,
+  x: string,
+  s: Spatial,
+  ehs: string,
+  prefix: string,
+  o: TransformerOptions,
+): string {
   const { g } = ctx;
   const inner = outChannels(ctx, `${prefix}.proj_in`);
   let h = groupNorm(ctx, x, `${prefix}.norm`, o.groups, 1e-6, [s.c, s.h, s.w]);
@@ -140,7 +164,13 @@ export function transformer2d(ctx: Ctx, x: string, s: Spatial, ehs: string, pref
 }
 
 /** Downsample2D with a conv: stride 2, symmetric padding `pad` (UNet: 1) or the VAE's (0, 1, 0, 1) pad. */
-export function downsample(ctx: Ctx, x: string, s: Spatial, prefix: string, asymmetric: boolean): { y: string; s: Spatial } {
+export function downsample(
+  ctx: Ctx,
+  x: string,
+  s: Spatial,
+  prefix: string,
+  asymmetric: boolean,
+): { y: string; s: Spatial } {
   const pads: [number, number, number, number] = asymmetric ? [0, 0, 1, 1] : [1, 1, 1, 1];
   const { y, channels } = conv(ctx, x, `${prefix}.conv`, { stride: 2, pads });
   return { y: ctx.g.tap(`${prefix}.out`, y), s: { c: channels, h: Math.floor(s.h / 2), w: Math.floor(s.w / 2) } };

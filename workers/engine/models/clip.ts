@@ -21,7 +21,11 @@ export interface ClipArch {
 export function parseClipArch(json: unknown, file: string): ClipArch {
   const r = new ConfigReader(json, file);
   const arch = r.json.architectures;
-  if (Array.isArray(arch) ? !arch.includes('CLIPTextModel') && !arch.includes('CLIPTextModelWithProjection') : r.json.model_type !== 'clip_text_model')
+  if (
+    Array.isArray(arch)
+      ? !arch.includes('CLIPTextModel') && !arch.includes('CLIPTextModelWithProjection')
+      : r.json.model_type !== 'clip_text_model'
+  )
     r.unsupported('architectures', arch, '["CLIPTextModel"]');
   r.only('hidden_act', ['quick_gelu', 'gelu']);
   const hidden = r.positive('hidden_size');

@@ -72,7 +72,10 @@ export function buildComponent(r: ComponentRequest): Graph {
       // The ControlNet is per frame; its cross-attention reads the text of the item's CFG half.
       const frames = r.component === 'unet' ? (r.frames ?? 1) : batch / textBatch;
       if (!Number.isInteger(frames) || textBatch * frames !== batch)
-        bad(`encoder_hidden_states has ${textBatch} items; with ${frames} frame(s) per sequence "sample" (${batch} items) needs ${batch / frames}.`, 'encoder_hidden_states');
+        bad(
+          `encoder_hidden_states has ${textBatch} items; with ${frames} frame(s) per sequence "sample" (${batch} items) needs ${batch / frames}.`,
+          'encoder_hidden_states',
+        );
       const options = { batch, height, width, frames, textTokens, taps: r.taps ?? false };
       if (r.component === 'controlnet') return buildControlNet(w, arch, options);
       return buildUNet(w, arch, { ...options, residuals: r.shapes.has('down_block_additional_residuals.0') });

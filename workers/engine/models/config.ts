@@ -56,7 +56,8 @@ export class ConfigReader {
 
   number(field: string, fallback?: number): number {
     const v = this.value(field, fallback);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.invalid(field, `must be a number (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      this.invalid(field, `must be a number (got ${JSON.stringify(v)})`);
     return v;
   }
 

@@ -29,7 +29,19 @@ export function parseUNetArch(json: unknown, file: string): UNetArch {
     r.unsupported('_class_name', cls, '"UNet2DConditionModel", "ControlNetModel"');
   const kind = cls === 'ControlNetModel' ? 'controlnet' : 'unet';
   r.only('act_fn', ['silu']);
-  for (const f of ['addition_embed_type', 'class_embed_type', 'encoder_hid_dim', 'encoder_hid_dim_type', 'num_class_embeds', 'time_cond_proj_dim', 'timestep_post_act', 'time_embedding_act_fn', 'cross_attention_norm', 'projection_class_embeddings_input_dim', 'addition_time_embed_dim'])
+  for (const f of [
+    'addition_embed_type',
+    'class_embed_type',
+    'encoder_hid_dim',
+    'encoder_hid_dim_type',
+    'num_class_embeds',
+    'time_cond_proj_dim',
+    'timestep_post_act',
+    'time_embedding_act_fn',
+    'cross_attention_norm',
+    'projection_class_embeddings_input_dim',
+    'addition_time_embed_dim',
+  ])
     r.only(f, [null]);
   r.only('time_embedding_type', ['positional']);
   r.only('resnet_time_scale_shift', ['default']);
@@ -62,9 +74,11 @@ export function parseUNetArch(json: unknown, file: string): UNetArch {
   if (down.length !== blockOut.length) r.invalid('down_block_types', 'must have one entry per block_out_channels');
   const up = kind === 'unet' ? r.stringList('up_block_types') : [];
   up.forEach((t, i) => {
-    if (t !== 'CrossAttnUpBlock2D' && t !== 'UpBlock2D') r.unsupported(`up_block_types[${i}]`, t, '"CrossAttnUpBlock2D", "UpBlock2D"');
+    if (t !== 'CrossAttnUpBlock2D' && t !== 'UpBlock2D')
+      r.unsupported(`up_block_types[${i}]`, t, '"CrossAttnUpBlock2D", "UpBlock2D"');
   });
-  if (kind === 'unet' && up.length !== blockOut.length) r.invalid('up_block_types', 'must have one entry per block_out_channels');
+  if (kind === 'unet' && up.length !== blockOut.length)
+    r.invalid('up_block_types', 'must have one entry per block_out_channels');
 
   const headsField = r.json.num_attention_heads != null ? 'num_attention_heads' : 'attention_head_dim';
   const rawHeads = r.json[headsField] ?? 8;

@@ -45,7 +45,10 @@ function timeEmbedding(ctx: Ctx, arch: UNetArch): string {
   const args = g.op('Mul', [g.op('Reshape', [t, g.constI64([1, 1])]), freqs]);
   const sin = g.op('Sin', [args]);
   const cos = g.op('Cos', [args]);
-  const proj = g.tap('time_proj.out', g.op('Concat', arch.flipSinToCos ? [cos, sin] : [sin, cos], { axis: { int: -1 } }));
+  const proj = g.tap(
+    'time_proj.out',
+    g.op('Concat', arch.flipSinToCos ? [cos, sin] : [sin, cos], { axis: { int: -1 } }),
+  );
   const emb = linear(ctx, silu(g, linear(ctx, proj, 'time_embedding.linear_1')), 'time_embedding.linear_2');
   return g.tap('time_embedding.out', emb);
 }
@@ -54,9 +57,17 @@ function checkSize(arch: UNetArch, o: UNetBuildOptions): void {
   const factor = 2 ** (arch.blockOutChannels.length - 1);
   const frames = o.frames ?? 1;
   if (o.height % factor || o.width % factor)
-    throw new ModelConfigError('MODEL_CONFIG_INVALID', `latent size ${o.height}×${o.width} must be a multiple of ${factor}.`, { field: 'sample' });
+    throw new ModelConfigError(
+      'MODEL_CONFIG_INVALID',
+      `latent size ${o.height}×${o.width} must be a multiple of ${factor}.`,
+      { field: 'sample' },
+    );
   if (o.batch % frames)
-    throw new ModelConfigError('MODEL_CONFIG_INVALID', `batch ${o.batch} is not a multiple of the frame count ${frames}.`, { field: 'sample' });
+    throw new ModelConfigError(
+      'MODEL_CONFIG_INVALID',
+      `batch ${o.batch} is not a multiple of the frame count ${frames}.`,
+      { field: 'sample' },
+    );
 }
 
 interface Encoded {
@@ -66,7 +77,16 @@ interface Encoded {
 }
 
 /** conv_in output → down blocks → (residual hook) → mid block. Shared by the UNet and the ControlNet. */
-function encoder(ctx: Ctx, arch: UNetArch, x: string, s: Spatial, tembAct: string, ehs: string, o: UNetBuildOptions, addResiduals: boolean): Encoded {
+function encoder(
+  ctx: Ctx,
+  arch: UNetArch,
+  x: string,
+  s: Spatial,
+  tembAct: string,
+  ehs: string,
+  o: UNetBuildOptions,
+  addResiduals: boolean,
+): Encoded {
   const { g } = ctx;
   const frames = o.frames ?? 1;
   const tOpts = {
@@ -111,7 +131,11 @@ function commonInputs(ctx: Ctx, arch: UNetArch, o: UNetBuildOptions) {
   const frames = o.frames ?? 1;
   const sample = g.input('sample', 'float32', [o.batch, arch.inChannels, o.height, o.width]);
   const tembAct = silu(g, timeEmbedding(ctx, arch));
-  const ehs = g.input('encoder_hidden_states', 'float32', [o.batch / frames, o.textTokens ?? 77, arch.crossAttentionDim]);
+  const ehs = g.input('encoder_hidden_states', 'float32', [
+    o.batch / frames,
+    o.textTokens ?? 77,
+    arch.crossAttentionDim,
+  ]);
   const { y: x, channels } = conv(ctx, sample, 'conv_in');
   return { x: g.tap('conv_in.out', x), s: { c: channels, h: o.height, w: o.width }, tembAct, ehs };
 }
@@ -125,9 +149,10 @@ export function buildUNet(w: WeightStore, arch: UNetArch, o: UNetBuildOptions): 
   const ctx: Ctx = { g: new GraphBuilder('unet'), w };
   const { g } = ctx;
   const frames = o.frames ?? 1;
-  let { x, s, tembAct, ehs } = commonInputs(ctx, arch, o);
-  const enc = encoder(ctx, arch, x, s, tembAct, ehs, o, o.residuals ?? false);
-  ({ x, s } = enc);
+  const input = commonInputs(ctx, arch, o);
+  const { tembAct, ehs } = input;
+  const enc = encoder(ctx, arch, input.x, input.s, tembAct, ehs, o, o.residuals ?? false);
+  let { x, s } = enc;
   if (o.residuals) x = g.op('Add', [x, g.input('mid_block_additional_residual', 'float32', [o.batch, s.c, s.h, s.w])]);
   const stack = enc.residuals;
   const reversedHeads = [...arch.heads].reverse();
@@ -143,7 +168,11 @@ export function buildUNet(w: WeightStore, arch: UNetArch, o: UNetBuildOptions): 
     for (let j = 0; j <= arch.layersPerBlock; j++) {
       const skip = stack.pop()!;
       x = concatChannels(ctx, x, skip.v);
-      ({ y: x, s } = resnet(ctx, x, { ...s, c: s.c + skip.s.c }, `${p}.resnets.${j}`, { groups: arch.groups, eps: arch.eps, tembAct }));
+      ({ y: x, s } = resnet(ctx, x, { ...s, c: s.c + skip.s.c }, `${p}.resnets.${j}`, {
+        groups: arch.groups,
+        eps: arch.eps,
+        tembAct,
+      }));
       if (type === 'CrossAttnUpBlock2D')
         x = transformer2d(ctx, x, s, ehs, `${p}.attentions.${j}`, { ...tOpts, heads: reversedHeads[i]! });
     }
@@ -161,7 +190,7 @@ export function buildUNet(w: WeightStore, arch: UNetArch, o: UNetBuildOptions): 
 export function buildControlNet(w: WeightStore, arch: UNetArch, o: UNetBuildOptions): Graph {
   const ctx: Ctx = { g: new GraphBuilder('controlnet'), w };
   const { g } = ctx;
-  let { x, s, tembAct, ehs } = commonInputs(ctx, arch, o);
+  const { x, s, tembAct, ehs } = commonInputs(ctx, arch, o);
   const cond = g.input('controlnet_cond', 'float32', [o.batch, arch.conditioningChannels, o.height * 8, o.width * 8]);
   const scale = g.input('conditioning_scale', 'float32', [1]);
   // ControlNetConditioningEmbedding: conv_in → SiLU → (conv → SiLU → conv(stride 2) → SiLU)* → conv_out.
@@ -170,8 +199,7 @@ export function buildControlNet(w: WeightStore, arch: UNetArch, o: UNetBuildOpti
   for (let j = 0; w.has(`${pre}.blocks.${j}.weight`); j++)
     c = silu(g, conv(ctx, c, `${pre}.blocks.${j}`, { stride: j % 2 === 1 ? 2 : 1 }).y);
   c = conv(ctx, c, `${pre}.conv_out`).y;
-  x = g.op('Add', [x, c]);
-  const enc = encoder(ctx, arch, x, s, tembAct, ehs, o, false);
+  const enc = encoder(ctx, arch, g.op('Add', [x, c]), s, tembAct, ehs, o, false);
   enc.residuals.forEach((r, i) => {
     const y = g.op('Mul', [conv(ctx, r.v, `controlnet_down_blocks.${i}`).y, scale]);
     g.output(y, `down_block_res_samples.${i}`, [o.batch, r.s.c, r.s.h, r.s.w]);

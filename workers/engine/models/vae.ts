@@ -70,7 +70,11 @@ function midBlock(ctx: Ctx, x: string, s: Spatial, prefix: string, arch: VaeArch
   return resnet(ctx, x, s, `${prefix}.resnets.1`, opts).y;
 }
 
-export function buildVaeEncoder(w: WeightStore, arch: VaeArch, o: { batch: number; height: number; width: number }): Graph {
+export function buildVaeEncoder(
+  w: WeightStore,
+  arch: VaeArch,
+  o: { batch: number; height: number; width: number },
+): Graph {
   const g = new GraphBuilder('vae_encoder');
   const ctx: Ctx = { g, w };
   const image = g.input('image', 'float32', [o.batch, arch.inChannels, o.height, o.width]);
@@ -95,7 +99,11 @@ export function buildVaeEncoder(w: WeightStore, arch: VaeArch, o: { batch: numbe
   return g.build();
 }
 
-export function buildVaeDecoder(w: WeightStore, arch: VaeArch, o: { batch: number; height: number; width: number }): Graph {
+export function buildVaeDecoder(
+  w: WeightStore,
+  arch: VaeArch,
+  o: { batch: number; height: number; width: number },
+): Graph {
   const g = new GraphBuilder('vae_decoder');
   const ctx: Ctx = { g, w };
   let x = g.input('latent', 'float32', [o.batch, arch.latentChannels, o.height, o.width]);

@@ -5,7 +5,12 @@
  * path computes in fp32). A missing or mis-shaped parameter is a typed error naming it.
  */
 import { AppError } from '../../../src/core/protocol/errors.ts';
-import { parseSafetensors, toFloat32, type SafetensorsHeader, type TensorInfo } from '../../../src/core/tensors/safetensors.ts';
+import {
+  parseSafetensors,
+  toFloat32,
+  type SafetensorsHeader,
+  type TensorInfo,
+} from '../../../src/core/tensors/safetensors.ts';
 import type { TensorData } from '../graph/ir.ts';
 
 export class WeightError extends AppError<'MODEL_WEIGHTS_MISMATCH'> {
@@ -41,10 +46,13 @@ export class WeightStore {
   private info(name: string): TensorInfo {
     const info = this.header.tensors.get(name);
     if (!info)
-      throw new WeightError(`${this.fileName} has no tensor "${name}": the checkpoint does not match its config.json.`, {
-        file: this.fileName,
-        tensor: name,
-      });
+      throw new WeightError(
+        `${this.fileName} has no tensor "${name}": the checkpoint does not match its config.json.`,
+        {
+          file: this.fileName,
+          tensor: name,
+        },
+      );
     return info;
   }
 

@@ -9,7 +9,10 @@ import { coreShape, type AttentionBackend } from './runner.ts';
 export const cpuAttentionBackend: AttentionBackend = {
   run(core, q, k, v, modulation) {
     if (core.causal)
-      throw new AppError('ATTENTION_UNSUPPORTED', `attention core ${core.name} is causal; run this network unpartitioned.`);
+      throw new AppError(
+        'ATTENTION_UNSUPPORTED',
+        `attention core ${core.name} is causal; run this network unpartitioned.`,
+      );
     return referenceAttention(coreShape(core, q.dims, k.dims), q.data, k.data, v.data, modulation);
   },
 };

@@ -12,7 +12,8 @@ let configured = false;
 function configure(): void {
   if (configured) return;
   configured = true;
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  const nodeProcess = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  const isNode = typeof nodeProcess?.versions?.node === 'string';
   // Node: single-threaded wasm (no worker threads in tests/CLI); the browser worker keeps ORT's default.
   if (isNode) ort.env.wasm.numThreads = 1;
 }

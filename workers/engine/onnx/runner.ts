@@ -23,7 +23,13 @@ export interface AttentionInput {
 
 /** Runs one attention core: Q [B, N, H·d], K/V [Bk, Nk, H·d] → out [B, N, H·d] (see AttentionCore). */
 export interface AttentionBackend {
-  run(core: AttentionCore, q: AttentionInput, k: AttentionInput, v: AttentionInput, modulation?: Modulation): Promise<Float32Array> | Float32Array;
+  run(
+    core: AttentionCore,
+    q: AttentionInput,
+    k: AttentionInput,
+    v: AttentionInput,
+    modulation?: Modulation,
+  ): Promise<Float32Array> | Float32Array;
 }
 
 /**
@@ -51,7 +57,10 @@ export interface PromptCache {
 
 export interface CompiledNetwork {
   readonly lowering: 'whole' | 'partitioned';
-  run(inputs: Readonly<Record<string, HostTensor>>, options?: RunOptions & { prompt?: PromptCache }): Promise<Map<string, HostTensor>>;
+  run(
+    inputs: Readonly<Record<string, HostTensor>>,
+    options?: RunOptions & { prompt?: PromptCache },
+  ): Promise<Map<string, HostTensor>>;
   /** Partitioned: runs the per-prompt prelude once (inputs: the per-prompt graph inputs). */
   encodePrompt(inputs: Readonly<Record<string, HostTensor>>): Promise<PromptCache>;
   /** Number of ORT sessions held. */
@@ -92,7 +101,10 @@ async function feed(s: OrtSession, values: ReadonlyMap<string, OrtTensor>): Prom
   return s.run(feeds);
 }
 
-export async function compileWhole(graph: Graph, placement: WeightPlacement = { kind: 'embedded' }): Promise<CompiledNetwork> {
+export async function compileWhole(
+  graph: Graph,
+  placement: WeightPlacement = { kind: 'embedded' },
+): Promise<CompiledNetwork> {
   const s = await session(lowerStandard(graph), placement);
   const serial = serializer();
   return {

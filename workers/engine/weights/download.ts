@@ -230,6 +230,10 @@ export async function downloadModel(
   const total = files.reduce((a, f) => a + f.size, 0);
   const cachedBytes = [...have.values()].reduce((a, b) => a + b, 0);
   await checkQuota(total - cachedBytes, o.estimate ?? (() => navigator.storage.estimate()));
+  // Ask the browser not to evict the cache under storage pressure (best effort; window-only API, so in the
+  // engine worker the UI should have asked already).
+  const storage = navigator.storage as StorageManager & { persist?: () => Promise<boolean> };
+  await storage.persist?.().catch(() => false);
   await cache.writeManifest({ version: 1, sourceId: source.id, kind: o.kind, precision, complete: false, files });
 
   const progress = new Progress(total, o.onProgress, now);
