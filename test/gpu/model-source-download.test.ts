@@ -9,7 +9,8 @@ import { downloadModel, type DownloadProgress } from '../../workers/engine/weigh
 import { HttpModelSource } from '../../workers/engine/weights/http-source';
 import { describeShared, fetchShared } from '../helpers/browser/shared';
 
-const cache = new OpfsModelCache(`videograin-models-test-${Math.random().toString(36).slice(2)}`);
+const cacheRootName = `videograin-models-test-${Math.random().toString(36).slice(2)}`;
+const cache = new OpfsModelCache(cacheRootName);
 afterAll(() => cache.deleteAll());
 
 const source = (scenario: string, repo: 'tiny-sd' | 'tiny-controlnet' = 'tiny-controlnet') =>
@@ -192,5 +193,55 @@ describeShared('model download (browser cache)', () => {
     expect((await cache.list()).length).toBeGreaterThan(0);
     await cache.deleteAll();
     expect(await cache.list()).toEqual([]);
+  });
+});
+
+describeShared('download inside a dedicated worker (the engine case: sync access handles)', () => {
+  test('a cut connection resumes and the file is complete', async () => {
+    // A module worker that imports the downloader from this dev server, as the engine worker does.
+    const code = `
+      const { OpfsModelCache } = await import('${location.origin}/workers/engine/weights/cache.ts');
+      const { downloadModel } = await import('${location.origin}/workers/engine/weights/download.ts');
+      const { HttpModelSource } = await import('${location.origin}/workers/engine/weights/http-source.ts');
+      self.onmessage = async ({ data }) => {
+        const cache = new OpfsModelCache(data.root);
+        const source = new HttpModelSource({ kind: 'huggingface', repo: 'golden/tiny-controlnet', endpoint: data.endpoint });
+        try {
+          const m = await downloadModel(source, cache, { kind: 'controlnet' });
+          const probe = await (await navigator.storage.getDirectory()).getFileHandle('probe-' + data.root, { create: true });
+          self.postMessage({ ok: true, sync: typeof probe.createSyncAccessHandle === 'function', tensors: m.headers.get('controlnet.weights').tensors.size, size: await cache.cachedSize(source.id, 'diffusion_pytorch_model.fp16.safetensors') });
+          await (await navigator.storage.getDirectory()).removeEntry('probe-' + data.root);
+        } catch (e) {
+          self.postMessage({ ok: false, code: e.code, message: e.message });
+        }
+      };
+      self.postMessage({ ready: true });`;
+    const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    const worker = new Worker(url, { type: 'module' });
+    try {
+      const messages: Record<string, unknown>[] = [];
+      const next = () =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          worker.onmessage = (e) => resolve(e.data as Record<string, unknown>);
+          worker.onerror = (e) => reject(new Error(e.message));
+        });
+      messages.push(await next());
+      expect(messages[0]).toEqual({ ready: true });
+      await reset();
+      const done = next();
+      worker.postMessage({
+        root: `${cacheRootName}-worker`,
+        endpoint: `${location.origin}/__model-server/cut-once-worker`,
+      });
+      const result = await done;
+      expect(result).toMatchObject({ ok: true, sync: true, size: 2747440 });
+      expect(result.tensors as number).toBeGreaterThan(50);
+      const s = await stats();
+      expect(s.requests['RANGE cut-once-worker/tiny-controlnet/diffusion_pytorch_model.fp16.safetensors']).toBe(1);
+    } finally {
+      worker.terminate();
+      URL.revokeObjectURL(url);
+      await new OpfsModelCache(`${cacheRootName}-worker`).deleteAll();
+    }
   });
 });

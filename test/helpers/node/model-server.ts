@@ -12,7 +12,7 @@
  *   ok, ok-*    as is                         no-fp16      *.fp16.safetensors → 404
  *   slow-*      as is, in 64 KiB steps every 10 ms (to act in the middle of a transfer)
  *   missing-vae vae weights → 404             bad-hash     HEAD announces a wrong sha256 for weights
- *   cut-once    first GET of each weights file sends half its bytes, then drops the connection
+ *   cut-once*   first GET of each weights file sends half its bytes, then drops the connection
  *   no-range    cut-once, and Range is ignored (200 with the whole file)
  *   stall       weights: bytes past 40% of the file are never sent (connection dropped there)
  *   short-file  weights served cut to 70% with consistent sizes (the header implies more)
@@ -167,7 +167,7 @@ export function modelServer(options: { readonly sharedDir: string }): Plugin {
     res.setHeader('content-length', String(end - start));
     res.setHeader('content-type', 'application/octet-stream');
     let cutAt: number | null = null;
-    if (weights && (scenario === 'cut-once' || scenario === 'no-range') && n === 1)
+    if (weights && (scenario.startsWith('cut-once') || scenario === 'no-range') && n === 1)
       cutAt = start + Math.floor((end - start) / 2);
     if (weights && scenario === 'stall') cutAt = Math.max(start, Math.floor(body.byteLength * 0.4));
     if (scenario.startsWith('slow')) {
