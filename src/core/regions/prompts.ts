@@ -9,12 +9,36 @@
 import type { RegionsDoc } from './model';
 
 export interface PromptTokens {
-  /** Word tokens, without BOS/EOS, as comparable strings (BPE pieces or ids as text). */
+  /** Word tokens, without BOS/EOS, as comparable keys (CLIP ids as text, or words). */
   readonly tokens: readonly string[];
+  /** How each token reads, for display; defaults to `tokens`. */
+  readonly labels?: readonly string[];
+  /** Word tokens before truncation, when the tokenizer truncates; defaults to `tokens.length`. */
+  readonly count?: number;
 }
 
 export interface PromptTokenizer {
   tokenize(text: string): PromptTokens;
+}
+
+/** The subset of src/core/tokenizer/clip.ts's ClipTokenizer this module uses. */
+export interface ClipLikeTokenizer {
+  encode(text: string): { readonly wordIds: readonly number[]; readonly wordCount: number };
+  tokenText(id: number): string;
+}
+
+/** The real SD1.5 CLIP BPE tokenizer as a PromptTokenizer (spans then match exactly what the engine uses). */
+export function clipPromptTokenizer(clip: ClipLikeTokenizer): PromptTokenizer {
+  return {
+    tokenize(text) {
+      const enc = clip.encode(text);
+      return {
+        tokens: enc.wordIds.map(String),
+        labels: enc.wordIds.map((id) => clip.tokenText(id)),
+        count: enc.wordCount,
+      };
+    },
+  };
 }
 
 /** CLIP's pre-tokenizer pattern (lower-cased), used without BPE when the real tokenizer is not loaded. */
@@ -50,6 +74,8 @@ export interface PromptProblem {
 
 export interface PromptAnalysis {
   readonly targetTokens: readonly string[];
+  /** How each target token reads. */
+  readonly targetLabels: readonly string[];
   /** Per region id: the owned span of the target tokens, or null. */
   readonly spans: Readonly<Record<string, TokenSpan | null>>;
   /** Per target token: the ids of the regions owning it. */
@@ -61,22 +87,25 @@ const quoteTokens = (t: readonly string[]) => `[${t.map((x) => JSON.stringify(x)
 
 export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): PromptAnalysis {
   const problems: PromptProblem[] = [];
-  const target = tokenizer.tokenize(doc.targetPrompt).tokens;
+  const encoded = tokenizer.tokenize(doc.targetPrompt);
+  const target = encoded.tokens;
+  const targetCount = encoded.count ?? target.length;
   const spans: Record<string, TokenSpan | null> = {};
   const owners: string[][] = target.map(() => []);
   if (doc.regions.length === 0)
     problems.push({ severity: 'error', message: 'Add at least one region and paint its mask.' });
   if (target.length === 0)
     problems.push({ severity: 'error', message: 'Write a target prompt: the description of the edited video.' });
-  if (target.length > MAX_PROMPT_TOKENS) {
+  if (targetCount > MAX_PROMPT_TOKENS) {
     problems.push({
       severity: 'error',
-      message: `The target prompt is ${target.length} tokens; at most ${MAX_PROMPT_TOKENS} fit. Shorten it.`,
+      message: `The target prompt is ${targetCount} tokens; at most ${MAX_PROMPT_TOKENS} fit. Shorten it.`,
     });
   }
   const claimed = new Map<string, string>();
   for (const region of doc.regions) {
-    const words = tokenizer.tokenize(region.prompt).tokens;
+    const regionEnc = tokenizer.tokenize(region.prompt);
+    const words = regionEnc.tokens;
     spans[region.id] = null;
     if (words.length > 0) {
       const span = findSpan(target, words);
@@ -84,7 +113,7 @@ export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): Pro
         problems.push({
           severity: 'error',
           regionId: region.id,
-          message: `"${region.name}": its prompt ${quoteTokens(words)} is not in the target prompt's tokens ${quoteTokens(target)}. Use the exact words of the target prompt.`,
+          message: `"${region.name}": its prompt ${quoteTokens(regionEnc.labels ?? words)} is not in the target prompt's tokens ${quoteTokens(encoded.labels ?? target)}. Use the exact words of the target prompt.`,
         });
       } else {
         spans[region.id] = span;
@@ -122,7 +151,7 @@ export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): Pro
         message: `Part "${region.name}" has no parent instance.`,
       });
   }
-  return { targetTokens: target, spans, owners, problems };
+  return { targetTokens: target, targetLabels: encoded.labels ?? target, spans, owners, problems };
 }
 
 export const hasBlockingProblems = (a: PromptAnalysis): boolean => a.problems.some((p) => p.severity === 'error');
