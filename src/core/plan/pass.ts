@@ -48,7 +48,8 @@ export class Pass {
 
   resnet(label: string, cin: number, cout: number, level: number, inputHeld: number, skip = 0): void {
     const { t, tc } = { t: (c: number) => this.t(c, level), tc: (c: number) => this.tc(c, level) };
-    this.tracker.tensor(t(Math.max(cin, cout)));
+    // A chunked up-path resnet gathers the concat per chunk: the whole concat never exists.
+    this.tracker.tensor(this.chunked && skip > 0 ? t(Math.max(cin - skip, skip, cout)) : t(Math.max(cin, cout)));
     if (skip === 0) {
       const local = this.chunked ? t(cin) + t(cout) + tc(cin) + 4 * tc(cout) : t(cin) + 4 * t(cout);
       this.op(label, local, inputHeld);
