@@ -90,12 +90,9 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
   it('partitioned at the attention cores, CPU reference attention, text K/V computed once', async () => {
     const w = weights('tiny-sd/unet/diffusion_pytorch_model.safetensors');
     // External-data weights (the browser path): each segment session gets a blob of exactly its own weights.
-    const net = await compilePartitioned(
-      buildUNet(w, arch(), { ...size, residuals: true }),
-      cpuAttentionBackend,
-      ['encoder_hidden_states'],
-      { kind: 'external', location: 'unet.bin' },
-    );
+    const net = await compilePartitioned(buildUNet(w, arch(), { ...size, residuals: true }), cpuAttentionBackend, {
+      placement: { kind: 'external', location: 'unet.bin' },
+    });
     try {
       // 32 cores → ≤ 33 segments, plus the per-prompt prelude.
       expect(net.sessions).toBeGreaterThan(16);

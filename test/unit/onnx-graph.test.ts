@@ -124,9 +124,9 @@ describe('ONNX emitter and partitioner', () => {
     const core = plan.steps[1]!.kind === 'attention' ? plan.steps[1]!.core : undefined;
     expect(plan.prelude!.outputs.map((o) => o.name).sort()).toEqual([core!.k, core!.v].sort());
     const whole = await compileWhole(graph);
-    const parted = await compilePartitioned(graph, tinySoftmaxAttention, ['ctx'], {
-      kind: 'external',
-      location: 'w.bin',
+    const parted = await compilePartitioned(graph, tinySoftmaxAttention, {
+      perPromptInputs: ['ctx'],
+      placement: { kind: 'external', location: 'w.bin' },
     });
     try {
       const a = (await whole.run(inputs)).get('y')!.data as Float32Array;

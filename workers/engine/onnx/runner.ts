@@ -1,5 +1,6 @@
 /**
- * Runs an IR graph with onnxruntime-web's CPU (wasm) backend, in one of two lowerings (../graph/lower.ts):
+ * Runs an IR graph with onnxruntime-web — wasm CPU backend, or WebGPU on the engine's device with outputs
+ * kept on the GPU — in one of two lowerings (../graph/lower.ts):
  *  - whole: one session with the attention cores as standard ops;
  *  - partitioned: one session per segment between cores, the cores run by an AttentionBackend outside ORT;
  *    the per-prompt prelude (cross-attention K/V) runs once per `encodePrompt` and is reused across steps.
@@ -9,7 +10,17 @@ import type { AttentionShape, Modulation } from '../../../src/core/attention/typ
 import type { AttentionCore, Graph } from '../graph/ir.ts';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower.ts';
 import { emitModel, type OpGraph, type WeightPlacement } from '../graph/onnx.ts';
-import { createCpuSession, float32Tensor, int64Tensor, tensorFloat32, type OrtSession, type OrtTensor } from './ort.ts';
+import {
+  createSession,
+  downloadTensor,
+  float32Tensor,
+  gpuFloat32Tensor,
+  int64Tensor,
+  tensorGpuBuffer,
+  type ExecutionTarget,
+  type OrtSession,
+  type OrtTensor,
+} from './ort.ts';
 
 export interface HostTensor {
   readonly dims: readonly number[];
@@ -21,7 +32,7 @@ export interface AttentionInput {
   readonly dims: readonly number[];
 }
 
-/** Runs one attention core: Q [B, N, H·d], K/V [Bk, Nk, H·d] → out [B, N, H·d] (see AttentionCore). */
+/** Runs one attention core on the CPU: Q [B, N, H·d], K/V [Bk, Nk, H·d] → out [B, N, H·d] (see AttentionCore). */
 export interface AttentionBackend {
   run(
     core: AttentionCore,
@@ -46,13 +57,36 @@ export function coreShape(core: AttentionCore, qDims: readonly number[], kDims: 
   return { batch: b, kvBatch: bk, queries: n, keys: nk, heads: core.heads, headDim: core.headDim };
 }
 
+/**
+ * Runs one attention core on GPU buffers of the engine's device (the WGSL kernels); the returned output buffer
+ * is owned by the runner, which destroys it when the run ends.
+ */
+export interface GpuAttentionBackend {
+  readonly location: 'gpu-buffer';
+  run(
+    core: AttentionCore,
+    shape: AttentionShape,
+    q: GPUBuffer,
+    k: GPUBuffer,
+    v: GPUBuffer,
+    modulation?: Modulation,
+  ): GPUBuffer;
+}
+
 export interface RunOptions {
   /** Modulation per core (ST-Layout attention); partitioned lowering only. */
   readonly modulation?: (core: AttentionCore) => Modulation | undefined;
 }
 
+/** Per-prompt values (cross-attention K/V); `release()` frees them (GPU tensors). */
 export interface PromptCache {
   readonly values: ReadonlyMap<string, OrtTensor>;
+  release(): void;
+}
+
+export interface CompileOptions {
+  readonly placement?: WeightPlacement;
+  readonly target?: ExecutionTarget;
 }
 
 export interface CompiledNetwork {
@@ -72,13 +106,16 @@ function toOrt(t: HostTensor): OrtTensor {
   return t.data instanceof BigInt64Array ? int64Tensor(t.data, t.dims) : float32Tensor(t.data, t.dims);
 }
 
-function toHost(t: OrtTensor): HostTensor {
-  return { dims: [...t.dims], data: t.type === 'int64' ? (t.data as BigInt64Array) : tensorFloat32(t) };
+async function toHost(t: OrtTensor): Promise<HostTensor> {
+  return { dims: [...t.dims], data: await downloadTensor(t) };
 }
 
-async function session(graph: OpGraph, placement: WeightPlacement): Promise<OrtSession> {
-  const emitted = emitModel(graph, placement);
-  return createCpuSession({ model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) });
+async function session(graph: OpGraph, o: CompileOptions): Promise<OrtSession> {
+  const emitted = emitModel(graph, o.placement ?? { kind: 'embedded' });
+  return createSession(
+    { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
+    o.target,
+  );
 }
 
 /** A queue that runs one task at a time. */
@@ -101,21 +138,42 @@ async function feed(s: OrtSession, values: ReadonlyMap<string, OrtTensor>): Prom
   return s.run(feeds);
 }
 
-export async function compileWhole(
-  graph: Graph,
-  placement: WeightPlacement = { kind: 'embedded' },
-): Promise<CompiledNetwork> {
-  const s = await session(lowerStandard(graph), placement);
+/** Disposes tensors created during a run (GPU buffers go back to ORT / are destroyed). */
+function disposeAll(tensors: Iterable<OrtTensor>): void {
+  for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
+}
+
+async function collect(
+  names: Iterable<string>,
+  values: ReadonlyMap<string, OrtTensor>,
+): Promise<Map<string, HostTensor>> {
+  const result = new Map<string, HostTensor>();
+  for (const name of names) {
+    const t = values.get(name);
+    if (!t) throw new Error(`output "${name}" was not produced`);
+    result.set(name, await toHost(t));
+  }
+  return result;
+}
+
+const emptyPrompt: PromptCache = { values: new Map(), release: () => undefined };
+
+export async function compileWhole(graph: Graph, options: CompileOptions = {}): Promise<CompiledNetwork> {
+  const s = await session(lowerStandard(graph), options);
   const serial = serializer();
   return {
     lowering: 'whole',
     sessions: 1,
-    encodePrompt: () => Promise.resolve({ values: new Map() }),
+    encodePrompt: () => Promise.resolve(emptyPrompt),
     run: (inputs) =>
       serial(async () => {
         const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v)]));
-        const out = await feed(s, values);
-        return new Map(Object.entries(out).map(([k, v]) => [k, toHost(v)]));
+        const out = new Map(Object.entries(await feed(s, values)));
+        try {
+          return await collect(out.keys(), out);
+        } finally {
+          disposeAll(out.values());
+        }
       }),
     release: () => s.release(),
   };
@@ -123,20 +181,22 @@ export async function compileWhole(
 
 export async function compilePartitioned(
   graph: Graph,
-  backend: AttentionBackend,
-  perPromptInputs: readonly string[] = ['encoder_hidden_states'],
-  placement: WeightPlacement = { kind: 'embedded' },
+  backend: AttentionBackend | GpuAttentionBackend,
+  options: CompileOptions & { readonly perPromptInputs?: readonly string[] } = {},
 ): Promise<CompiledNetwork> {
-  const plan: PartitionPlan = partition(graph, perPromptInputs);
+  const gpuBackend = 'location' in backend ? backend : undefined;
+  if (gpuBackend && options.target?.kind !== 'webgpu')
+    throw new Error('a GPU attention backend needs sessions on the WebGPU target');
+  const plan: PartitionPlan = partition(graph, options.perPromptInputs ?? ['encoder_hidden_states']);
   const sessions: OrtSession[] = [];
   const releaseAll = () => Promise.all(sessions.map((s) => s.release())).then(() => undefined);
   let prelude: OrtSession | undefined;
   const stepSessions = new Map<number, OrtSession>();
   try {
-    if (plan.prelude) sessions.push((prelude = await session(plan.prelude, placement)));
+    if (plan.prelude) sessions.push((prelude = await session(plan.prelude, options)));
     for (const [i, step] of plan.steps.entries())
       if (step.kind === 'session') {
-        const s = await session(step.graph, placement);
+        const s = await session(step.graph, options);
         sessions.push(s);
         stepSessions.set(i, s);
       }
@@ -145,42 +205,77 @@ export async function compilePartitioned(
     throw e;
   }
   const serial = serializer();
-  const outputNames = new Set(plan.outputs.map((o) => o.name));
+  const outputNames = plan.outputs.map((o) => o.name);
 
   const encode = async (inputs: Readonly<Record<string, HostTensor>>): Promise<PromptCache> => {
-    if (!prelude) return { values: new Map() };
+    if (!prelude) return emptyPrompt;
     const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v)]));
-    return { values: new Map(Object.entries(await feed(prelude, values))) };
+    const out = new Map(Object.entries(await feed(prelude, values)));
+    return { values: out, release: () => disposeAll(out.values()) };
+  };
+
+  const runCore = async (
+    core: AttentionCore,
+    values: Map<string, OrtTensor>,
+    modulation?: Modulation,
+  ): Promise<OrtTensor> => {
+    const get = (name: string): OrtTensor => {
+      const t = values.get(name);
+      if (!t) throw new Error(`attention core ${core.name}: input "${name}" missing`);
+      return t;
+    };
+    const [q, k, v] = [get(core.q), get(core.k), get(core.v)];
+    if (gpuBackend) {
+      const buffers = [q, k, v].map(tensorGpuBuffer);
+      if (buffers.some((b) => !b)) throw new Error(`attention core ${core.name}: inputs are not on the GPU`);
+      const out = gpuBackend.run(
+        core,
+        coreShape(core, q.dims, k.dims),
+        buffers[0]!,
+        buffers[1]!,
+        buffers[2]!,
+        modulation,
+      );
+      return gpuFloat32Tensor(out, q.dims, () => out.destroy());
+    }
+    const host = async (t: OrtTensor): Promise<AttentionInput> => ({
+      data: (await downloadTensor(t)) as Float32Array,
+      dims: t.dims,
+    });
+    const out = await (backend as AttentionBackend).run(core, await host(q), await host(k), await host(v), modulation);
+    return float32Tensor(out, q.dims);
   };
 
   return {
     lowering: 'partitioned',
     sessions: sessions.length,
     encodePrompt: (inputs) => serial(() => encode(inputs)),
-    run: (inputs, options = {}) =>
+    run: (inputs, runOptions = {}) =>
       serial(async () => {
-        const prompt = options.prompt ?? (await encode(inputs));
+        const ownPrompt = runOptions.prompt ? undefined : await encode(inputs);
+        const prompt = runOptions.prompt ?? ownPrompt!;
         const values = new Map<string, OrtTensor>(prompt.values);
-        for (const [k, v] of Object.entries(inputs)) values.set(k, toOrt(v));
-        for (const [i, step] of plan.steps.entries()) {
-          if (step.kind === 'session') {
-            const out = await feed(stepSessions.get(i)!, values);
-            for (const [k, v] of Object.entries(out)) values.set(k, v);
-          } else {
-            const c = step.core;
-            const get = (name: string): AttentionInput => {
-              const t = values.get(name);
-              if (!t) throw new Error(`attention core ${c.name}: input "${name}" missing`);
-              return { data: tensorFloat32(t), dims: t.dims };
-            };
-            const q = get(c.q);
-            const out = await backend.run(c, q, get(c.k), get(c.v), options.modulation?.(c));
-            values.set(c.output, float32Tensor(out, q.dims));
+        const created: OrtTensor[] = [];
+        try {
+          for (const [k, v] of Object.entries(inputs)) values.set(k, toOrt(v));
+          for (const [i, step] of plan.steps.entries()) {
+            if (step.kind === 'session') {
+              const out = await feed(stepSessions.get(i)!, values);
+              for (const [k, v] of Object.entries(out)) {
+                values.set(k, v);
+                created.push(v);
+              }
+            } else {
+              const out = await runCore(step.core, values, runOptions.modulation?.(step.core));
+              values.set(step.core.output, out);
+              created.push(out);
+            }
           }
+          return await collect(outputNames, values);
+        } finally {
+          disposeAll(created);
+          ownPrompt?.release();
         }
-        const result = new Map<string, HostTensor>();
-        for (const name of outputNames) result.set(name, toHost(values.get(name)!));
-        return result;
       }),
     release: releaseAll,
   };
