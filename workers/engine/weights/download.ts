@@ -125,7 +125,10 @@ async function downloadFile(
       throw e;
     }
     const range = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
-    if (have > 0 && !(res.status === 206 && range && Number(range[1]) === have)) {
+    // Cross-origin responses may hide Content-Range (not CORS-safelisted): a 206 to our single open-ended
+    // range is then taken as starting where we asked; the Content-Length check below still applies.
+    const resumed = res.status === 206 && (range ? Number(range[1]) === have : true);
+    if (have > 0 && !resumed) {
       progress.bytes -= have; // the server sends the whole file: clean restart
       have = 0;
     }
