@@ -86,7 +86,7 @@ export function cfgItemStrength(batch: number, branch: CfgBranch, strength: numb
 
 /** Checks a shape and (optionally) a modulation against it; throws AttentionInputError naming the field. */
 export function validateAttention(shape: AttentionShape, modulation?: Modulation): void {
-  const { batch, kvBatch, queries, keys, heads, headDim } = shape;
+  const { batch, kvBatch, queries, heads, headDim } = shape;
   for (const [name, v] of Object.entries(shape))
     if (!Number.isInteger(v) || v < 1)
       throw new AttentionInputError(`attention ${name} must be a positive integer, got ${v}`);
@@ -95,8 +95,6 @@ export function validateAttention(shape: AttentionShape, modulation?: Modulation
   if (heads * headDim > 1 << 20) throw new AttentionInputError(`attention channels ${heads * headDim} are too many`);
   if (!modulation) return;
   const { maps, itemStrength } = modulation;
-  if (!Number.isInteger(maps.groups) || maps.groups < 1)
-    throw new AttentionInputError(`modulation groups must be a positive integer, got ${maps.groups}`);
   const perGroup = maps.groups * queries;
   if (maps.queryBits.length !== perGroup)
     throw new AttentionInputError(
@@ -106,8 +104,25 @@ export function validateAttention(shape: AttentionShape, modulation?: Modulation
     throw new AttentionInputError(
       `modulation sizeReg has ${maps.sizeReg.length} entries, expected groups·Nq = ${perGroup}`,
     );
-  if (maps.keyBits.length !== keys)
-    throw new AttentionInputError(`modulation keyBits has ${maps.keyBits.length} entries, expected Nk = ${keys}`);
-  if (itemStrength.length !== batch)
-    throw new AttentionInputError(`modulation itemStrength has ${itemStrength.length} entries, expected B = ${batch}`);
+  validateModulationSizes(shape, { groups: maps.groups, queries, keys: maps.keyBits.length }, itemStrength);
+}
+
+/** Checks maps of `groups` × `queries` query entries and `keys` key entries (and per-item strengths) against a shape. */
+export function validateModulationSizes(
+  shape: AttentionShape,
+  maps: { readonly groups: number; readonly queries: number; readonly keys: number },
+  itemStrength: Float32Array,
+): void {
+  if (!Number.isInteger(maps.groups) || maps.groups < 1)
+    throw new AttentionInputError(`modulation groups must be a positive integer, got ${maps.groups}`);
+  if (maps.queries !== shape.queries)
+    throw new AttentionInputError(
+      `modulation maps are for ${maps.queries} queries per group, the call has Nq = ${shape.queries}`,
+    );
+  if (maps.keys !== shape.keys)
+    throw new AttentionInputError(`modulation keyBits has ${maps.keys} entries, expected Nk = ${shape.keys}`);
+  if (itemStrength.length !== shape.batch)
+    throw new AttentionInputError(
+      `modulation itemStrength has ${itemStrength.length} entries, expected B = ${shape.batch}`,
+    );
 }

@@ -8,7 +8,7 @@
 import { AppError } from '../../../../src/core/protocol/errors';
 import {
   AttentionInputError,
-  validateAttention,
+  validateModulationSizes,
   type AttentionShape,
   type ModulationMaps,
 } from '../../../../src/core/attention/types';
@@ -138,17 +138,7 @@ export class AttentionCore {
     const { shape, modulation } = call;
     this.checkHeadDim(shape);
     const maps = modulation?.maps;
-    if (maps) {
-      validateAttention(shape, {
-        maps: {
-          groups: maps.groups,
-          queryBits: new Uint32Array(maps.groups * maps.queries),
-          keyBits: new Uint32Array(maps.keys),
-          sizeReg: new Float32Array(maps.groups * maps.queries),
-        },
-        itemStrength: modulation.itemStrength,
-      });
-    }
+    if (maps) validateModulationSizes(shape, maps, modulation.itemStrength);
     const plan = this.plan(shape, maps ? { groups: maps.groups } : undefined);
     const elem = this.storage === 'f16' ? 2 : 4;
     const channels = shape.heads * shape.headDim;
