@@ -30,7 +30,8 @@ async function runInBrowser() {
     root: repo,
     configFile: join(repo, 'vite.config.ts'),
     logLevel: 'warn',
-    server: { port: 0, host: '127.0.0.1', fs: { allow: [repo, sharedDir] } },
+    // No HMR or file watching: edits elsewhere in the tree must not reload (and re-run) a benchmark.
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null, fs: { allow: [repo, sharedDir] } },
     define: {
       __SHARED_DIR__: JSON.stringify(sharedDir),
       __SHARED_PRESENT__: JSON.stringify(existsSync(join(sharedDir, 'DESIGN.md'))),

@@ -23,8 +23,13 @@ export async function openApp(page: Page): Promise<void> {
   await expect(page.getByTestId('engine-status')).not.toHaveAttribute('data-state', 'starting');
 }
 
+/** Opens a clip through the file input and waits until it is the open project (a new project each time). */
 export async function openClip(page: Page, file: string): Promise<void> {
+  const before = await page.evaluate(() => window.__videograin!.store.getState().projectId);
   await page.getByTestId('open-clip-input').setInputFiles(file);
+  await expect
+    .poll(() => page.evaluate(() => window.__videograin!.store.getState().projectId), { timeout: 120_000 })
+    .not.toBe(before);
   await expect(page.getByTestId('clip-info')).toBeVisible();
 }
 
