@@ -20,7 +20,13 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundled up front so browser test runs never re-optimize (and reload) mid-run.
   optimizeDeps: { include: ['comlink'], exclude: ['@ffmpeg/ffmpeg', '@ffmpeg/util', 'onnxruntime-web'] },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4096,
+    // The app, and the page the CLI drives headlessly (DESIGN §9).
+    rollupOptions: { input: { main: resolve(repoDir, 'index.html'), headless: resolve(repoDir, 'headless.html') } },
+  },
   test: {
     projects: [
       {

@@ -5,3 +5,4 @@ void registerCommand;
 registerCommand('plan', async () => (await import('./plan.ts')).default);
 registerCommand('layout', async () => (await import('./layout.ts')).default);
 registerCommand('infer', async () => (await import('./infer.ts')).default);
+registerCommand('clip', async () => (await import('./clip.ts')).default);

@@ -13,7 +13,7 @@ import {
   type ProgressCallback,
   type VideoApi,
 } from '../../src/core/protocol/video';
-import type { FFmpegCore } from './ffmpeg';
+import type { FFmpegCore } from './core-types';
 import { FFmpegSession } from './session';
 import { parseProbeJson, precheckSource, probeFailure } from './probe';
 import { frameGeometry } from './geometry';

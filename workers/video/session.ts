@@ -3,7 +3,7 @@
  * source file without copying it into the wasm heap (WORKERFS over a Blob, where available), and cleans up
  * every file it made. Each `exec` blocks the worker until ffmpeg finishes; cancelling means terminating it.
  */
-import type { FFmpegCore } from './ffmpeg';
+import type { FFmpegCore } from './core-types';
 
 export interface RunResult {
   readonly exitCode: number;
@@ -48,7 +48,7 @@ export class FFmpegSession {
     const fs = this.core.FS;
     fs.mkdir(dir);
     const workerfs = fs.filesystems.WORKERFS;
-    if (workerfs && typeof FileReaderSync !== 'undefined') {
+    if (workerfs && 'FileReaderSync' in globalThis) {
       fs.mount(workerfs, { blobs: [{ name, data: new Blob([bytes as Uint8Array<ArrayBuffer>]) }] }, dir);
       return { path: `${dir}/${name}`, release: () => (fs.unmount(dir), fs.rmdir(dir)) };
     }

@@ -1,0 +1,60 @@
+/**
+ * A headless session (DESIGN §9): the built app served on 127.0.0.1, system Chromium driven by Playwright,
+ * the headless page (headless.html) open with its typed clients on `globalThis.__videograinHeadless`.
+ * Commands call into the page with `session.page.evaluate`; progress comes back through `onProgress`.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright';
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs';
+import { HEADLESS_GLOBAL, HEADLESS_PROGRESS } from '../../src/headless/types.ts';
+import { ensureBuilt } from './build.ts';
+import { startStaticServer, type StaticServer } from './server.ts';
+
+export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SessionOptions {
+  /** Lines for people (stderr). */
+  readonly log: (line: string) => void;
+  readonly onProgress?: (stage: string, fraction?: number) => void;
+  /** Browser executable; default: scripts/chromium.mjs `chromiumPath()` ($CHROMIUM_PATH or system Chromium). */
+  readonly chromium?: string;
+}
+
+export interface HeadlessSession {
+  readonly page: Page;
+  readonly server: StaticServer;
+  close(): Promise<void>;
+}
+
+export async function startHeadlessSession(options: SessionOptions): Promise<HeadlessSession> {
+  ensureBuilt(REPO_DIR, options.log);
+  const server = await startStaticServer(join(REPO_DIR, 'dist'));
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: options.chromium ?? chromiumPath(), args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => options.log(`[page] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && process.env.VIDEOGRAIN_DEBUG) options.log(`[page] ${m.text()}`);
+    });
+    await page.exposeFunction(HEADLESS_PROGRESS, (stage: string, fraction?: number) =>
+      options.onProgress?.(stage, fraction),
+    );
+    await page.goto(`${server.origin}/headless.html`);
+    await page.waitForFunction((name) => name in globalThis, HEADLESS_GLOBAL, { timeout: 60_000 });
+    const opened = browser;
+    return {
+      page,
+      server,
+      async close() {
+        await opened.close();
+        await server.close();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}
