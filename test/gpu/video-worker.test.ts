@@ -62,11 +62,14 @@ describeShared('video worker on real clips', () => {
     expect(set).toMatchObject({ width: 512, height: 512, fps: 15, startSec: 0 });
     expect(set.endSec).toBeCloseTo(32 / 30, 9);
     expect(set.frames).toHaveLength(16);
-    // Source frames 6 and 10 are frames 3 and 5 of the stride-2 set: same decoder, same filters, same bytes.
+    // Later starts seek; source frames 6 and 10 are frames 3 and 5 of the stride-2 set (no seek): same bytes.
     const later = await video.extract(source.slice(), { start: 6, frames: 2, stride: 4, sizing: square });
     expect(meanAbsDiff(later.frames[0]!, set.frames[3]!)).toBe(0);
     expect(meanAbsDiff(later.frames[1]!, set.frames[5]!)).toBe(0);
     expect(meanAbsDiff(later.frames[0]!, set.frames[4]!)).toBeGreaterThan(1); // neighbours do differ
+    // Also a single odd-stride start deep in: source frame 30 is frame 15 of the set.
+    const deep = await video.extract(source.slice(), { start: 30, frames: 1, stride: 1, sizing: square });
+    expect(meanAbsDiff(deep.frames[0]!, set.frames[15]!)).toBe(0);
     const reference = set.frames.map((f) => f.slice());
     const mp4 = await video.encode(set, { fps: set.fps });
     const back = await video.extract(mp4, { start: 0, frames: 16, stride: 1, sizing: square });

@@ -117,7 +117,8 @@ describe('video API with a fake core', () => {
     expect(progress.map((p) => p.stage)).toEqual(['loading ffmpeg', 'probing', 'decoding', 'decoding', 'decoding']);
     expect(progress.at(-1)).toEqual({ stage: 'decoding', fraction: 1 });
     const ffmpegCall = fake.calls.find((c) => c.tool === 'ffmpeg')!;
-    expect(ffmpegCall.args[ffmpegCall.args.indexOf('-vf') + 1]).toBe('select=gte(n\\,2)*not(mod(n-2\\,3))');
+    expect(ffmpegCall.args[ffmpegCall.args.indexOf('-vf') + 1]).toBe('select=gte(n\\,0)*not(mod(n-0\\,3))');
+    expect(ffmpegCall.args.slice(1, 3)).toEqual(['-ss', (1.5 / 10).toFixed(6)]);
     expect([...fake.files.keys()]).toEqual([]);
   });
 

@@ -187,10 +187,31 @@ describe('ffmpeg command lines', () => {
     );
     const same = frameGeometry(512, 512, 0, { mode: 'square', size: 512 });
     expect(extractFilter(0, 1, same)).toBe('select=gte(n\\,0)');
-    const args = extractArgs({ input: '/in', output: '/out', start: 0, frames: 16, stride: 2, geometry: square });
+    const args = extractArgs({
+      input: '/in',
+      output: '/out',
+      start: 0,
+      frames: 16,
+      stride: 2,
+      fps: 30,
+      geometry: square,
+    });
+    expect(args).not.toContain('-ss');
     expect(args.slice(args.indexOf('-frames:v'), args.indexOf('-frames:v') + 2)).toEqual(['-frames:v', '16']);
     expect(args).toContain('rawvideo');
     expect(args.at(-1)).toBe('/out');
+    // A later start seeks half a frame before it, and selection restarts at the first decoded frame.
+    const later = extractArgs({
+      input: '/in',
+      output: '/out',
+      start: 150,
+      frames: 4,
+      stride: 3,
+      fps: 30,
+      geometry: square,
+    });
+    expect(later.slice(1, 5)).toEqual(['-ss', '4.983333', '-i', '/in']);
+    expect(later[later.indexOf('-vf') + 1]).toMatch(/^select=gte\(n\\,0\)\*not\(mod\(n-0\\,3\)\)/);
   });
   test('encode: x264 yuv420p at the given fps and crf; audio trimmed with -ss/-t on its own input', () => {
     const plain = encodeArgs({ frames: '/f', width: 512, height: 512, fps: 15, crf: 18, output: '/o.mp4' });

@@ -112,6 +112,7 @@ export function createVideoApi(deps: VideoApiDeps): VideoApi {
           start: options.start,
           frames: options.frames,
           stride: options.stride,
+          fps: info.fps,
           geometry,
         }),
         (line) => {

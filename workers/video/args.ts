@@ -1,6 +1,6 @@
 /**
  * ffmpeg command lines for extraction and encoding (pure, so unit tests can read them).
- * Extraction selects source frames by index (`select`, exact even for B-frames and variable timestamps),
+ * Extraction seeks to just before the start frame, then selects every stride-th decoded frame by index,
  * lets ffmpeg apply the display rotation (autorotate), scales to cover and centre-crops, and writes raw RGBA.
  * Encoding is libx264 yuv420p tagged BT.601 (what swscale's RGB↔YUV conversion uses both ways).
  */
@@ -12,7 +12,18 @@ export interface ExtractArgsInput {
   readonly start: number;
   readonly frames: number;
   readonly stride: number;
+  /** Source frame rate, to seek near `start` instead of decoding every frame before it. */
+  readonly fps: number;
   readonly geometry: FrameGeometry;
+}
+
+/**
+ * Where to seek for a start frame: half a frame before it, so accurate input seeking (ffmpeg decodes from
+ * the previous keyframe and drops frames stamped before the seek point) keeps frame `start` and drops
+ * `start - 1` — exact for constant-rate clips, which is what `frameCount`'s indices assume anyway.
+ */
+export function seekSeconds(start: number, fps: number): number {
+  return start > 0 ? (start - 0.5) / fps : 0;
 }
 
 export function extractFilter(start: number, stride: number, g: FrameGeometry): string {
@@ -31,8 +42,10 @@ export function extractFilter(start: number, stride: number, g: FrameGeometry): 
 }
 
 export function extractArgs(a: ExtractArgsInput): string[] {
+  const seek = seekSeconds(a.start, a.fps);
   return [
     '-hide_banner',
+    ...(seek > 0 ? ['-ss', seek.toFixed(6)] : []),
     '-i',
     a.input,
     '-map',
@@ -41,7 +54,8 @@ export function extractArgs(a: ExtractArgsInput): string[] {
     '-sn',
     '-dn',
     '-vf',
-    extractFilter(a.start, a.stride, a.geometry),
+    // After the seek, the first decoded frame is frame `start`.
+    extractFilter(0, a.stride, a.geometry),
     '-fps_mode',
     'passthrough',
     '-frames:v',
