@@ -52,7 +52,7 @@ interface NativeFigures {
 function native(threads: string[]): NativeFigures {
   const dir = mkdtempSync(join(tmpdir(), 'bench-video-'));
   try {
-    const extract = (clip: string, stride: number, w: number, h: number, out: string) =>
+    const extract = (clip: string, stride: number, fps: number, w: number, h: number, out: string) =>
       timed([
         ...threads,
         ...extractArgs({
@@ -61,12 +61,13 @@ function native(threads: string[]): NativeFigures {
           start: 0,
           frames: FRAMES,
           stride,
+          fps,
           geometry: frameGeometry(w, h, 0, { mode: 'square', size: SIZE }),
         }),
       ]);
     const raw = join(dir, 'frames.rgba');
-    const cats = extract('two_cats', 1, 512, 512, raw);
-    const bedroom = extract('bedroom_two_kids', 2, 960, 540, join(dir, 'bedroom.rgba'));
+    const cats = extract('two_cats', 1, 8, 512, 512, raw);
+    const bedroom = extract('bedroom_two_kids', 2, 30, 960, 540, join(dir, 'bedroom.rgba'));
     const args = encodeArgs({ frames: raw, width: SIZE, height: SIZE, fps: 8, crf: 18, output: join(dir, 'out.mp4') });
     const encode = timed([...threads, ...args.slice(0, -1), ...threads, args.at(-1)!]);
     return { extractMs: { two_cats: cats, bedroom_two_kids: bedroom }, encodeMs: encode };
