@@ -1,0 +1,239 @@
+/**
+ * The VideoGrain edit (DESIGN §3, reference mode), written out as one loop over `Components`:
+ *
+ *   1. layout: masks + prompts → region bits / size_reg per modulated resolution, text-token bits, spans,
+ *      blend mask M (src/core/layout)
+ *   2. text: uncond "", source, target, negative and each region prompt through the text encoder;
+ *      cond = target with each owned span replaced by its region prompt's states (src/core/pipeline/text-cond)
+ *   3. encode: frames → [−1, 1] → VAE posterior; z0 = (sample | mean) · 0.18215, z0_mean = mean · 0.18215
+ *   4. invert: DDIM inversion (0.19), source prompt, guidance 1, ControlNet, no modulation (./invert.ts) —
+ *      skipped entirely when a cached `InversionResult` for the same inversion key is given
+ *   5. denoise: CFG, region-substituted text, ST-Layout modulation for the first steps, blend (./edit-denoise.ts)
+ *   6. decode: latents / 0.18215 → VAE → (x/2 + 0.5) clamped → RGBA
+ *
+ * Randomness is Philox noise from `seed` (src/core/random): stream POSTERIOR_NOISE_STREAM for the posterior
+ * sample, BLEND_NOISE_STREAM + i for the fresh blend noise of denoising step i.
+ */
+import { compileLayout } from '../../../src/core/layout/compile.ts';
+import type { CompiledLayout, RegionMaskSet } from '../../../src/core/layout/types.ts';
+import { buildTextCond, substituteRegionSpans } from '../../../src/core/pipeline/text-cond.ts';
+import { AppError } from '../../../src/core/protocol/errors.ts';
+import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
+import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
+import type { Components } from './components.ts';
+import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise.ts';
+import { invertLatents, throwIfCancelled, type InversionResult } from './invert.ts';
+import { prepareModulation, type ModulationOptions } from './modulation.ts';
+
+export type EditStage = 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
+
+export interface EditProgress {
+  readonly stage: EditStage;
+  readonly step: number;
+  readonly total: number;
+}
+
+export interface EditInput {
+  /** RGBA frames, `width`·`height`·4 bytes each; width and height multiples of 64 (8 for tiny models). */
+  readonly frames: readonly Uint8Array[];
+  readonly width: number;
+  readonly height: number;
+  readonly masks: RegionMaskSet;
+  readonly tokenizer: ClipTokenizer;
+  readonly sourcePrompt: string;
+  readonly targetPrompt: string;
+  readonly regionPrompts: readonly string[];
+  readonly negativePrompt?: string;
+}
+
+export interface EditOptions extends ModulationOptions {
+  readonly steps?: number;
+  readonly guidance?: number;
+  readonly seed?: number;
+  readonly encodeWith?: 'sample' | 'mean';
+  /** ControlNet condition frames [F, 3, H, W] in [0, 1] (e.g. src/core/conditions/canny.ts) and scale. */
+  readonly condition?: { readonly frames: Float32Array; readonly scale: number };
+  readonly modulateAllResolutions?: boolean;
+  readonly blendWithInversion?: boolean;
+  /** A previous inversion with the same inversion key (src/core/pipeline/inversion-key.ts): no inversion work. */
+  readonly inversion?: InversionResult;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: EditProgress) => void;
+  readonly onStep?: (step: DenoiseStep) => void;
+}
+
+export interface EditResult {
+  /** RGBA frames, like the input. */
+  readonly frames: Uint8ClampedArray[];
+  /** Final latents [F, 4, h, w] (scaled, before decoding). */
+  readonly latents: Float32Array;
+  /** Reusable for re-edits (with the trajectory when `blendWithInversion` was on). */
+  readonly inversion: InversionResult;
+  readonly layout: CompiledLayout;
+}
+
+function framesToImages(input: EditInput): Float32Array {
+  const { width, height, frames } = input;
+  const plane = width * height;
+  const out = new Float32Array(frames.length * 3 * plane);
+  frames.forEach((rgba, f) => {
+    if (rgba.length !== plane * 4)
+      throw new AppError('EDIT_INPUT_INVALID', `frame ${f} is not ${width}×${height} RGBA`);
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < plane; p++) out[(f * 3 + c) * plane + p] = rgba[p * 4 + c]! / 127.5 - 1;
+  });
+  return out;
+}
+
+function imagesToRgba(images: Float32Array, frames: number, width: number, height: number): Uint8ClampedArray[] {
+  const plane = width * height;
+  return Array.from({ length: frames }, (_, f) => {
+    const rgba = new Uint8ClampedArray(plane * 4);
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++) {
+        const v = Math.min(1, Math.max(0, images[(f * 3 + c) * plane + p]! / 2 + 0.5));
+        rgba[p * 4 + c] = Math.round(v * 255);
+      }
+      rgba[p * 4 + 3] = 255;
+    }
+    return rgba;
+  });
+}
+
+function checkInput(input: EditInput, options: EditOptions, components: Components): void {
+  const { width, height, frames, masks } = input;
+  const bad = (m: string): never => {
+    throw new AppError('EDIT_INPUT_INVALID', m);
+  };
+  if (frames.length === 0) bad('an edit needs at least one frame');
+  if (width % 8 !== 0 || height % 8 !== 0 || width < 8 || height < 8)
+    bad(`frame size ${width}×${height} must be a multiple of 8 (64 for SD1.5)`);
+  if (masks.frames !== frames.length || masks.width !== width || masks.height !== height)
+    bad(`masks are ${masks.frames} × ${masks.width}×${masks.height}, frames ${frames.length} × ${width}×${height}`);
+  const cond = options.condition;
+  if (cond) {
+    if (!components.controlnet) bad('condition frames were given but no ControlNet is loaded');
+    if (cond.frames.length !== frames.length * 3 * width * height)
+      bad(`condition frames must be [${frames.length}, 3, ${height}, ${width}]`);
+  }
+}
+
+export async function runEdit(
+  components: Components,
+  input: EditInput,
+  options: EditOptions = {},
+): Promise<EditResult> {
+  checkInput(input, options, components);
+  const { signal, onProgress } = options;
+  const steps = options.steps ?? 50;
+  const seed = options.seed ?? 0;
+  const F = input.frames.length;
+  const shape = { frames: F, channels: 4, height: input.height / 8, width: input.width / 8 };
+  const latentSize = F * 4 * shape.height * shape.width;
+  const control = options.condition
+    ? { condition: options.condition.frames, scale: options.condition.scale }
+    : undefined;
+
+  const layout = compileLayout({
+    masks: input.masks,
+    tokenizer: input.tokenizer,
+    targetPrompt: input.targetPrompt,
+    regionPrompts: input.regionPrompts,
+    ...(options.modulateAllResolutions ? { modulateAllResolutions: true } : {}),
+  });
+  const errors = layout.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) throw new AppError('LAYOUT_INVALID', errors.map((e) => e.message).join('; '));
+
+  // Text: one encoder pass over every prompt the job needs.
+  onProgress?.({ stage: 'text', step: 0, total: 1 });
+  const ids = [
+    input.tokenizer.encode('').ids,
+    input.tokenizer.encode(input.sourcePrompt).ids,
+    layout.prompts.targetIds,
+    input.tokenizer.encode(input.negativePrompt ?? '').ids,
+    ...layout.prompts.substitutions.map((s) => s.regionIds),
+  ];
+  const C = components.textChannels;
+  const states = await components.encodeText(ids);
+  const prompt = (i: number) => states.subarray(i * 77 * C, (i + 1) * 77 * C);
+  const cond = substituteRegionSpans(
+    prompt(2),
+    layout.prompts.substitutions.map((s, i) => ({ span: { start: s.start, length: s.length }, hidden: prompt(4 + i) })),
+    C,
+  );
+  throwIfCancelled(signal);
+
+  let inversion = options.inversion;
+  if (inversion) {
+    const ok =
+      inversion.steps === steps &&
+      inversion.latentsT.length === latentSize &&
+      inversion.z0Mean.length === latentSize &&
+      (!options.blendWithInversion || inversion.trajectory !== undefined);
+    if (!ok)
+      throw new AppError(
+        'INVERSION_MISMATCH',
+        'the cached inversion does not fit this edit (frames, size, steps or trajectory); run the inversion again',
+      );
+  } else {
+    onProgress?.({ stage: 'encode', step: 0, total: 1 });
+    const posterior = await components.vaeEncode(framesToImages(input), F, input.height, input.width);
+    const sf = Math.fround(components.scalingFactor);
+    const z0Mean = posterior.mean.map((m) => m * sf);
+    let z0 = z0Mean;
+    if ((options.encodeWith ?? 'sample') === 'sample') {
+      const eps = gaussianNoise(seed, [F, 4, shape.height, shape.width], POSTERIOR_NOISE_STREAM);
+      z0 = posterior.mean.map((m, i) => Math.fround(m + Math.fround(posterior.std[i]! * eps[i]!)) * sf);
+    }
+    throwIfCancelled(signal);
+    onProgress?.({ stage: 'invert', step: 0, total: steps - 1 });
+    const inverted = await invertLatents({
+      components,
+      z0,
+      frames: F,
+      height: shape.height,
+      width: shape.width,
+      sourceCond: prompt(1),
+      steps,
+      ...(control ? { control } : {}),
+      keepTrajectory: options.blendWithInversion ?? false,
+      ...(signal ? { signal } : {}),
+      onStep: (step, total) => onProgress?.({ stage: 'invert', step, total }),
+    });
+    inversion = { ...inverted, z0Mean };
+  }
+
+  const blendMask = Float32Array.from(layout.blendMask);
+  onProgress?.({ stage: 'denoise', step: 0, total: steps });
+  const latents = await denoise({
+    components,
+    shape,
+    latentsT: inversion.latentsT,
+    steps,
+    guidance: options.guidance ?? 7.5,
+    unetText: buildTextCond(prompt(0), cond),
+    controlText: buildTextCond(prompt(3), prompt(2)),
+    ...(control ? { control } : {}),
+    modulation: prepareModulation(layout, steps, options),
+    blendMask,
+    z0Mean: inversion.z0Mean,
+    seed,
+    ...(options.blendWithInversion && inversion.trajectory ? { inversionLevels: inversion.trajectory } : {}),
+    ...(signal ? { signal } : {}),
+    onStep: (step) => {
+      onProgress?.({ stage: 'denoise', step: step.index + 1, total: steps });
+      options.onStep?.(step);
+    },
+  });
+
+  onProgress?.({ stage: 'decode', step: 0, total: 1 });
+  const sf = Math.fround(components.scalingFactor);
+  const images = await components.vaeDecode(
+    latents.map((v) => v / sf),
+    F,
+    shape.height,
+    shape.width,
+  );
+  onProgress?.({ stage: 'decode', step: 1, total: 1 });
+  return { frames: imagesToRgba(images, F, input.width, input.height), latents, inversion, layout };
+}

@@ -1,0 +1,106 @@
+/**
+ * DDIM inversion of the source latents (DESIGN §3.2), diffusers 0.19 `DDIMInverseScheduler` as VideoGrain's
+ * `prepare_latents_ddim_inverted` runs it:
+ *
+ *   x = z0 (the clean latent, treated as the sample at t = 1)
+ *   for t in inverse.timesteps[1:]            (n = 50: t = 1, 21, …, 961 → 49 UNet calls)
+ *     ε = unet(x, t, source prompt, ControlNet residuals on the source prompt)     guidance 1: cond only
+ *     x = inverse.step(ε, t, x)                (ᾱ[t] → ᾱ[t + 1000/n])
+ *   x_T = x                                    (the sample at the first denoising timestep, 981)
+ *
+ * No region substitution, no modulation. With `keepTrajectory` every intermediate latent is kept, labelled
+ * with its noise level, for the `blendWithInversion` option.
+ */
+import { AppError } from '../../../src/core/protocol/errors.ts';
+import { DdimInverseScheduler } from '../scheduler/ddim-inverse.ts';
+import type { Components } from './components.ts';
+
+/** A latent at a given noise level (the timestep whose ᾱ it carries). */
+export interface LevelLatent {
+  readonly t: number;
+  readonly latents: Float32Array;
+}
+
+/** What an edit keeps of its inversion; reusable for any edit with the same inversion key. */
+export interface InversionResult {
+  readonly steps: number;
+  readonly frames: number;
+  readonly height: number;
+  readonly width: number;
+  /** x_T [F, 4, h, w]: the start of denoising. */
+  readonly latentsT: Float32Array;
+  /** The scaled latent that was inverted (posterior sample or mean). */
+  readonly z0: Float32Array;
+  /** The scaled posterior mean (latent blending). */
+  readonly z0Mean: Float32Array;
+  /** Ascending noise levels, z0 (t = 1) first, x_T last; only with `keepTrajectory`. */
+  readonly trajectory?: readonly LevelLatent[];
+}
+
+export interface InvertArgs {
+  readonly components: Components;
+  /** Scaled latent [F, 4, h, w]. */
+  readonly z0: Float32Array;
+  readonly frames: number;
+  readonly height: number;
+  readonly width: number;
+  /** The source prompt's hidden states [1, 77, C]. */
+  readonly sourceCond: Float32Array;
+  readonly steps: number;
+  /** ControlNet condition [F, 3, 8h, 8w] in [0, 1] and its scale. */
+  readonly control?: { readonly condition: Float32Array; readonly scale: number };
+  readonly keepTrajectory?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onStep?: (step: number, total: number) => void;
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AppError('CANCELLED', 'The edit was cancelled.');
+}
+
+export async function invertLatents(args: InvertArgs): Promise<Omit<InversionResult, 'z0Mean'>> {
+  const { components, frames, height, width, sourceCond, control, signal } = args;
+  const scheduler = new DdimInverseScheduler('v0.19');
+  scheduler.setTimesteps(args.steps);
+  const ts = scheduler.loopTimesteps;
+  const ratio = Math.floor(scheduler.config.numTrainTimesteps / args.steps);
+  let x: Float32Array = args.z0.slice();
+  const trajectory: LevelLatent[] | undefined = args.keepTrajectory ? [{ t: ts[0]!, latents: x }] : undefined;
+  for (let i = 0; i < ts.length; i++) {
+    throwIfCancelled(signal);
+    const t = ts[i]!;
+    const controlResiduals =
+      control && components.controlnet
+        ? await components.controlnet({
+            sample: x,
+            t,
+            textCond: sourceCond,
+            condition: control.condition,
+            scale: control.scale,
+            height,
+            width,
+          })
+        : undefined;
+    const eps = await components.unet({
+      sample: x,
+      t,
+      textCond: sourceCond,
+      frames,
+      height,
+      width,
+      ...(controlResiduals ? { controlResiduals } : {}),
+    });
+    x = scheduler.step(eps, t, x).prevSample;
+    trajectory?.push({ t: t + ratio, latents: x });
+    args.onStep?.(i + 1, ts.length);
+  }
+  return {
+    steps: args.steps,
+    frames,
+    height,
+    width,
+    latentsT: x,
+    z0: args.z0,
+    ...(trajectory ? { trajectory } : {}),
+  };
+}
