@@ -4,14 +4,20 @@
  */
 import type { EngineApi, EngineStatus } from '../../src/core/protocol/engine';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
+import { createModelsService, type ModelsService } from './models-service';
+import type { OpfsModelCache } from './weights/cache';
 
 export interface EngineDeps {
   readonly acquire: typeof acquireDevice;
+  /** The model cache (default: OPFS folder `videograin-models`); tests pass their own. */
+  readonly modelCache?: OpfsModelCache;
 }
 
 export interface Engine extends EngineApi {
   /** The device, for in-thread users (pipeline modules); undefined until init() succeeded. */
   readonly gpu: AcquiredDevice | undefined;
+  /** Loaded models, for in-thread users (graph builder, pipeline). */
+  readonly models: ModelsService;
 }
 
 export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): Engine {
@@ -45,19 +51,33 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     }
   }
 
+  const init = (): Promise<EngineStatus> => (pending ??= start());
+  const models = createModelsService({
+    ...(deps.modelCache ? { cache: deps.modelCache } : {}),
+    shaderF16: async () => {
+      const s = await init();
+      return s.state === 'ready' && s.gpu.shaderF16;
+    },
+  });
+
   return {
     get gpu() {
       return acquired;
     },
-    init() {
-      pending ??= start();
-      return pending;
-    },
+    models,
+    init,
     onStatusChange(callback) {
       listeners.add(callback);
     },
     async gpuBytesInUse() {
       return 0;
     },
+    loadModel: (spec, onProgress) => models.load(spec, onProgress),
+    async cancelLoad() {
+      models.cancel();
+    },
+    listCachedModels: () => models.list(),
+    deleteCachedModels: (id) => models.delete(id),
+    getTokenizerFiles: () => models.tokenizerFiles(),
   };
 }

@@ -3,6 +3,8 @@
  * Later capabilities (models, edit) extend it here.
  */
 import type { GpuCapabilitiesInfo } from './gpu';
+import type { ClipTokenizerFiles } from '../tokenizer/clip';
+import type { ModelKind, WeightsPrecision } from '../models/files';
 
 export type EngineStatus =
   | { readonly state: 'starting' }
@@ -17,4 +19,64 @@ export interface EngineApi {
   onStatusChange(callback: (status: EngineStatus) => void): void;
   /** Bytes in GPU buffers the engine holds right now (0 when idle): tests check that failed runs free memory. */
   gpuBytesInUse(): Promise<number>;
+
+  /** Downloads (or opens from the cache / a local folder) and validates a model; one load at a time. */
+  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModelInfo>;
+  /** Cancels the load in progress (it rejects with MODEL_CANCELLED; what arrived stays cached). */
+  cancelLoad(): Promise<void>;
+  listCachedModels(): Promise<CachedModelInfo[]>;
+  /** Deletes one cached source (by `CachedModelInfo.id`) or, without an id, the whole model cache. */
+  deleteCachedModels(id?: string): Promise<void>;
+  /** The CLIP tokenizer files of the loaded SD1.5 model (MODEL_NOT_LOADED before one is loaded). */
+  getTokenizerFiles(): Promise<ClipTokenizerFiles>;
+}
+
+/** Where a model comes from, as plain (structured-cloneable) data. */
+export type ModelSourceSpec =
+  | { readonly type: 'hf'; readonly repo: string; readonly revision?: string; readonly endpoint?: string }
+  | { readonly type: 'url'; readonly baseUrl: string }
+  | { readonly type: 'local'; readonly handle: FileSystemDirectoryHandle }
+  | { readonly type: 'local'; readonly files: readonly File[]; readonly name?: string };
+
+export interface ModelSpec {
+  readonly kind: ModelKind;
+  readonly source: ModelSourceSpec;
+  /** 'auto': fp16 when the engine's device has shader-f16, else fp32 (DESIGN §3.1). */
+  readonly precision: WeightsPrecision | 'auto';
+}
+
+/** Byte progress of a load (same shape as the engine's DownloadProgress). */
+export interface ModelLoadProgress {
+  readonly phase: 'resolving' | 'downloading' | 'verifying' | 'done';
+  readonly file?: string;
+  readonly fileBytes: number;
+  readonly fileTotal: number;
+  readonly bytes: number;
+  readonly total: number;
+  readonly downloaded: number;
+  readonly bytesPerSecond: number;
+  readonly etaSeconds: number | null;
+  readonly fromCache: boolean;
+}
+
+export interface LoadedModelInfo {
+  readonly kind: ModelKind;
+  /** Cache key of a remote source (matches `CachedModelInfo.id`), the folder name of a local one. */
+  readonly id: string;
+  readonly remote: boolean;
+  readonly precision: WeightsPrecision;
+  readonly bytes: number;
+  readonly files: number;
+  /** Served from the browser cache with no download. */
+  readonly fromCache: boolean;
+  /** Architecture summary for display ("UNet 4 blocks, 320–1280 channels"). */
+  readonly summary: string;
+}
+
+export interface CachedModelInfo {
+  readonly id: string;
+  readonly bytes: number;
+  readonly files: number;
+  /** Models whose download completed and passed its checks (by kind and precision). */
+  readonly complete: readonly { readonly kind: ModelKind; readonly precision: WeightsPrecision }[];
 }
