@@ -5,7 +5,7 @@
  */
 import { bulk, type RgbaFrame } from '../../state/bulk';
 import { useStore, type AppState } from '../../state/store';
-import { DEFAULT_CLIP_SETTINGS, type ClipSettings, type FramesMeta } from '../../state/slices/project';
+import { DEFAULT_CLIP_SETTINGS, NO_PROJECT, type ClipSettings, type FramesMeta } from '../../state/slices/project';
 import type { ProbeResult } from '../../core/protocol/video';
 import * as db from '../../services/persistence/project-db';
 
@@ -104,16 +104,7 @@ export async function deleteProject(id: string): Promise<void> {
   if (useStore.getState().projectId === id) {
     bulk.clear();
     localStorage.removeItem(LAST_PROJECT);
-    useStore.setState({
-      projectId: null,
-      projectName: 'Untitled',
-      sourceName: null,
-      sourceBytes: 0,
-      probe: null,
-      clip: DEFAULT_CLIP_SETTINGS,
-      frames: null,
-      currentFrame: 0,
-    });
+    useStore.setState(NO_PROJECT);
   }
   await refreshProjectList();
 }

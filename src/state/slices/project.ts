@@ -55,7 +55,8 @@ export interface ProjectSlice {
 
 export const clampFrame = (index: number, count: number): number => Math.max(0, Math.min(count - 1, index));
 
-export const createProjectSlice: StateCreator<AppState, [], [], ProjectSlice> = (set) => ({
+/** The workspace with no project open (start-up, and after the open project is deleted). */
+export const NO_PROJECT = {
   projectId: null,
   projectName: 'Untitled',
   sourceName: null,
@@ -64,6 +65,10 @@ export const createProjectSlice: StateCreator<AppState, [], [], ProjectSlice> = 
   clip: DEFAULT_CLIP_SETTINGS,
   frames: null,
   currentFrame: 0,
+} as const satisfies Partial<ProjectSlice>;
+
+export const createProjectSlice: StateCreator<AppState, [], [], ProjectSlice> = (set) => ({
+  ...NO_PROJECT,
   projects: [],
   restored: false,
   setClipSettings: (patch) => set((s) => ({ clip: { ...s.clip, ...patch } })),
