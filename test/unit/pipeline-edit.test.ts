@@ -7,11 +7,14 @@ import { addNoiseInto, noiseCoefficients } from '../../src/core/latents/add-nois
 import { gaussianNoise } from '../../src/core/random/gaussian.ts';
 import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
 import type { Components } from '../../workers/engine/pipeline/components.ts';
+import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
+import type { AttentionBackend } from '../../workers/engine/onnx/runner.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
 import { BLEND_NOISE_STREAM, type DenoiseStep } from '../../workers/engine/pipeline/edit-denoise.ts';
 import { runEdit, type EditInput, type EditOptions, type EditStage } from '../../workers/engine/pipeline/edit.ts';
 import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
 import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
+import { treg } from '../../workers/engine/scheduler/modulation.ts';
 import { describeShared, readShared } from '../helpers/node/shared.ts';
 import { conditionFrames, loadTokenizer, makeFrames, makeMasks } from './pipeline-fixture.ts';
 
@@ -49,6 +52,21 @@ function counting(inner: Components) {
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const rms = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
 
+/** Cores that received a modulation from the partitioned UNet, in call order. */
+const modulatedCores: { name: string; tokens: number; kind: string; items: number[] }[] = [];
+const recordingBackend: AttentionBackend = {
+  run(core, q, k, v, modulation) {
+    if (modulation)
+      modulatedCores.push({
+        name: core.name,
+        tokens: core.queryTokens,
+        kind: core.attention,
+        items: [...modulation.itemStrength],
+      });
+    return cpuAttentionBackend.run(core, q, k, v, modulation);
+  },
+};
+
 describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
   let base: Components;
   let tokenizer: ClipTokenizer;
@@ -83,6 +101,7 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     base = createNodeComponents({
       sd: (p) => readShared(`golden/tiny-sd/${p}`),
       controlnet: (p) => readShared(`golden/tiny-controlnet/${p}`),
+      attention: recordingBackend,
     });
     counter = counting(base);
     stepsA = [];
@@ -115,6 +134,16 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
       'self@2',
       'cross@2',
     ]);
+    // At the attention cores: the 11 transformer blocks below the top (16×16) level, self on the uncond
+    // sequence, cross on the cond frames; nothing at 16×16 (down_blocks.0, up_blocks.3).
+    const a = (w: number) => Math.fround(w * treg(751));
+    expect(modulatedCores).toHaveLength(22);
+    expect(
+      modulatedCores.filter((c) => c.name.startsWith('down_blocks.0') || c.name.startsWith('up_blocks.3')),
+    ).toEqual([]);
+    expect(new Set(modulatedCores.map((c) => c.tokens))).toEqual(new Set([64, 16, 4]));
+    for (const c of modulatedCores)
+      expect(c.items, c.name).toEqual(c.kind === 'self' ? [a(0.3), 0] : [0, 0, a(1), a(1)]);
     expect(runA.frames).toHaveLength(F);
     expect(runA.frames[0]).toHaveLength(128 * 128 * 4);
     expect(runA.latents.every(Number.isFinite)).toBe(true);
