@@ -14,9 +14,13 @@ export function gpuAttentionBackend(device: GPUDevice): GpuAttentionBackend {
     location: 'gpu-buffer',
     run(core, shape, q, k, v, modulation) {
       if (core.causal)
-        throw new AppError('ATTENTION_UNSUPPORTED', `attention core ${core.name} is causal; run this network unpartitioned.`);
+        throw new AppError(
+          'ATTENTION_UNSUPPORTED',
+          `attention core ${core.name} is causal; run this network unpartitioned.`,
+        );
       let kernel = kernels.get(core.headDim);
-      if (!kernel) kernels.set(core.headDim, (kernel = new AttentionKernel(device, { headDim: core.headDim, storage: 'f32' })));
+      if (!kernel)
+        kernels.set(core.headDim, (kernel = new AttentionKernel(device, { headDim: core.headDim, storage: 'f32' })));
       if (!modulation) return kernel.run({ shape, q, k, v });
       const maps = kernel.uploadMaps(modulation.maps);
       try {

@@ -138,9 +138,12 @@ async function feed(s: OrtSession, values: ReadonlyMap<string, OrtTensor>): Prom
   return s.run(feeds);
 }
 
-/** Disposes tensors created during a run (GPU buffers go back to ORT / are destroyed). */
+/**
+ * Disposes tensors created during a run: GPU buffers go back to ORT / are destroyed. Also after a download
+ * (which turns the tensor's location to 'cpu' but keeps its GPU disposer); host arrays already handed out stay valid.
+ */
 function disposeAll(tensors: Iterable<OrtTensor>): void {
-  for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
+  for (const t of tensors) t.dispose();
 }
 
 async function collect(
