@@ -204,6 +204,16 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     expect(inside).toBeGreaterThan(1e-3);
   }, 60_000);
 
+  it('bad input is refused before any model work', async () => {
+    await expect(edit({ ...input('objects'), width: 96 }, reference)).rejects.toMatchObject({
+      code: 'EDIT_INPUT_INVALID',
+    });
+    await expect(edit(input('objects', TARGET, ['tiger', 'zebra']), reference)).rejects.toMatchObject({
+      code: 'LAYOUT_INVALID',
+    });
+    expect(counter.calls.size).toBe(0);
+  });
+
   it('cancel mid-denoising rejects with CANCELLED', async () => {
     const controller = new AbortController();
     counter.reset();

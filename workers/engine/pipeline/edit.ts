@@ -34,7 +34,7 @@ export interface EditProgress {
 }
 
 export interface EditInput {
-  /** RGBA frames, `width`·`height`·4 bytes each; width and height multiples of 64 (8 for tiny models). */
+  /** RGBA frames, `width`·`height`·4 bytes each; width and height multiples of 64. */
   readonly frames: readonly Uint8Array[];
   readonly width: number;
   readonly height: number;
@@ -106,8 +106,9 @@ function checkInput(input: EditInput, options: EditOptions, components: Componen
     throw new AppError('EDIT_INPUT_INVALID', m);
   };
   if (frames.length === 0) bad('an edit needs at least one frame');
-  if (width % 8 !== 0 || height % 8 !== 0 || width < 8 || height < 8)
-    bad(`frame size ${width}×${height} must be a multiple of 8 (64 for SD1.5)`);
+  // Three 2× downsamplings of the H/8 latent: frames must be multiples of 64 (SD1.5 at 512² → 64² latents).
+  if (width % 64 !== 0 || height % 64 !== 0 || width < 64 || height < 64)
+    bad(`frame size ${width}×${height} must be a multiple of 64 in both directions; crop or resize the clip`);
   if (masks.frames !== frames.length || masks.width !== width || masks.height !== height)
     bad(`masks are ${masks.frames} × ${masks.width}×${masks.height}, frames ${frames.length} × ${width}×${height}`);
   const cond = options.condition;
