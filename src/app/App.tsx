@@ -11,6 +11,8 @@ import { TaskBar } from '../features/tasks/TaskBar';
 import { MaskCanvas } from '../features/masks/MaskCanvas';
 import { MaskEditorBar } from '../features/masks/MaskEditorBar';
 import { RegionsPanel } from '../features/regions/RegionsPanel';
+import { ModelsPanel } from '../features/models/ModelsPanel';
+import { MODELS_TASK, cancelModelLoad } from '../features/models/actions';
 
 export function App() {
   const [clipToolsOnly, setClipToolsOnly] = useState(false);
@@ -25,6 +27,7 @@ export function App() {
       <main className="workspace">
         <aside className="left">
           <ClipPanel />
+          <ModelsPanel />
         </aside>
         <section className="center">
           <MaskEditorBar />
@@ -37,7 +40,7 @@ export function App() {
           <RegionsPanel />
         </aside>
       </main>
-      <TaskBar onCancel={() => cancelVideoWork()} />
+      <TaskBar onCancel={(id) => (id === MODELS_TASK ? cancelModelLoad() : cancelVideoWork())} />
       <Notices />
     </div>
   );

@@ -7,12 +7,14 @@ import { createEngineSlice, type EngineSlice } from './slices/engine';
 import { createProjectSlice, type ProjectSlice } from './slices/project';
 import { createTasksSlice, type TasksSlice } from './slices/tasks';
 import { createRegionsSlice, type RegionsSlice } from './slices/regions';
+import { createModelsSlice, type ModelsSlice } from './slices/models';
 
-export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice;
+export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice & ModelsSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createProjectSlice(...a),
   ...createTasksSlice(...a),
   ...createEngineSlice(...a),
   ...createRegionsSlice(...a),
+  ...createModelsSlice(...a),
 }));

@@ -1,0 +1,165 @@
+/**
+ * Models panel actions: remember the chosen sources (localStorage), load them through the engine worker with
+ * byte progress in the task bar, cancel, list and delete the browser cache, and hand the loaded model's CLIP
+ * tokenizer to the prompt editor. Remembered sources that are fully cached load at start-up with no network.
+ */
+import { services } from '../../app/services';
+import { formatBytes } from '../../core/models/errors';
+import type { ModelKind, WeightsPrecision } from '../../core/models/files';
+import type { ModelLoadProgress, ModelSpec } from '../../core/protocol/engine';
+import { Comlink } from '../../core/protocol/rpc';
+import { AppError, hasCode } from '../../core/protocol/errors';
+import { clipPromptTokenizer } from '../../core/regions/prompts';
+import { createClipTokenizer } from '../../core/tokenizer/clip';
+import { DEFAULT_MODEL_CHOICES, type ModelChoices } from '../../state/slices/models';
+import { useStore } from '../../state/store';
+import { setPromptTokenizer } from '../regions/tokenizer';
+import { runTask } from '../tasks/run-task';
+import { cacheIdOf, sourceChoice, toSpec, type LocalPick } from './sources';
+
+export const MODELS_TASK = 'models';
+const STORAGE_KEY = 'videograin.models';
+const KINDS: readonly ModelKind[] = ['sd15', 'controlnet'];
+const local: Partial<Record<ModelKind, LocalPick>> = {};
+let persistAsked = false;
+
+const engine = () => services.engine().api;
+
+export function setModelChoices(choices: ModelChoices): void {
+  useStore.getState().setModelChoices(choices);
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(choices));
+  } catch {
+    // storage disabled: the choice still holds for this page
+  }
+}
+
+function restoredChoices(): ModelChoices {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as ModelChoices | null;
+    if (saved?.sd15?.type && saved.controlnet?.preset) return saved;
+  } catch {
+    // a torn entry: defaults
+  }
+  return DEFAULT_MODEL_CHOICES;
+}
+
+/** Remembers a folder the user picked (a directory handle, or the files of an `<input webkitdirectory>`). */
+export function setLocalFolder(kind: ModelKind, pick: LocalPick, name: string): void {
+  local[kind] = pick;
+  const c = useStore.getState().modelChoices;
+  const choice = { type: 'local' as const, value: name };
+  setModelChoices(
+    kind === 'sd15' ? { ...c, sd15: choice } : { ...c, controlnet: { preset: 'custom', custom: choice } },
+  );
+}
+
+export async function refreshCachedModels(): Promise<void> {
+  try {
+    useStore.getState().setCachedModels(await engine().listCachedModels());
+  } catch (e) {
+    useStore.getState().notify('error', (e as Error).message, (e as { code?: string }).code);
+  }
+}
+
+async function adoptTokenizerOfLoadedModel(): Promise<void> {
+  const files = await engine().getTokenizerFiles();
+  setPromptTokenizer(clipPromptTokenizer(createClipTokenizer(files)));
+}
+
+function describeProgress(kind: ModelKind, p: ModelLoadProgress): string {
+  const name = kind === 'sd15' ? 'SD 1.5' : 'ControlNet';
+  if (p.phase === 'resolving') return `${name}: checking files`;
+  if (p.phase === 'verifying') return `${name}: verifying ${p.file ?? ''}`;
+  if (p.phase === 'done') return `${name}: ${p.fromCache ? 'loaded from cache' : 'downloaded'}`;
+  const eta = p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+  return `${name}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)} (${formatBytes(p.bytesPerSecond)}/s${eta})`;
+}
+
+async function loadOne(
+  kind: ModelKind,
+  precision: WeightsPrecision | 'auto',
+  report?: (s: string, f?: number) => void,
+) {
+  const { setModelSlot } = useStore.getState();
+  const choice = sourceChoice(useStore.getState().modelChoices, kind);
+  if (!choice) {
+    setModelSlot(kind, { state: 'idle' });
+    return;
+  }
+  const spec: ModelSpec = { kind, precision, source: toSpec(choice, local[kind]) };
+  setModelSlot(kind, { state: 'loading' });
+  try {
+    const info = await engine().loadModel(
+      spec,
+      Comlink.proxy((progress: ModelLoadProgress) => {
+        const slot = useStore.getState().models[kind];
+        if (slot.state === 'loading') setModelSlot(kind, { state: 'loading', progress });
+        report?.(describeProgress(kind, progress), progress.total > 0 ? progress.bytes / progress.total : undefined);
+      }),
+    );
+    setModelSlot(kind, { state: 'ready', info });
+    if (kind === 'sd15') await adoptTokenizerOfLoadedModel();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    setModelSlot(kind, { state: 'error', error: { message: (e as Error).message, ...(code ? { code } : {}) } });
+    if (hasCode(e, 'MODEL_CANCELLED'))
+      throw new AppError('CANCELLED', 'Download cancelled; what arrived stays cached and the next load resumes.');
+    throw e;
+  }
+}
+
+/** The Load button: SD1.5, then the chosen ControlNet (if any). */
+export async function loadModels(): Promise<boolean> {
+  const remote = KINDS.some((k) => sourceChoice(useStore.getState().modelChoices, k)?.type !== 'local');
+  if (remote && !persistAsked) {
+    // Ask once, from the page (the worker cannot), that the browser keep the cache under storage pressure.
+    persistAsked = true;
+    await navigator.storage?.persist?.().catch(() => false);
+  }
+  const ok = await runTask(MODELS_TASK, 'Loading models', async (progress) => {
+    for (const kind of KINDS) await loadOne(kind, 'auto', progress);
+  });
+  await refreshCachedModels();
+  return ok;
+}
+
+export function cancelModelLoad(): void {
+  void engine().cancelLoad();
+}
+
+export async function deleteCachedModels(id?: string): Promise<void> {
+  const ok = await runTask('delete-models', 'Deleting cached models', async () => {
+    await engine().deleteCachedModels(id);
+    const { models, setModelSlot } = useStore.getState();
+    for (const kind of KINDS) {
+      const info = models[kind].info;
+      if (info?.remote && (id === undefined || info.id === id)) {
+        setModelSlot(kind, { state: 'idle' });
+        if (kind === 'sd15') setPromptTokenizer(null);
+      }
+    }
+  });
+  await refreshCachedModels();
+  if (ok) useStore.getState().notify('info', id ? `Deleted ${id} from the cache.` : 'Deleted all cached models.');
+}
+
+/**
+ * Start-up: the remembered choices come back, and each remembered remote source whose download completed
+ * is opened from the cache (no network; a failure leaves the slot idle with its reason).
+ */
+export async function restoreModels(): Promise<void> {
+  useStore.getState().setModelChoices(restoredChoices());
+  await refreshCachedModels();
+  const { cachedModels, modelChoices } = useStore.getState();
+  for (const kind of KINDS) {
+    const choice = sourceChoice(modelChoices, kind);
+    const id = choice ? cacheIdOf(choice) : null;
+    const complete = cachedModels.find((m) => m.id === id)?.complete.filter((c) => c.kind === kind) ?? [];
+    if (complete.length === 0) continue;
+    const engineState = useStore.getState().engine;
+    const preferred: WeightsPrecision = engineState.state === 'ready' && engineState.gpu.shaderF16 ? 'fp16' : 'fp32';
+    const precision = complete.some((c) => c.precision === preferred) ? preferred : complete[0]!.precision;
+    await loadOne(kind, precision).catch(() => {});
+  }
+}
