@@ -27,12 +27,14 @@ import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts'
 import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
 
 const usage = `usage: videograin infer <${COMPONENTS.join('|')}> --model <dir> --inputs in.safetensors -o out.safetensors
-       [--backend cpu|webgpu] [--variant fp32|fp16] [--frames N] [--partitioned]
+       [--backend cpu|webgpu] [--variant fp32|fp16] [--frames N] [--partitioned] [--taps]
 
   --model        a diffusers folder: the pipeline root (with unet/, text_encoder/, vae/) or the component's folder
   --variant      which weights file to read (default: fp32 if present, else fp16; fp16 is upcast to fp32)
   --frames       UNet only: frames per CFG half that self-attention spans jointly (default 1)
   --partitioned  UNet/ControlNet: cut the graph at its attention cores and run them with the CPU reference attention
+  --taps         UNet/ControlNet: also write every module output under its diffusers module path
+                 (e.g. down_blocks.0.attentions.0.out, ...attn1.to_q), to localise a difference
   --backend      cpu (Node, onnxruntime-web wasm, fp32); webgpu is not available from the CLI yet`;
 
 const SUBFOLDER: Record<Component, string> = {
@@ -95,6 +97,7 @@ const command: CliCommand = {
       variant: { type: 'string' },
       frames: { type: 'string' },
       partitioned: { type: 'boolean', default: false },
+      taps: { type: 'boolean', default: false },
     });
     const component = positionals[0] as Component | undefined;
     if (!component || !COMPONENTS.includes(component) || positionals.length !== 1)
@@ -109,8 +112,9 @@ const command: CliCommand = {
     if (values.variant !== undefined && values.variant !== 'fp16' && values.variant !== 'fp32')
       throw new CliUsageError(`--variant must be fp32 or fp16, got "${values.variant}"`);
     const frames = intOption(values.frames, 'frames', 1, 1, 64);
-    if (values.partitioned && component !== 'unet' && component !== 'controlnet')
-      throw new CliUsageError('--partitioned applies to unet and controlnet only');
+    for (const flag of ['partitioned', 'taps'] as const)
+      if (values[flag] && component !== 'unet' && component !== 'controlnet')
+        throw new CliUsageError(`--${flag} applies to unet and controlnet only`);
 
     const inputsBytes = new Uint8Array(
       await readFile(values.inputs).catch(() => {
@@ -136,6 +140,7 @@ const command: CliCommand = {
       weightsFile: weightsPath,
       shapes: new Map([...inputs].map(([k, v]) => [k, v.dims])),
       frames,
+      taps: values.taps,
     });
     const used = new Set(graph.inputs.map((i) => i.name));
     const feeds = Object.fromEntries([...inputs].filter(([k]) => used.has(k)));

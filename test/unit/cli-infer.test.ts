@@ -92,7 +92,7 @@ describeShared('videograin infer', () => {
     ).toBeLessThan(1e-4);
   });
 
-  it('controlnet (folder is the component itself) → 12 down residuals + mid residual', async () => {
+  it('controlnet (folder is the component itself, --taps) → 12 down residuals + mid residual', async () => {
     const C = 'controlnet.safetensors';
     const inputs = writeInputs('cn', {
       sample: f32(C, 'sample'),
@@ -107,8 +107,11 @@ describeShared('videograin infer', () => {
       sharedPath('golden/tiny-controlnet'),
       '--inputs',
       inputs,
+      '--taps',
     ]);
     expect(code).toBe(0);
+    // --taps adds module outputs under their diffusers paths, next to the regular outputs.
+    expect(out.get('down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q')?.shape).toEqual([2, 256, 32]);
     for (let i = 0; i < 12; i++)
       expect(
         diff(toHost(out.get(`down_block_res_samples.${i}`)), goldenTensor(C, `t1.down_block_res_samples.${i}`)).maxAbs,

@@ -209,6 +209,14 @@ export async function compilePartitioned(
   }
   const serial = serializer();
   const outputNames = plan.outputs.map((o) => o.name);
+  // Step index of each value's last reader: intermediates are freed as soon as no later step needs them.
+  const lastUse = new Map<string, number>();
+  plan.steps.forEach((step, i) => {
+    const reads =
+      step.kind === 'session' ? step.graph.inputs.map((x) => x.name) : [step.core.q, step.core.k, step.core.v];
+    for (const name of reads) lastUse.set(name, i);
+  });
+  for (const name of outputNames) lastUse.set(name, Number.POSITIVE_INFINITY);
 
   const encode = async (inputs: Readonly<Record<string, HostTensor>>): Promise<PromptCache> => {
     if (!prelude) return emptyPrompt;
@@ -258,25 +266,30 @@ export async function compilePartitioned(
         const ownPrompt = runOptions.prompt ? undefined : await encode(inputs);
         const prompt = runOptions.prompt ?? ownPrompt!;
         const values = new Map<string, OrtTensor>(prompt.values);
-        const created: OrtTensor[] = [];
+        const created = new Map<string, OrtTensor>();
+        const produce = (name: string, t: OrtTensor) => {
+          values.set(name, t);
+          created.set(name, t);
+        };
         try {
           for (const [k, v] of Object.entries(inputs)) values.set(k, toOrt(v));
           for (const [i, step] of plan.steps.entries()) {
             if (step.kind === 'session') {
               const out = await feed(stepSessions.get(i)!, values);
-              for (const [k, v] of Object.entries(out)) {
-                values.set(k, v);
-                created.push(v);
-              }
+              for (const [k, v] of Object.entries(out)) produce(k, v);
             } else {
-              const out = await runCore(step.core, values, runOptions.modulation?.(step.core));
-              values.set(step.core.output, out);
-              created.push(out);
+              produce(step.core.output, await runCore(step.core, values, runOptions.modulation?.(step.core)));
             }
+            for (const [name, t] of created)
+              if ((lastUse.get(name) ?? -1) <= i) {
+                t.dispose();
+                created.delete(name);
+                values.delete(name);
+              }
           }
           return await collect(outputNames, values);
         } finally {
-          disposeAll(created);
+          disposeAll(created.values());
           ownPrompt?.release();
         }
       }),
