@@ -16,7 +16,9 @@ import {
   type CompiledNetwork,
   type HostTensor,
 } from '../../workers/engine/onnx/runner.ts';
-import { describeShared } from '../helpers/node/shared.ts';
+import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
+import { WeightStore } from '../../workers/engine/models/weights.ts';
+import { describeShared, readShared } from '../helpers/node/shared.ts';
 import { asInput, config, diff, golden, goldenTensor, scalarInput, weights } from './models-golden.ts';
 
 const G = 'unet.safetensors';
@@ -146,6 +148,27 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
     } finally {
       await whole.release();
       await parted.release();
+    }
+  });
+
+  it('use_linear_projection: the same UNet with proj_in/proj_out as Linear layers gives the same prediction', async () => {
+    // A 1×1 conv is a per-token Linear: re-save the checkpoint with [C, C] projection weights (SD2-style layout).
+    const tensors: Record<string, TensorToWrite> = {};
+    for (const [name, t] of readAllFloat32(readShared('golden/tiny-sd/unet/diffusion_pytorch_model.safetensors'))) {
+      const linear = /attentions\.\d+\.proj_(in|out)\.weight$/.test(name);
+      tensors[name] = { dtype: 'F32', shape: linear ? t.shape.slice(0, 2) : t.shape, data: t.data };
+    }
+    const w = new WeightStore(writeSafetensors(tensors), 'linear-projection.safetensors');
+    const linearArch = parseUNetArch(
+      { ...(config('tiny-sd/unet/config.json') as object), use_linear_projection: true },
+      'u',
+    );
+    const net = await compileWhole(buildUNet(w, linearArch, size));
+    try {
+      const out = await net.run(inputs(981, false));
+      expect(diff(out.get('noise_pred'), goldenTensor(G, 'noise_pred_t981')).maxAbs).toBeLessThan(1e-4);
+    } finally {
+      await net.release();
     }
   });
 
