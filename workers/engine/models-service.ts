@@ -63,7 +63,7 @@ export function toSource(spec: ModelSourceSpec): ModelSource {
       throw new AppError('MODEL_SOURCE_INVALID', `"${spec.baseUrl}" is not an http(s) URL.`);
     return new HttpModelSource(remote);
   }
-  if ('handle' in spec) return new DirectoryModelSource(spec.handle);
+  if ('handle' in spec) return new DirectoryModelSource(spec.handle as FileSystemDirectoryHandle);
   if (spec.files.length === 0) throw new AppError('MODEL_SOURCE_INVALID', 'The chosen folder is empty.');
   return FileListModelSource.fromFiles(spec.files, spec.name);
 }

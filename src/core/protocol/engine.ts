@@ -31,11 +31,17 @@ export interface EngineApi {
   getTokenizerFiles(): Promise<ClipTokenizerFiles>;
 }
 
+/** A `FileSystemDirectoryHandle`, typed structurally: src/core also compiles without the DOM lib. */
+export interface DirectoryHandleLike {
+  readonly kind: 'directory';
+  readonly name: string;
+}
+
 /** Where a model comes from, as plain (structured-cloneable) data. */
 export type ModelSourceSpec =
   | { readonly type: 'hf'; readonly repo: string; readonly revision?: string; readonly endpoint?: string }
   | { readonly type: 'url'; readonly baseUrl: string }
-  | { readonly type: 'local'; readonly handle: FileSystemDirectoryHandle }
+  | { readonly type: 'local'; readonly handle: DirectoryHandleLike }
   | { readonly type: 'local'; readonly files: readonly File[]; readonly name?: string };
 
 export interface ModelSpec {
