@@ -18,6 +18,7 @@ import {
 } from '../../workers/engine/onnx/runner.ts';
 import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
 import { WeightStore } from '../../workers/engine/models/weights.ts';
+import type { AttentionCore } from '../../workers/engine/graph/ir.ts';
 import { describeShared, readShared } from '../helpers/node/shared.ts';
 import { asInput, config, diff, golden, goldenTensor, scalarInput, weights } from './models-golden.ts';
 
@@ -148,6 +149,41 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
     } finally {
       await whole.release();
       await parted.release();
+    }
+  });
+
+  it('ST-Layout modulation reaches every core with maps sized by the core layout (self: F·h·w, cross: per frame)', async () => {
+    const w = weights('tiny-sd/unet/diffusion_pytorch_model.safetensors');
+    const frames = 2;
+    const net = await compilePartitioned(buildUNet(w, arch(), { ...size, frames }), cpuAttentionBackend);
+    const ehs = { dims: [1, 77, 32], data: goldenTensor(G, 'encoder_hidden_states').data.slice(0, 77 * 32) };
+    const feeds = {
+      sample: asInput(goldenTensor(G, 'sample')),
+      timestep: scalarInput(981),
+      encoder_hidden_states: ehs,
+    };
+    const seen = new Set<string>();
+    const modulation = (strength: number) => (core: AttentionCore) => {
+      seen.add(core.attention);
+      const tokens = frames * core.queryTokens;
+      const self = core.attention === 'self';
+      const maps = {
+        groups: self ? 1 : frames,
+        queryBits: new Uint32Array(tokens).fill(1),
+        keyBits: new Uint32Array(self ? tokens : core.keyTokens).fill(1),
+        sizeReg: new Float32Array(tokens).fill(1),
+      };
+      return { maps, itemStrength: new Float32Array(self ? 1 : 2).fill(strength) };
+    };
+    try {
+      const plain = (await net.run(feeds)).get('noise_pred')!;
+      const zero = (await net.run(feeds, { modulation: modulation(0) })).get('noise_pred')!;
+      const strong = (await net.run(feeds, { modulation: modulation(0.5) })).get('noise_pred')!;
+      expect(seen).toEqual(new Set(['self', 'cross']));
+      expect(diff(zero, { shape: plain.dims, data: plain.data as Float32Array }).maxAbs).toBe(0);
+      expect(diff(strong, { shape: plain.dims, data: plain.data as Float32Array }).maxAbs).toBeGreaterThan(1e-3);
+    } finally {
+      await net.release();
     }
   });
 
