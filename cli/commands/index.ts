@@ -6,3 +6,4 @@ registerCommand('plan', async () => (await import('./plan.ts')).default);
 registerCommand('layout', async () => (await import('./layout.ts')).default);
 registerCommand('infer', async () => (await import('./infer.ts')).default);
 registerCommand('clip', async () => (await import('./clip.ts')).default);
+registerCommand('edit', async () => (await import('./edit.ts')).default);

@@ -1,0 +1,177 @@
+/**
+ * `videograin edit --config <videograin.yaml> --model <dir> … -o out.mp4` (DESIGN §9): an official VideoGrain
+ * config end to end — frames + masks + prompts → runEdit (workers/engine/pipeline/edit.ts) → MP4 through the
+ * app's video worker in headless Chromium. Backend: the Node CPU components (ORT wasm + CPU reference
+ * attention); the WebGPU backend is not wired into the CLI yet.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliUsageError, type CliCommand } from '../command.ts';
+import { intOption, parseCliArgs } from '../args.ts';
+import { readVideoGrainConfig } from '../config/videograin-yaml.ts';
+import { encodeMp4Headless } from '../edit/encode-mp4.ts';
+import { prepareEdit } from '../edit/prepare.ts';
+import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
+import { hasCode } from '../../src/core/protocol/errors.ts';
+import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
+import { runEdit, type EditProgress } from '../../workers/engine/pipeline/edit.ts';
+
+const usage = `usage: videograin edit --config <videograin.yaml> --model <dir> [options] -o out.mp4
+
+Runs an official VideoGrain config end to end and writes the edited clip as an H.264 MP4.
+Backend: only --backend cpu exists for now (Node: onnxruntime wasm + the CPU reference attention) — right for
+the tiny test models, very slow for SD1.5 at 512². --backend webgpu is not available in the CLI yet.
+
+options:
+  --config <file>          VideoGrain YAML (paths inside are relative to it; dataset_config.path a frames folder)
+  --model <dir>            diffusers SD1.5-layout folder (text_encoder, unet, vae; tokenizer/ or the shared one)
+  --controlnet <dir>       ControlNet folder (config.json + diffusion_pytorch_model.safetensors)
+  --control-frames <dir>   condition images (default with --controlnet: canny edges of the frames)
+  --encode-with sample|mean  VAE latent to invert (default sample, as the official code)
+  --steps N                denoising steps (default editing_config.num_inference_steps, else 50)
+  --guidance G             classifier-free guidance (default editing_config.guidance_scale, else 7.5)
+  --size S                 S×S frames, short side scaled + centre crop; a multiple of 64 (default 512)
+  --seed N                 noise seed (default 0)
+  --edit K                 which editing_config.editing_prompts entry (default 0)
+  --fps F                  frame rate of the MP4 (default 8)
+  --crf C                  x264 quality 0–51 (default 18)
+  --save-latents <file>    safetensors with z0, xT, latents, each [F, 4, S/8, S/8] F32
+  --tokenizer <dir>        CLIP tokenizer folder (default: <model>/tokenizer, else the shared SD1.5 one)
+  --backend cpu            the only backend for now
+  --chromium PATH          browser for the MP4 encode (default: $CHROMIUM_PATH or the system Chromium)
+  -o <out.mp4>             output
+Progress goes to stderr; stdout gets one summary line.`;
+
+/** Pipeline errors the user caused (prompt not in target, bad sizes): one line, exit 2. */
+const INPUT_CODES = ['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'tokenizer-invalid', 'masks-invalid'];
+
+function modelReader(dir: string, what: string): ModelFileReader {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliUsageError(`${what} ${dir} is not a folder`);
+  return (rel) => {
+    const file = join(dir, rel);
+    if (!existsSync(file)) throw new CliUsageError(`${what} ${dir} has no ${rel}`);
+    return new Uint8Array(readFileSync(file));
+  };
+}
+
+function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new CliUsageError(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
+  return n;
+}
+
+/** One stderr line per stage, then each inversion/denoising step. */
+function progressLines(log: (line: string) => void): (p: EditProgress) => void {
+  return (p) => log(p.stage === 'invert' || p.stage === 'denoise' ? `${p.stage} ${p.step}/${p.total}` : `${p.stage}…`);
+}
+
+const command: CliCommand = {
+  name: 'edit',
+  summary: 'run a VideoGrain config end to end (--backend cpu for now) and write the MP4',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCliArgs(argv, {
+      config: { type: 'string' },
+      model: { type: 'string' },
+      controlnet: { type: 'string' },
+      'control-frames': { type: 'string' },
+      'encode-with': { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      size: { type: 'string' },
+      seed: { type: 'string' },
+      edit: { type: 'string' },
+      fps: { type: 'string' },
+      crf: { type: 'string' },
+      'save-latents': { type: 'string' },
+      tokenizer: { type: 'string' },
+      backend: { type: 'string' },
+      chromium: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    });
+    if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${positionals[0]}" (see --help)`);
+    const backend = values.backend ?? 'cpu';
+    if (backend === 'webgpu')
+      throw new CliUsageError('--backend webgpu is not available yet; use --backend cpu (Node, onnxruntime wasm)');
+    if (backend !== 'cpu')
+      throw new CliUsageError(`--backend must be cpu (webgpu is not available yet), got "${backend}"`);
+    if (!values.config) throw new CliUsageError('--config <videograin.yaml> is required');
+    if (!values.model) throw new CliUsageError('--model <dir> is required');
+    if (!values.output) throw new CliUsageError('-o out.mp4 is required');
+    const encodeWith = values['encode-with'] ?? 'sample';
+    if (encodeWith !== 'sample' && encodeWith !== 'mean')
+      throw new CliUsageError(`--encode-with must be sample or mean, got "${encodeWith}"`);
+    const size = intOption(values.size, 'size', 512, 64, 2048);
+    if (size % 64 !== 0) throw new CliUsageError(`--size must be a multiple of 64, got ${size}`);
+    const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', 50, 2, 1000);
+    const guidance = numberOption(values.guidance, 'guidance', 0, 100);
+    const seed = intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1);
+    const fps = numberOption(values.fps, 'fps', 0.1, 240) ?? 8;
+    const crf = intOption(values.crf, 'crf', 18, 0, 51);
+    const output = resolve(values.output);
+
+    const config = readVideoGrainConfig(values.config);
+    const editIndex = intOption(values.edit, 'edit', 0, 0, config.editingPrompts.length - 1);
+    const sd = modelReader(resolve(values.model), 'model');
+    const cn = values.controlnet ? modelReader(resolve(values.controlnet), 'controlnet') : undefined;
+    const prepared = prepareEdit({
+      config,
+      editIndex,
+      size,
+      modelDir: resolve(values.model),
+      ...(values.tokenizer ? { tokenizerDir: values.tokenizer } : {}),
+      controlnet: cn !== undefined,
+      ...(values['control-frames'] ? { controlFramesDir: resolve(values['control-frames']) } : {}),
+      ...(steps !== undefined ? { steps } : {}),
+      ...(guidance !== undefined ? { guidance } : {}),
+      seed,
+      encodeWith,
+    });
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    for (const w of prepared.warnings) log(`warning: ${w}`);
+    const F = prepared.input.frames.length;
+    log(
+      `editing ${F} frames ${size}×${size}, ${prepared.options.steps} steps, guidance ${prepared.options.guidance}, ` +
+        `condition ${prepared.conditionKind}, backend cpu`,
+    );
+
+    const components = createNodeComponents({ sd, ...(cn ? { controlnet: cn } : {}) });
+    let result: Awaited<ReturnType<typeof runEdit>>;
+    try {
+      result = await runEdit(components, prepared.input, { ...prepared.options, onProgress: progressLines(log) });
+    } catch (e) {
+      if (hasCode(e, ...INPUT_CODES)) throw new CliUsageError((e as Error).message.split('\n')[0]!);
+      throw e;
+    } finally {
+      await components.release();
+    }
+
+    if (values['save-latents']) {
+      const shape = [F, 4, size / 8, size / 8];
+      const t = (data: Float32Array) => ({ dtype: 'F32' as const, shape, data });
+      const bytes = writeSafetensors({
+        z0: t(result.inversion.z0),
+        xT: t(result.inversion.latentsT),
+        latents: t(result.latents),
+      });
+      writeFileSync(resolve(values['save-latents']), bytes);
+    }
+    log('encoding MP4…');
+    const mp4Bytes = await encodeMp4Headless({
+      frames: result.frames,
+      width: size,
+      height: size,
+      fps,
+      crf,
+      output,
+      log,
+      ...(values.chromium ? { chromium: values.chromium } : {}),
+    });
+    console.log(`wrote ${values.output}: ${F} frames ${size}×${size} at ${fps} fps (${mp4Bytes} bytes)`);
+    return 0;
+  },
+};
+
+export default command;
