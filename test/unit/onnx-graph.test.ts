@@ -14,6 +14,12 @@ import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
 import { createCpuSession, float32Tensor, tensorFloat32 } from '../../workers/engine/onnx/ort.ts';
 import { compilePartitioned, compileWhole, type AttentionBackend } from '../../workers/engine/onnx/runner.ts';
 import { hasCode } from '../../src/core/protocol/errors.ts';
+import {
+  SD15_CONTROLNET_CONFIG,
+  SD15_TEXT_ENCODER_CONFIG,
+  SD15_UNET_CONFIG,
+  SD15_VAE_CONFIG,
+} from '../../src/core/models/known-configs.ts';
 
 describe('protobuf writer', () => {
   it('encodes varints (incl. negative int64), floats, strings and nested messages per the wire format', () => {
@@ -179,6 +185,31 @@ describe('config refusals name the field', () => {
     refused(() => parseVaeArch({ _class_name: 'AutoencoderTiny' }, 'v'), '_class_name');
     refused(() => parseClipArch({ architectures: ['T5EncoderModel'] }, 't'), 'architectures');
     refused(() => parseClipArch({ architectures: ['CLIPTextModel'], hidden_act: 'relu' }, 't'), 'hidden_act');
+  });
+
+  it('accepts the shipped SD1.5 and ControlNet v1.1 configs', () => {
+    const unet = parseUNetArch(SD15_UNET_CONFIG, 'unet/config.json');
+    expect(unet).toMatchObject({
+      kind: 'unet',
+      heads: [8, 8, 8, 8],
+      groups: 32,
+      linearProjection: false,
+      crossAttentionDim: 768,
+    });
+    expect(parseUNetArch(SD15_CONTROLNET_CONFIG, 'config.json')).toMatchObject({
+      kind: 'controlnet',
+      conditioningChannels: 3,
+    });
+    expect(parseClipArch(SD15_TEXT_ENCODER_CONFIG, 'text_encoder/config.json')).toMatchObject({
+      hidden: 768,
+      heads: 12,
+      layers: 12,
+    });
+    expect(parseVaeArch(SD15_VAE_CONFIG, 'vae/config.json')).toMatchObject({
+      blocks: 4,
+      layersPerBlock: 2,
+      latentChannels: 4,
+    });
   });
 
   it('a checkpoint missing a parameter is a typed error naming it', () => {
