@@ -64,7 +64,10 @@ function numberOption(value: string | undefined, name: string, min: number, max:
 
 /** One stderr line per stage, then each inversion/denoising step. */
 function progressLines(log: (line: string) => void): (p: EditProgress) => void {
-  return (p) => log(p.stage === 'invert' || p.stage === 'denoise' ? `${p.stage} ${p.step}/${p.total}` : `${p.stage}…`);
+  return (p) => {
+    if (p.stage === 'invert' || p.stage === 'denoise') log(`${p.stage} ${p.step}/${p.total}`);
+    else if (p.step === 0) log(`${p.stage}…`);
+  };
 }
 
 const command: CliCommand = {
