@@ -3,7 +3,7 @@
  * `transformers/transformer_2d.py`) as IR: ResnetBlock2D, Attention (projections around an AttentionCore),
  * BasicTransformerBlock (self-attn, cross-attn, GEGLU feed-forward) and Transformer2DModel.
  */
-import { ints } from '../graph/ir.ts';
+import { WeightError } from './weights.ts';
 import {
   conv,
   fromTokens,
@@ -72,7 +72,10 @@ export function attention(
   const { g } = ctx;
   const [qn, kn, vn, on] = o.names ?? ['to_q', 'to_k', 'to_v', 'to_out.0'];
   const inner = outChannels(ctx, `${prefix}.${qn}`);
-  if (inner % o.heads !== 0) ctx.w.get(`${prefix}.${qn}.weight`, [o.heads * Math.ceil(inner / o.heads), inner]);
+  if (inner % o.heads !== 0)
+    throw new WeightError(`${prefix}.${qn} has ${inner} channels, not divisible by ${o.heads} heads (config).`, {
+      tensor: `${prefix}.${qn}.weight`,
+    });
   const kv = context ?? x;
   g.tap(`${prefix}.in_hidden_states`, x);
   const q = g.tap(`${prefix}.to_q`, linear(ctx, x, `${prefix}.${qn}`, o.projBias));
@@ -190,5 +193,3 @@ export function upsample(ctx: Ctx, x: string, s: Spatial, prefix: string): { y: 
 
 export const concatChannels = (ctx: Ctx, a: string, b: string): string =>
   ctx.g.op('Concat', [a, b], { axis: { int: 1 } });
-
-void ints;

@@ -7,7 +7,7 @@
  *   SiLU = x·σ(x), GELU (exact) = 0.5·x·(1 + erf(x/√2)), quick_gelu = x·σ(1.702·x)
  */
 import { float, int, ints, type GraphBuilder } from '../graph/ir.ts';
-import type { WeightStore } from './weights.ts';
+import { WeightError, type WeightStore } from './weights.ts';
 
 export interface Ctx {
   readonly g: GraphBuilder;
@@ -33,7 +33,10 @@ export interface ConvOptions {
 export function conv(ctx: Ctx, x: string, prefix: string, opts: ConvOptions = {}): { y: string; channels: number } {
   const { g, w } = ctx;
   const shape = w.shape(`${prefix}.weight`);
-  if (shape.length !== 4) w.get(`${prefix}.weight`, [shape[0] ?? 0, 0, 0, 0]);
+  if (shape.length !== 4)
+    throw new WeightError(`"${prefix}.weight" has shape [${shape.join(', ')}]; a Conv2d weight is [out, in, kh, kw].`, {
+      tensor: `${prefix}.weight`,
+    });
   const [out, , kh, kw] = shape as [number, number, number, number];
   const weight = g.initializer(`${prefix}.weight`, w.get(`${prefix}.weight`));
   const pads = opts.pads ?? [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
