@@ -11,7 +11,7 @@ import { Comlink } from '../../core/protocol/rpc';
 import { AppError, hasCode } from '../../core/protocol/errors';
 import { clipPromptTokenizer } from '../../core/regions/prompts';
 import { createClipTokenizer } from '../../core/tokenizer/clip';
-import { DEFAULT_MODEL_CHOICES, type ModelChoices } from '../../state/slices/models';
+import { DEFAULT_MODEL_CHOICES, type ModelChoices, type ModelSourceChoice } from '../../state/slices/models';
 import { useStore } from '../../state/store';
 import { setPromptTokenizer } from '../regions/tokenizer';
 import { runTask } from '../tasks/run-task';
@@ -37,7 +37,10 @@ export function setModelChoices(choices: ModelChoices): void {
 function restoredChoices(): ModelChoices {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as ModelChoices | null;
-    if (saved?.sd15?.type && saved.controlnet?.preset) return saved;
+    // A picked folder's handle does not survive a reload: its name alone would only mislead.
+    const fresh = (c: ModelSourceChoice): ModelSourceChoice => (c.type === 'local' ? { type: 'local', value: '' } : c);
+    if (saved?.sd15?.type && saved.controlnet?.preset)
+      return { sd15: fresh(saved.sd15), controlnet: { ...saved.controlnet, custom: fresh(saved.controlnet.custom) } };
   } catch {
     // a torn entry: defaults
   }
