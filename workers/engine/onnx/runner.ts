@@ -85,6 +85,7 @@ export interface PromptCache {
 }
 
 export interface CompileOptions {
+  /** Default: embedded for sessions with ≤ 256 MiB of weights, external data above. */
   readonly placement?: WeightPlacement;
   readonly target?: ExecutionTarget;
 }
@@ -110,8 +111,18 @@ async function toHost(t: OrtTensor): Promise<HostTensor> {
   return { dims: [...t.dims], data: await downloadTensor(t) };
 }
 
+/** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
+const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
+
 async function session(graph: OpGraph, o: CompileOptions): Promise<OrtSession> {
-  const emitted = emitModel(graph, o.placement ?? { kind: 'embedded' });
+  let weightBytes = 0;
+  for (const t of graph.initializers.values()) weightBytes += t.byteLength;
+  const placement: WeightPlacement =
+    o.placement ??
+    (weightBytes > EMBED_LIMIT_BYTES
+      ? { kind: 'external', location: `${graph.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin` }
+      : { kind: 'embedded' });
+  const emitted = emitModel(graph, placement);
   return createSession(
     { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
     o.target,
