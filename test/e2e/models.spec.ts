@@ -113,4 +113,24 @@ test.describe('models panel', () => {
     );
     expect((await sdState(page)).error?.code).toBe('MODEL_FILE_NOT_FOUND');
   });
+
+  test('ControlNet from a local folder (folder input) beside SD from a base URL', async ({ page }) => {
+    await serveModels(page);
+    await openApp(page);
+    await page.getByTestId('model-controlnet').selectOption('custom');
+    await page.getByTestId('model-source-type-controlnet').selectOption('local');
+    await page.getByTestId('model-folder-input-controlnet').setInputFiles(sharedPath('golden/tiny-controlnet'));
+    await expect(page.getByTestId('model-folder-controlnet')).toContainText('tiny-controlnet');
+    await loadFromUrl(page, BASE);
+    await expect
+      .poll(() => page.evaluate(() => window.__videograin!.store.getState().models.controlnet.state), {
+        timeout: 120_000,
+      })
+      .toBe('ready');
+    const cn = await page.evaluate(() => window.__videograin!.store.getState().models.controlnet.info!);
+    expect(cn).toMatchObject({ kind: 'controlnet', remote: false, files: 2, fromCache: false });
+    expect((await sdState(page)).state).toBe('ready');
+    // Local folders are read in place: only the base URL source is cached.
+    await expect(page.getByTestId('cached-model')).toHaveCount(1);
+  });
 });

@@ -105,7 +105,7 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
         const precision: WeightsPrecision =
           spec.precision === 'auto' ? ((await deps.shaderF16()) ? 'fp16' : 'fp32') : spec.precision;
         const source = toSource(spec.source);
-        let fromCache = !source.remote;
+        let fromCache = false;
         const model = await openModel(source, cache, {
           kind: spec.kind,
           precision,
