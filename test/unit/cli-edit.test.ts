@@ -11,6 +11,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decode, encode } from 'fast-png';
 import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
+import { squareCropGeometry } from '../../src/core/masks/resize.ts';
+import { cropResizeRgba } from '../../cli/edit/frames.ts';
 import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
 import { mp4Tracks } from '../fixtures/video-mp4.ts';
 
@@ -26,6 +28,21 @@ function edit(...args: string[]) {
     reasons: stderr.filter((l) => l.startsWith('videograin edit:')),
   };
 }
+
+test('frame resize (PIL antialiased bilinear): exact 2× downscale averages 2×2 blocks; centre crop', () => {
+  // 8×4 source, values by column; 2× down to 4×2 then crop to 2×2 (left = 1).
+  const data = new Uint8Array(8 * 4 * 4);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) data.set([x * 20, 100, 200 - y * 40, 255], (y * 8 + x) * 4);
+  const g = squareCropGeometry(8, 4, 2);
+  expect(g).toMatchObject({ scaledWidth: 4, scaledHeight: 2, left: 1, top: 0 });
+  const out = cropResizeRgba({ width: 8, height: 4, data }, g);
+  // PIL bilinear at 2×: output column k is scaled column k + 1, centre 2k + 3, taps k·2+1 … k·2+4 with weights
+  // 1/8, 3/8, 3/8, 1/8 → the mean column 2k + 2.5 → value 20·(2k + 2.5).
+  expect([out[0], out[4], out[8], out[12]]).toEqual([50, 90, 50, 90]);
+  expect([out[1], out[3], out[15]]).toEqual([100, 255, 255]);
+  // row 0: centre 1, taps 0..2 at the border with weights 3/4, 3/4, 1/4, renormalized to 3/7, 3/7, 1/7
+  expect(out[2]).toBe(Math.round((3 * 200 + 3 * 160 + 1 * 120) / 7));
+});
 
 describeShared('videograin edit (CLI, tiny models, cutie_judo)', () => {
   let dir: string;
