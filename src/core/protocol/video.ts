@@ -19,8 +19,7 @@ export interface ProbeResult {
 
 /** How extracted frames are sized (DESIGN §1): square crop (default 512) or aspect kept in multiples of 64. */
 export type FrameSizing =
-  | { readonly mode: 'square'; readonly size: number }
-  | { readonly mode: 'aspect'; readonly shortSide: number };
+  { readonly mode: 'square'; readonly size: number } | { readonly mode: 'aspect'; readonly shortSide: number };
 
 export interface ExtractOptions {
   /** Index of the first source frame. */
