@@ -1,13 +1,14 @@
 /**
  * The model graphs on WebGPU (onnxruntime-web sessions on the engine's device, outputs kept on the GPU)
  * against the diffusers goldens: CLIP text encoder, and the UNet both as one graph and partitioned at its
- * attention cores with the WGSL attention kernel between sessions. Software adapter: fp32, slow — tiny models.
+ * attention cores with the WGSL attention kernel between sessions, the ControlNet, and the VAE encoder and decoder. Software adapter: fp32, slow — tiny models.
  * Tolerance 1e-3 max |Δ| (GPU fp32 reductions reorder sums; measured values are printed).
  */
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { parseSafetensors, readAllFloat32, type HostTensor as GoldenTensor } from '../../src/core/tensors/safetensors';
 import { buildClipText, parseClipArch } from '../../workers/engine/models/clip';
-import { buildUNet } from '../../workers/engine/models/unet';
+import { buildControlNet, buildUNet } from '../../workers/engine/models/unet';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae';
 import { parseUNetArch } from '../../workers/engine/models/unet-config';
 import { WeightStore } from '../../workers/engine/models/weights';
 import { gpuAttentionBackend } from '../../workers/engine/onnx/gpu-attention';
@@ -119,6 +120,67 @@ describeShared('SD1.5-family graphs on WebGPU', () => {
       expect(d).toBeLessThan(1e-3);
     } finally {
       await net.release();
+    }
+  });
+
+  it('ControlNet: 12 down residuals + mid residual at t=981', async () => {
+    gpu = await startGpuTest();
+    const w = new WeightStore(await fetchShared('golden/tiny-controlnet/diffusion_pytorch_model.safetensors'));
+    const arch = parseUNetArch(await json('golden/tiny-controlnet/config.json'), 'config.json');
+    const net = await compileWhole(buildControlNet(w, arch, { batch: 2, height: 16, width: 16 }), {
+      target: { kind: 'webgpu', device: gpu.device },
+      placement: { kind: 'external', location: 'controlnet.bin' },
+    });
+    const g = (n: string): HostTensor => ({ dims: cnGolden.get(n)!.shape, data: cnGolden.get(n)!.data });
+    try {
+      const out = await net.run({
+        sample: g('sample'),
+        timestep: { dims: [1], data: Float32Array.of(981) },
+        encoder_hidden_states: g('encoder_hidden_states'),
+        controlnet_cond: g('controlnet_cond'),
+        conditioning_scale: { dims: [1], data: Float32Array.of(1) },
+      });
+      let worst = 0;
+      for (const n of [...Array.from({ length: 12 }, (_, i) => `down_block_res_samples.${i}`), 'mid_block_res_sample'])
+        worst = Math.max(worst, maxAbsDiff(out.get(n), cnGolden.get(`t981.${n}`)!));
+      console.info(`[webgpu] ControlNet residuals max |Δ| ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-3);
+    } finally {
+      await net.release();
+    }
+  });
+
+  it('VAE encoder (latent mean/std) and decoder (image)', async () => {
+    gpu = await startGpuTest();
+    const golden = readAllFloat32(await fetchShared('golden/expected/vae.safetensors'));
+    const g = (n: string): HostTensor => ({ dims: golden.get(n)!.shape, data: golden.get(n)!.data });
+    const bytes = await fetchShared('golden/tiny-sd/vae/diffusion_pytorch_model.safetensors');
+    const arch = parseVaeArch(await json('golden/tiny-sd/vae/config.json'), 'vae/config.json');
+    const target = { kind: 'webgpu', device: gpu.device } as const;
+    const enc = await compileWhole(
+      buildVaeEncoder(new WeightStore(bytes), arch, { batch: 2, height: 128, width: 128 }),
+      {
+        target,
+        placement: { kind: 'external', location: 'vae_encoder.bin' },
+      },
+    );
+    const dec = await compileWhole(buildVaeDecoder(new WeightStore(bytes), arch, { batch: 2, height: 16, width: 16 }), {
+      target,
+      placement: { kind: 'external', location: 'vae_decoder.bin' },
+    });
+    try {
+      const e = await enc.run({ image: g('image') });
+      const d = await dec.run({ latent: g('decode_latent') });
+      const diffs = [
+        maxAbsDiff(e.get('latent_mean'), golden.get('latent_dist.mean')!),
+        maxAbsDiff(e.get('latent_std'), golden.get('latent_dist.std')!),
+        maxAbsDiff(d.get('image'), golden.get('decode_image')!),
+      ];
+      console.info(`[webgpu] VAE mean/std/image max |Δ| ${diffs.map((x) => x.toExponential(2)).join(' / ')}`);
+      for (const x of diffs) expect(x).toBeLessThan(1e-3);
+    } finally {
+      await enc.release();
+      await dec.release();
     }
   });
 });
