@@ -82,7 +82,7 @@ describeShared('SD1.5-family graphs on WebGPU', () => {
     }
   });
 
-  it('UNet noise prediction at t=981 (one graph)', async () => {
+  it('UNet noise prediction at t=981 and t=1 (one graph)', async () => {
     gpu = await startGpuTest();
     const arch = parseUNetArch(unetConfig, 'unet/config.json');
     const graph = buildUNet(new WeightStore(unetWeights), arch, { batch: 2, height: 16, width: 16 });
@@ -91,16 +91,18 @@ describeShared('SD1.5-family graphs on WebGPU', () => {
       placement: { kind: 'external', location: 'unet.bin' },
     });
     try {
-      const out = await net.run(unetInputs(981, false));
-      const d = maxAbsDiff(out.get('noise_pred'), unetGolden.get('noise_pred_t981')!);
-      console.info(`[webgpu] UNet t=981 max |Δ| ${d.toExponential(2)}`);
-      expect(d).toBeLessThan(1e-3);
+      for (const t of [981, 1]) {
+        const out = await net.run(unetInputs(t, false));
+        const d = maxAbsDiff(out.get('noise_pred'), unetGolden.get(`noise_pred_t${t}`)!);
+        console.info(`[webgpu] UNet t=${t} max |Δ| ${d.toExponential(2)}`);
+        expect(d).toBeLessThan(1e-3);
+      }
     } finally {
       await net.release();
     }
   });
 
-  it('UNet partitioned at its attention cores, WGSL attention, ControlNet residuals, t=1', async () => {
+  it('UNet partitioned at its attention cores, WGSL attention, ControlNet residuals, t=1 and t=981', async () => {
     gpu = await startGpuTest();
     const arch = parseUNetArch(unetConfig, 'unet/config.json');
     const graph = buildUNet(new WeightStore(unetWeights), arch, { batch: 2, height: 16, width: 16, residuals: true });
@@ -109,15 +111,19 @@ describeShared('SD1.5-family graphs on WebGPU', () => {
       placement: { kind: 'external', location: 'unet.bin' },
     });
     try {
-      const inputs = unetInputs(1, true);
-      const prompt = await net.encodePrompt({ encoder_hidden_states: inputs.encoder_hidden_states! });
-      const out = await net.run(inputs, { prompt });
-      prompt.release();
-      const d = maxAbsDiff(out.get('noise_pred'), unetGolden.get('noise_pred_controlnet_t1')!);
-      console.info(
-        `[webgpu] partitioned UNet (${net.sessions} sessions) t=1 + ControlNet max |Δ| ${d.toExponential(2)}`,
-      );
-      expect(d).toBeLessThan(1e-3);
+      const prompt = await net.encodePrompt({ encoder_hidden_states: unetInputs(1, true).encoder_hidden_states! });
+      try {
+        for (const t of [1, 981]) {
+          const out = await net.run(unetInputs(t, true), { prompt });
+          const d = maxAbsDiff(out.get('noise_pred'), unetGolden.get(`noise_pred_controlnet_t${t}`)!);
+          console.info(
+            `[webgpu] partitioned UNet (${net.sessions} sessions) t=${t} + ControlNet max |Δ| ${d.toExponential(2)}`,
+          );
+          expect(d).toBeLessThan(1e-3);
+        }
+      } finally {
+        prompt.release();
+      }
     } finally {
       await net.release();
     }
