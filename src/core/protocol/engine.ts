@@ -51,14 +51,16 @@ export interface ModelSpec {
   readonly precision: WeightsPrecision | 'auto';
 }
 
-/** Byte progress of a load (same shape as the engine's DownloadProgress). */
+/** Byte progress of a model load: per file and for the whole model (bytes in the cache vs. total). */
 export interface ModelLoadProgress {
   readonly phase: 'resolving' | 'downloading' | 'verifying' | 'done';
   readonly file?: string;
   readonly fileBytes: number;
   readonly fileTotal: number;
+  /** Bytes in the cache for this model (resumed + downloaded now) and the model's total. */
   readonly bytes: number;
   readonly total: number;
+  /** Bytes transferred in this session. */
   readonly downloaded: number;
   readonly bytesPerSecond: number;
   readonly etaSeconds: number | null;

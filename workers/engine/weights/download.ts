@@ -14,23 +14,12 @@ import { ModelError, formatBytes } from '../../../src/core/models/errors';
 import type { ModelKind, ResolvedFile, WeightsPrecision } from '../../../src/core/models/files';
 import { resolveModelFiles } from '../../../src/core/models/resolve';
 import { validateModel, type ValidatedModel } from '../../../src/core/models/validate';
+import type { ModelLoadProgress } from '../../../src/core/protocol/engine';
 import type { OpfsModelCache } from './cache';
 import { cancelled, fetchChecked, type Fetch, type HttpModelSource } from './http-source';
 
-export interface DownloadProgress {
-  readonly phase: 'resolving' | 'downloading' | 'verifying' | 'done';
-  readonly file?: string;
-  readonly fileBytes: number;
-  readonly fileTotal: number;
-  /** Bytes in the cache for this model (resumed + downloaded now) and the model's total. */
-  readonly bytes: number;
-  readonly total: number;
-  /** Bytes transferred in this session. */
-  readonly downloaded: number;
-  readonly bytesPerSecond: number;
-  readonly etaSeconds: number | null;
-  readonly fromCache: boolean;
-}
+/** Byte progress of a load: the protocol's type, so it crosses the worker boundary unchanged. */
+export type DownloadProgress = ModelLoadProgress;
 
 export interface StorageEstimateLike {
   readonly quota?: number;
