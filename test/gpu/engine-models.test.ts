@@ -11,6 +11,7 @@ import type { ModelLoadProgress, ModelSpec } from '../../src/core/protocol/engin
 import { AppError } from '../../src/core/protocol/errors';
 import { createClipTokenizer } from '../../src/core/tokenizer/clip';
 import { describeShared, fetchShared } from '../helpers/browser/shared';
+import { rejection } from '../helpers/browser/rejection';
 
 interface Stats {
   total: number;
@@ -24,15 +25,6 @@ const hf = (scenario: string, repo: 'tiny-sd' | 'tiny-controlnet', kind: ModelSp
   precision: 'auto',
   source: { type: 'hf', repo: `golden/${repo}`, endpoint: `${location.origin}/__model-server/${scenario}` },
 });
-
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describeShared('models through the engine worker', () => {
   let client: EngineClient;

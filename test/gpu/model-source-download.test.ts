@@ -8,6 +8,7 @@ import { OpfsModelCache } from '../../workers/engine/weights/cache';
 import { downloadModel, type DownloadProgress } from '../../workers/engine/weights/download';
 import { HttpModelSource } from '../../workers/engine/weights/http-source';
 import { describeShared, fetchShared } from '../helpers/browser/shared';
+import { rejection } from '../helpers/browser/rejection';
 
 const cacheRootName = `videograin-models-test-${Math.random().toString(36).slice(2)}`;
 const cache = new OpfsModelCache(cacheRootName);
@@ -34,17 +35,6 @@ const gets = (s: Stats, prefix: string) =>
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function rejection(
-  p: Promise<unknown>,
-): Promise<{ code?: string; message: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 describeShared('model download (browser cache)', () => {

@@ -8,6 +8,7 @@ import { HttpModelSource } from '../../workers/engine/weights/http-source';
 import { openModel } from '../../workers/engine/weights/load';
 import { DirectoryModelSource, FileListModelSource } from '../../workers/engine/weights/local-source';
 import { describeShared, fetchShared } from '../helpers/browser/shared';
+import { rejection } from '../helpers/browser/rejection';
 
 const cache = new OpfsModelCache(`videograin-models-test-${Math.random().toString(36).slice(2)}`);
 afterAll(() => cache.deleteAll());
@@ -18,15 +19,6 @@ const source = (scenario: string, repo: 'tiny-sd' | 'tiny-controlnet' = 'tiny-co
     repo: `golden/${repo}`,
     endpoint: `${location.origin}/__model-server/${scenario}`,
   });
-
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describeShared('model validation on load', () => {
   test('file shorter than its safetensors header implies → MODEL_TRUNCATED', async () => {
