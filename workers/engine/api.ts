@@ -6,6 +6,7 @@ import type { EngineApi, EngineStatus } from '../../src/core/protocol/engine';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
 import { createModelsService, type ModelsService } from './models-service';
 import type { OpfsModelCache } from './weights/cache';
+import { AppError } from '../../src/core/protocol/errors';
 
 export interface EngineDeps {
   readonly acquire: typeof acquireDevice;
@@ -79,5 +80,9 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     listCachedModels: () => models.list(),
     deleteCachedModels: (id) => models.delete(id),
     getTokenizerFiles: () => models.tokenizerFiles(),
+    // Wired to workers/engine/edit-service.ts by the edit work (issue 7).
+    edit: () => Promise.reject(new AppError('EDIT_UNAVAILABLE', 'Editing is not wired into the engine yet.')),
+    cancelEdit: async () => undefined,
+    releaseEditCache: async () => undefined,
   };
 }

@@ -5,6 +5,7 @@
 import type { GpuCapabilitiesInfo } from './gpu';
 import type { ClipTokenizerFiles } from '../tokenizer/clip';
 import type { ModelKind, WeightsPrecision } from '../models/files';
+import type { EditEvent, EditRequest, EditResultData } from './edit';
 
 export type EngineStatus =
   | { readonly state: 'starting' }
@@ -29,6 +30,17 @@ export interface EngineApi {
   deleteCachedModels(id?: string): Promise<void>;
   /** The CLIP tokenizer files of the loaded SD1.5 model (MODEL_NOT_LOADED before one is loaded). */
   getTokenizerFiles(): Promise<ClipTokenizerFiles>;
+
+  /**
+   * Runs a VideoGrain edit on the loaded models (./edit.ts). One edit at a time (EDIT_BUSY); progress and
+   * previews arrive through `onEvent` (a Comlink proxy across the worker). Rejects with EDIT_CANCELLED after
+   * `cancelEdit()`; a failed or cancelled edit frees its GPU memory. A second edit whose inversion key matches
+   * a cached inversion skips encode and inversion.
+   */
+  edit(request: EditRequest, onEvent?: (event: EditEvent) => void): Promise<EditResultData>;
+  cancelEdit(): Promise<void>;
+  /** Forgets cached inversions and releases compiled networks (GPU memory back to idle). */
+  releaseEditCache(): Promise<void>;
 }
 
 /** A `FileSystemDirectoryHandle`, typed structurally: src/core also compiles without the DOM lib. */

@@ -1,0 +1,124 @@
+/**
+ * The edit as the engine API carries it (DESIGN §1 step 4–5, §3): plain, structured-cloneable data shared by
+ * the UI's run panel, the engine worker (workers/engine/edit-service.ts) and the CLI's WebGPU backend.
+ * Bulk arrays (frames, masks, condition frames, previews, results) cross threads by transfer.
+ */
+
+/** Structure conditions (DESIGN §1). depth and pose need estimator models: a typed refusal until they land. */
+export type ConditionKind = 'none' | 'canny' | 'frames' | 'depth' | 'pose';
+
+/** Everything the run panel sets; persisted per project. Defaults: `DEFAULT_EDIT_SETTINGS`. */
+export interface EditSettings {
+  /** Denoising steps n (inversion uses the same schedule). */
+  readonly steps: number;
+  /** Classifier-free guidance scale. */
+  readonly guidance: number;
+  /** Philox seed of the posterior sample and the blend noise. */
+  readonly seed: number;
+  readonly negativePrompt: string;
+  /** ControlNet condition and its conditioning scale; 'none' runs without the ControlNet. */
+  readonly condition: { readonly kind: ConditionKind; readonly scale: number };
+  /** ST-Layout weights w_self, w_cross (reference 0.3, 1.0). */
+  readonly wSelf: number;
+  readonly wCross: number;
+  /** Leading modulated denoising steps; null = the reference round(15·n/50). */
+  readonly modulatedSteps: number | null;
+  /** DESIGN §3.4–3.5 reference options. */
+  readonly selfModulationBranch: 'uncond' | 'cond' | 'both';
+  readonly fixSelfSizeReg: boolean;
+  readonly modulateAllResolutions: boolean;
+  readonly blendWithInversion: boolean;
+  /** Start latent: the VAE posterior sample (reference) or its mean. */
+  readonly encodeWith: 'sample' | 'mean';
+}
+
+export const DEFAULT_EDIT_SETTINGS: EditSettings = {
+  steps: 50,
+  guidance: 7.5,
+  seed: 0,
+  negativePrompt: '',
+  condition: { kind: 'canny', scale: 1.0 },
+  wSelf: 0.3,
+  wCross: 1.0,
+  modulatedSteps: null,
+  selfModulationBranch: 'uncond',
+  fixSelfSizeReg: false,
+  modulateAllResolutions: false,
+  blendWithInversion: false,
+  encodeWith: 'sample',
+};
+
+/** One region of the edit, in the order of the layout (bit r = region r). */
+export interface EditRegion {
+  readonly name: string;
+  readonly prompt: string;
+  /** One mask per frame, width·height bytes, non-zero = inside. */
+  readonly masks: readonly Uint8Array[];
+}
+
+export interface EditRequest {
+  /** Frame size; multiples of 64. */
+  readonly width: number;
+  readonly height: number;
+  /** RGBA, width·height·4 bytes each (the extracted, cropped frames). */
+  readonly frames: readonly Uint8Array[];
+  readonly sourcePrompt: string;
+  readonly targetPrompt: string;
+  readonly regions: readonly EditRegion[];
+  readonly settings: EditSettings;
+  /** condition.kind 'frames': the user's condition images, RGBA like `frames`. */
+  readonly conditionFrames?: readonly Uint8Array[];
+  /** Also return per-region cross-attention maps of the last denoising step. */
+  readonly attentionMaps?: boolean;
+}
+
+export type EditStageName = 'prepare' | 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
+
+export type EditEvent =
+  | {
+      readonly kind: 'progress';
+      readonly stage: EditStageName;
+      readonly step: number;
+      readonly total: number;
+      /** Seconds left for the whole edit, from the measured step times; null before the first step. */
+      readonly etaSeconds: number | null;
+      /** True once the engine knows it reuses a cached inversion (inversion and encode are skipped). */
+      readonly inversionReused: boolean;
+    }
+  | {
+      readonly kind: 'preview';
+      /** Denoising step just finished (1-based) of `total`. */
+      readonly step: number;
+      readonly total: number;
+      /** Latent resolution (H/8 × W/8). */
+      readonly width: number;
+      readonly height: number;
+      /** RGBA of the predicted clean latent x̂0 per frame (src/core/latents/preview.ts). */
+      readonly frames: readonly Uint8ClampedArray[];
+    };
+
+/** Cross-attention of a region's prompt tokens, cond half, averaged over heads and layers, normalized to [0, 1]. */
+export interface RegionAttentionMap {
+  readonly region: number;
+  readonly frames: number;
+  /** Attention resolution (H/32 × W/32 for the reference layout). */
+  readonly width: number;
+  readonly height: number;
+  /** [frames, height, width]. */
+  readonly data: Float32Array;
+}
+
+export interface EditResultData {
+  readonly width: number;
+  readonly height: number;
+  /** Edited RGBA frames, like the request's. */
+  readonly frames: Uint8ClampedArray[];
+  /** Inversion cache key (src/core/pipeline/inversion-key.ts). */
+  readonly inversionKey: string;
+  readonly inversionReused: boolean;
+  /** Calls of the UNet component this edit made (inversion + denoising); a re-edit makes only denoising's. */
+  readonly unetCalls: number;
+  /** Milliseconds per stage. */
+  readonly timings: Readonly<Partial<Record<EditStageName, number>>>;
+  readonly attentionMaps?: readonly RegionAttentionMap[];
+}
