@@ -9,7 +9,24 @@
  * - images [F, 3, H, W] in [−1, 1] (VAE), ControlNet conditions [F, 3, H, W] in [0, 1].
  * Implementations may compile one network per batch size; they never keep references to the inputs.
  */
+import type { AttentionCore } from '../graph/ir.ts';
 import type { ModulationPlan } from './modulation.ts';
+
+/** A core's tensor on the CPU, row-major float32. */
+export interface ProbedTensor {
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+/**
+ * Reads attention inputs out of one UNet call (per-region attention maps, DESIGN §1 step 5): for every core
+ * `wants` accepts, `capture` gets its Q [B, N, H·d] and K [Bk, Nk, H·d] (downloaded from the GPU: use on one
+ * call per edit, never every step).
+ */
+export interface AttentionProbe {
+  wants(core: AttentionCore): boolean;
+  capture(core: AttentionCore, q: ProbedTensor, k: ProbedTensor): void;
+}
 
 /** ControlNet outputs: the 12 down-block residuals and the mid-block residual, already × conditioning scale. */
 export interface ControlResiduals {
@@ -29,6 +46,8 @@ export interface UNetCall {
   readonly controlResiduals?: ControlResiduals;
   /** ST-Layout modulation of this call; absent = plain attention everywhere. */
   readonly modulation?: ModulationPlan;
+  /** Capture attention inputs of this call (see AttentionProbe). */
+  readonly probe?: AttentionProbe;
 }
 
 export interface ControlNetCall {
