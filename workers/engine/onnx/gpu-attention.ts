@@ -1,15 +1,40 @@
 /**
  * The WebGPU AttentionBackend: the fused WGSL attention kernel (../kernels/attention/attention.ts) on the GPU
  * buffers ORT's WebGPU sessions produce (same device), so partitioned networks never leave the GPU.
- * One kernel instance per head dim. ST-Layout modulation maps are uploaded per call here (small); the
- * pipeline keeps them resident instead.
+ * One kernel instance per head dim. ST-Layout modulation maps are uploaded once per `ModulationMaps` object
+ * (the pipeline keeps the same objects for a whole job) and kept until they fall out of a small LRU or
+ * `release()` destroys them.
  */
+import type { ModulationMaps } from '../../../src/core/attention/types.ts';
 import { AppError } from '../../../src/core/protocol/errors.ts';
-import { AttentionCore as AttentionKernel } from '../kernels/attention/attention.ts';
+import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention.ts';
 import type { GpuAttentionBackend } from './runner.ts';
+
+/**
+ * Resident map sets: one job uses two per modulated resolution (self, cross); a few jobs' worth stay cached
+ * so re-edits with the same layout upload nothing, and old jobs' maps are destroyed instead of piling up.
+ */
+const MAX_RESIDENT_MAPS = 16;
 
 export function gpuAttentionBackend(device: GPUDevice): GpuAttentionBackend {
   const kernels = new Map<number, AttentionKernel>();
+  // Insertion order = recency (a hit is re-inserted), so the first key is the least recently used.
+  const resident = new Map<ModulationMaps, GpuModulationMaps>();
+
+  const mapsOf = (kernel: AttentionKernel, maps: ModulationMaps): GpuModulationMaps => {
+    let gpu = resident.get(maps);
+    if (gpu) resident.delete(maps);
+    else gpu = kernel.uploadMaps(maps);
+    resident.set(maps, gpu);
+    while (resident.size > MAX_RESIDENT_MAPS) {
+      const [oldest, old] = resident.entries().next().value!;
+      resident.delete(oldest);
+      // Work already submitted that reads it still completes (WebGPU defers destruction past pending work).
+      old.destroy();
+    }
+    return gpu;
+  };
+
   return {
     location: 'gpu-buffer',
     run(core, shape, q, k, v, modulation) {
@@ -22,12 +47,35 @@ export function gpuAttentionBackend(device: GPUDevice): GpuAttentionBackend {
       if (!kernel)
         kernels.set(core.headDim, (kernel = new AttentionKernel(device, { headDim: core.headDim, storage: 'f32' })));
       if (!modulation) return kernel.run({ shape, q, k, v });
-      const maps = kernel.uploadMaps(modulation.maps);
+      const maps = mapsOf(kernel, modulation.maps);
+      return kernel.run({ shape, q, k, v, modulation: { maps, itemStrength: modulation.itemStrength } });
+    },
+
+    async download(buffer, elements) {
+      const bytes = elements * 4;
+      if (bytes > buffer.size)
+        throw new Error(`cannot read ${elements} float32 values from a ${buffer.size}-byte GPU buffer`);
+      const staging = device.createBuffer({
+        label: 'attention probe readback',
+        size: bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       try {
-        return kernel.run({ shape, q, k, v, modulation: { maps, itemStrength: modulation.itemStrength } });
+        const encoder = device.createCommandEncoder({ label: 'attention probe readback' });
+        encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+        device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        return new Float32Array(staging.getMappedRange().slice(0));
       } finally {
-        maps.destroy();
+        staging.destroy();
       }
+    },
+
+    release() {
+      for (const maps of resident.values()) maps.destroy();
+      resident.clear();
+      // Kernels hold pipelines only (their per-call buffers are freed after each submit).
+      kernels.clear();
     },
   };
 }

@@ -41,6 +41,8 @@ export interface AttentionBackend {
     v: AttentionInput,
     modulation?: Modulation,
   ): Promise<Float32Array> | Float32Array;
+  /** Frees what the backend holds (kernels, cached buffers); optional. */
+  release?(): void;
 }
 
 /**
@@ -71,11 +73,23 @@ export interface GpuAttentionBackend {
     v: GPUBuffer,
     modulation?: Modulation,
   ): GPUBuffer;
+  /** Copies the first `elements` float32 values of a buffer of its device to the CPU (attention probes). */
+  download(buffer: GPUBuffer, elements: number): Promise<Float32Array>;
+  /** Destroys every buffer and kernel the backend holds (cached modulation maps included). */
+  release(): void;
+}
+
+/** Reads attention inputs out of a partitioned run: Q and K of each wanted core, on the CPU. */
+export interface AttentionProbeHook {
+  wants(core: AttentionCore): boolean;
+  capture(core: AttentionCore, q: AttentionInput, k: AttentionInput): void;
 }
 
 export interface RunOptions {
   /** Modulation per core (ST-Layout attention); partitioned lowering only. */
   readonly modulation?: (core: AttentionCore) => Modulation | undefined;
+  /** Q/K capture per core; partitioned lowering only (a whole network has no cores to read). */
+  readonly probe?: AttentionProbeHook;
 }
 
 /** Per-prompt values (cross-attention K/V); `release()` frees them (GPU tensors). */
@@ -179,8 +193,10 @@ export async function compileWhole(graph: Graph, options: CompileOptions = {}): 
     lowering: 'whole',
     sessions: 1,
     encodePrompt: () => Promise.resolve(emptyPrompt),
-    run: (inputs) =>
+    run: (inputs, runOptions = {}) =>
       serial(async () => {
+        if (runOptions.modulation || runOptions.probe)
+          throw new Error('modulation and probes need the partitioned lowering (compilePartitioned)');
         const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v)]));
         const out = new Map(Object.entries(await feed(s, values)));
         try {
@@ -236,10 +252,22 @@ export async function compilePartitioned(
     return { values: out, release: () => disposeAll(out.values()) };
   };
 
+  // Reads a tensor without touching it: ORT's getData() would move a GPU tensor to the CPU for good.
+  const readInput = async (t: OrtTensor): Promise<AttentionInput> => {
+    const elements = t.dims.reduce((a, b) => a * b, 1);
+    const buffer = tensorGpuBuffer(t);
+    const data =
+      buffer && gpuBackend
+        ? await gpuBackend.download(buffer, elements)
+        : ((await downloadTensor(t)) as Float32Array).slice(0, elements);
+    return { data, dims: [...t.dims] };
+  };
+
   const runCore = async (
     core: AttentionCore,
     values: Map<string, OrtTensor>,
     modulation?: Modulation,
+    probe?: AttentionProbeHook,
   ): Promise<OrtTensor> => {
     const get = (name: string): OrtTensor => {
       const t = values.get(name);
@@ -247,6 +275,7 @@ export async function compilePartitioned(
       return t;
     };
     const [q, k, v] = [get(core.q), get(core.k), get(core.v)];
+    if (probe?.wants(core)) probe.capture(core, await readInput(q), await readInput(k));
     if (gpuBackend) {
       const buffers = [q, k, v].map(tensorGpuBuffer);
       if (buffers.some((b) => !b)) throw new Error(`attention core ${core.name}: inputs are not on the GPU`);
@@ -289,7 +318,10 @@ export async function compilePartitioned(
               const out = await feed(stepSessions.get(i)!, values);
               for (const [k, v] of Object.entries(out)) produce(k, v);
             } else {
-              produce(step.core.output, await runCore(step.core, values, runOptions.modulation?.(step.core)));
+              produce(
+                step.core.output,
+                await runCore(step.core, values, runOptions.modulation?.(step.core), runOptions.probe),
+              );
             }
             for (const [name, t] of created)
               if ((lastUse.get(name) ?? -1) <= i) {
