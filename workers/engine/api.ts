@@ -2,16 +2,45 @@
  * The engine as a plain object: the worker exposes it with Comlink, tests and tooling call it in-thread.
  * It owns the one GPUDevice; device loss is reported, never hidden, and a later init() starts over.
  */
+import type { EditEvent, EditResultData } from '../../src/core/protocol/edit';
 import type { EngineApi, EngineStatus } from '../../src/core/protocol/engine';
-import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
-import { createModelsService, type ModelsService } from './models-service';
-import type { OpfsModelCache } from './weights/cache';
 import { AppError } from '../../src/core/protocol/errors';
+import { Comlink } from '../../src/core/protocol/rpc';
+import { createEditService, type EditModels } from './edit-service';
+import { trackDeviceBuffers } from './gpu/buffer-tracker';
+import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
+import { createModelsService, type LoadedModel, type ModelsService } from './models-service';
+import type { Components } from './pipeline/components';
+import { createWebGpuComponents, modelFilesOf } from './pipeline/components-webgpu';
+import type { OpfsModelCache } from './weights/cache';
+
+/** Compiles an edit's networks on the engine's device. */
+export type EditComponentsFactory = (device: GPUDevice, models: EditModels<LoadedModel>) => Promise<Components>;
 
 export interface EngineDeps {
   readonly acquire: typeof acquireDevice;
   /** The model cache (default: OPFS folder `videograin-models`); tests pass their own. */
   readonly modelCache?: OpfsModelCache;
+  /** The edit's networks (default: WebGPU components of the loaded models). */
+  readonly editComponents?: EditComponentsFactory;
+}
+
+const webGpuEditComponents: EditComponentsFactory = (device, models) =>
+  createWebGpuComponents(device, {
+    sd: modelFilesOf(models.sd.model),
+    ...(models.controlnet ? { controlnet: modelFilesOf(models.controlnet.model) } : {}),
+  });
+
+/** Bulk arrays of an event or a result, moved (not copied) across the worker boundary. */
+function eventTransfers(event: EditEvent): Transferable[] {
+  return event.kind === 'preview' ? event.frames.map((f) => f.buffer) : [];
+}
+
+function resultTransfers(result: EditResultData): Transferable[] {
+  const buffers: ArrayBufferLike[] = result.frames.map((f) => f.buffer);
+  result.attentionMaps?.forEach((m) => buffers.push(m.data.buffer));
+  if (result.latents) buffers.push(result.latents.z0.buffer, result.latents.xT.buffer, result.latents.final.buffer);
+  return [...new Set(buffers)] as Transferable[];
 }
 
 export interface Engine extends EngineApi {
@@ -31,10 +60,13 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     try {
       const got = await deps.acquire();
       acquired = got;
+      trackDeviceBuffers(got.device);
       void got.device.lost.then((info) => {
         if (acquired !== got) return;
         acquired = undefined;
         pending = undefined;
+        editing.cancel();
+        void editing.releaseComponents();
         emit({
           state: 'lost',
           reason: info.reason,
@@ -60,6 +92,30 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       return s.state === 'ready' && s.gpu.shaderF16;
     },
   });
+  const editComponents = deps.editComponents ?? webGpuEditComponents;
+  const editing = createEditService<LoadedModel>({
+    models,
+    createComponents: async (m) => {
+      const status = await init();
+      if (status.state !== 'ready' || !acquired)
+        throw new AppError(
+          'GPU_UNAVAILABLE',
+          status.state === 'unavailable' || status.state === 'lost'
+            ? status.message
+            : 'The GPU device is not ready; reload the page.',
+        );
+      trackDeviceBuffers(acquired.device).ensure();
+      return editComponents(acquired.device, m);
+    },
+  });
+  /** Compiled networks of the old models must go when the models change. */
+  const afterModelChange = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } finally {
+      await editing.releaseComponents();
+    }
+  };
 
   return {
     get gpu() {
@@ -71,18 +127,29 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       listeners.add(callback);
     },
     async gpuBytesInUse() {
-      return 0;
+      return acquired ? trackDeviceBuffers(acquired.device).liveBytes() : 0;
     },
-    loadModel: (spec, onProgress) => models.load(spec, onProgress),
+    loadModel: (spec, onProgress) => afterModelChange(models.load(spec, onProgress)),
     async cancelLoad() {
       models.cancel();
     },
     listCachedModels: () => models.list(),
-    deleteCachedModels: (id) => models.delete(id),
+    deleteCachedModels: (id) => afterModelChange(models.delete(id)),
     getTokenizerFiles: () => models.tokenizerFiles(),
-    // Wired to workers/engine/edit-service.ts by the edit work (issue 7).
-    edit: () => Promise.reject(new AppError('EDIT_UNAVAILABLE', 'Editing is not wired into the engine yet.')),
-    cancelEdit: async () => undefined,
-    releaseEditCache: async () => undefined,
+    async edit(request, onEvent) {
+      const forward = onEvent
+        ? (event: EditEvent) => {
+            // Across the worker, onEvent is a Comlink proxy: its promise must not become an unhandled rejection.
+            const sent = onEvent(Comlink.transfer(event, eventTransfers(event))) as unknown;
+            if (sent instanceof Promise) sent.catch(() => undefined);
+          }
+        : undefined;
+      const result = await editing.edit(request, forward);
+      return Comlink.transfer(result, resultTransfers(result));
+    },
+    async cancelEdit() {
+      editing.cancel();
+    },
+    releaseEditCache: () => editing.releaseCache(),
   };
 }

@@ -21,7 +21,7 @@ export interface FramesData {
   readonly frames: readonly Uint8Array[];
 }
 
-export type ConditionType = 'none' | 'canny' | 'depth' | 'pose';
+export type ConditionType = 'none' | 'canny' | 'frames' | 'depth' | 'pose';
 
 export interface InversionKeyInput {
   /** Hex SHA-256 of the cropped input frames (`hashFrames`), computed once per clip. */

@@ -70,6 +70,8 @@ export interface EditRequest {
   readonly conditionFrames?: readonly Uint8Array[];
   /** Also return per-region cross-attention maps of the last denoising step. */
   readonly attentionMaps?: boolean;
+  /** Also return the edit's latents (`EditResultData.latents`; the CLI's --save-latents). */
+  readonly returnLatents?: boolean;
 }
 
 export type EditStageName = 'prepare' | 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
@@ -121,4 +123,10 @@ export interface EditResultData {
   /** Milliseconds per stage. */
   readonly timings: Readonly<Partial<Record<EditStageName, number>>>;
   readonly attentionMaps?: readonly RegionAttentionMap[];
+  /**
+   * With `returnLatents`: each [F, 4, H/8, W/8], scaled by the VAE factor. z0 = the start latent the inversion
+   * started from (posterior sample or mean), xT = the inverted latent denoising starts from, final = the
+   * denoised latent that was decoded.
+   */
+  readonly latents?: { readonly z0: Float32Array; readonly xT: Float32Array; readonly final: Float32Array };
 }

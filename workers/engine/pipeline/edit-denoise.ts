@@ -16,7 +16,7 @@ import { blendWithFreshNoise, blendWithInversion, type LatentShape } from '../..
 import { combineGuidanceBatched } from '../../../src/core/latents/cfg.ts';
 import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
 import { DdimScheduler } from '../scheduler/ddim.ts';
-import type { Components } from './components.ts';
+import type { AttentionProbe, Components } from './components.ts';
 import { throwIfCancelled, type LevelLatent } from './invert.ts';
 import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation.ts';
 
@@ -53,6 +53,8 @@ export interface DenoiseArgs {
   readonly inversionLevels?: readonly LevelLatent[];
   readonly signal?: AbortSignal;
   readonly onStep?: (step: DenoiseStep) => void;
+  /** Probes the UNet call of the last denoising step (per-region attention maps). */
+  readonly lastStepProbe?: AttentionProbe;
 }
 
 /** [x, x, …] once per half. */
@@ -95,6 +97,7 @@ export async function denoise(args: DenoiseArgs): Promise<Float32Array> {
           })
         : undefined;
     const modulation = modulationPlanFor(args.modulation, index, t, halves);
+    const probe = index === timesteps.length - 1 ? args.lastStepProbe : undefined;
     const prediction = await components.unet({
       sample,
       t,
@@ -104,6 +107,7 @@ export async function denoise(args: DenoiseArgs): Promise<Float32Array> {
       width: shape.width,
       ...(controlResiduals ? { controlResiduals } : {}),
       ...(modulation ? { modulation } : {}),
+      ...(probe ? { probe } : {}),
     });
     throwIfCancelled(signal);
     const eps = cfg ? combineGuidanceBatched(prediction, guidance) : prediction;

@@ -20,7 +20,7 @@ import { buildTextCond, substituteRegionSpans } from '../../../src/core/pipeline
 import { AppError } from '../../../src/core/protocol/errors.ts';
 import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
 import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
-import type { Components } from './components.ts';
+import type { AttentionProbe, Components } from './components.ts';
 import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise.ts';
 import { invertLatents, throwIfCancelled, type InversionResult } from './invert.ts';
 import { prepareModulation, type ModulationOptions } from './modulation.ts';
@@ -60,6 +60,8 @@ export interface EditOptions extends ModulationOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EditProgress) => void;
   readonly onStep?: (step: DenoiseStep) => void;
+  /** Probes the UNet call of the last denoising step (per-region attention maps). */
+  readonly lastStepProbe?: AttentionProbe;
 }
 
 export interface EditResult {
@@ -221,6 +223,7 @@ export async function runEdit(
     seed,
     ...(options.blendWithInversion && inversion.trajectory ? { inversionLevels: inversion.trajectory } : {}),
     ...(signal ? { signal } : {}),
+    ...(options.lastStepProbe ? { lastStepProbe: options.lastStepProbe } : {}),
     onStep: (step) => {
       onProgress?.({ stage: 'denoise', step: step.index + 1, total: steps });
       options.onStep?.(step);

@@ -1,0 +1,258 @@
+/**
+ * The engine's edit service (EngineApi.edit / cancelEdit / releaseEditCache; DESIGN §1 steps 4–5, §6, §7):
+ * checks a request, builds runEdit's input (../pipeline/edit.ts), reuses cached inversions, keeps compiled
+ * components between edits while the loaded models stay the same, reports progress, previews and ETA, and
+ * returns the edited frames with counts, timings and optional attention maps.
+ *
+ * A plain module: the networks come from a `createComponents` dependency (WebGPU in the worker, the Node CPU
+ * components in tests), so it runs in Node as in the worker. Transfers across the worker are api.ts's job.
+ * A failed or cancelled edit releases the compiled components (GPU memory back to idle).
+ */
+import type { EditEvent, EditRequest, EditResultData, EditStageName } from '../../src/core/protocol/edit.ts';
+import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
+import type { ModelKind } from '../../src/core/models/files.ts';
+import { AppError, hasCode } from '../../src/core/protocol/errors.ts';
+import { latentToPreviewRgba } from '../../src/core/latents/preview.ts';
+import { compilePrompts } from '../../src/core/prompt/spans.ts';
+import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip.ts';
+import type { Components } from './pipeline/components.ts';
+import { runEdit } from './pipeline/edit.ts';
+import { collectAttentionMaps, type AttentionMapCollector } from './edit/attention-maps.ts';
+import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './edit/conditions.ts';
+import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument.ts';
+import { InversionCache, requestInversionKey } from './edit/inversion-cache.ts';
+import { checkRequest, editInput, editOptions } from './edit/request.ts';
+
+export interface EditModel {
+  readonly info: LoadedModelInfo;
+}
+
+/** The models an edit runs on; object identity says "the same load" (a reload gives new objects). */
+export interface EditModels<M extends EditModel> {
+  readonly sd: M;
+  readonly controlnet?: M;
+}
+
+export interface EditServiceDeps<M extends EditModel> {
+  readonly models: {
+    loaded(kind: ModelKind): M | undefined;
+    tokenizerFiles(): Promise<ClipTokenizerFiles>;
+  };
+  /** Compiles the networks of the given models (lazily or not); released with `Components.release()`. */
+  readonly createComponents: (models: EditModels<M>) => Promise<Components>;
+  readonly estimators?: ConditionEstimators;
+  readonly now?: () => number;
+}
+
+export interface EditService {
+  edit(request: EditRequest, onEvent?: (event: EditEvent) => void): Promise<EditResultData>;
+  /** Aborts the running edit (it rejects with EDIT_CANCELLED); no-op when idle. */
+  cancel(): void;
+  /** Forgets cached inversions and releases the compiled components (after the running edit, if any). */
+  releaseCache(): Promise<void>;
+  /** Releases the compiled components: models were loaded or deleted, or the device was lost. */
+  releaseComponents(): Promise<void>;
+  /** Inversions held (tests, diagnostics). */
+  cachedInversions(): number;
+}
+
+interface Held<M> {
+  readonly sd: M;
+  readonly controlnet: M | undefined;
+  readonly components: Components;
+}
+
+/** Cross-attention maps are read at H/32 × W/32 (the reference layout's middle modulated resolution). */
+const ATTENTION_MAP_DOWNSCALE = 32;
+
+export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>): EditService {
+  const now = deps.now ?? (() => performance.now());
+  const estimators = deps.estimators ?? BUILTIN_ESTIMATORS;
+  const inversions = new InversionCache();
+  let held: Held<M> | undefined;
+  let tokenizer: { sd: M; tokenizer: ClipTokenizer } | undefined;
+  let running: AbortController | undefined;
+  let stale = false;
+
+  async function dropComponents(): Promise<void> {
+    const h = held;
+    held = undefined;
+    stale = false;
+    // A release on a lost device may fail; the buffers are gone with the device anyway.
+    if (h) await h.components.release().catch(() => undefined);
+  }
+
+  async function componentsFor(models: EditModels<M>): Promise<Components> {
+    if (held && held.sd === models.sd && held.controlnet === models.controlnet) return held.components;
+    await dropComponents();
+    const components = await deps.createComponents(models);
+    held = { sd: models.sd, controlnet: models.controlnet, components };
+    return components;
+  }
+
+  async function tokenizerFor(sd: M): Promise<ClipTokenizer> {
+    if (tokenizer?.sd !== sd) tokenizer = { sd, tokenizer: createClipTokenizer(await deps.models.tokenizerFiles()) };
+    return tokenizer.tokenizer;
+  }
+
+  function modelsFor(request: EditRequest): EditModels<M> {
+    const sd = deps.models.loaded('sd15');
+    if (!sd) throw new AppError('MODEL_NOT_LOADED', 'Load a Stable Diffusion 1.5 model before editing.');
+    if (request.settings.condition.kind === 'none') return { sd };
+    const controlnet = deps.models.loaded('controlnet');
+    if (!controlnet)
+      throw new AppError(
+        'MODEL_NOT_LOADED',
+        `The ${request.settings.condition.kind} condition needs a ControlNet: load one, or set the condition to none.`,
+      );
+    return { sd, controlnet };
+  }
+
+  async function run(
+    request: EditRequest,
+    emit: (event: EditEvent) => void,
+    signal: AbortSignal,
+  ): Promise<EditResultData> {
+    const started = now();
+    const { settings } = request;
+    const F = request.frames.length;
+    let inversionReused = false;
+    // Known once the components are ready; progress before that has no ETA.
+    const timing: { eta?: EtaPlan; instrumented?: InstrumentedComponents } = {};
+    const done = { invert: 0, denoise: 0 };
+    const stageStart = new Map<EditStageName, number>([['prepare', started]]);
+    const progress = (stage: EditStageName, step: number, total: number) => {
+      if (!stageStart.has(stage)) stageStart.set(stage, now());
+      if (stage === 'invert') done.invert = step;
+      if (stage === 'denoise') done.denoise = step;
+      const { eta, instrumented } = timing;
+      const seconds = eta && instrumented ? etaSeconds(eta, instrumented.msPerItem(), done.invert, done.denoise) : null;
+      emit({ kind: 'progress', stage, step, total, etaSeconds: seconds, inversionReused });
+    };
+    const cancelled = () => {
+      if (signal.aborted) throw new AppError('CANCELLED', 'The edit was cancelled.');
+    };
+
+    progress('prepare', 0, 1);
+    checkRequest(request);
+    const models = modelsFor(request);
+    const estimate = settings.condition.kind === 'none' ? undefined : estimatorFor(estimators, settings.condition.kind);
+    const condition = estimate ? await estimate(request, signal) : undefined;
+    cancelled();
+    const key = await requestInversionKey(
+      request,
+      { sd: models.sd.info, ...(models.controlnet ? { controlnet: models.controlnet.info } : {}) },
+      condition,
+    );
+    const cached = inversions.get(key);
+    const inversion = cached && (!settings.blendWithInversion || cached.trajectory) ? cached : undefined;
+    inversionReused = inversion !== undefined;
+    const tok = await tokenizerFor(models.sd);
+    cancelled();
+    const instrumented = instrumentComponents(await componentsFor(models), now);
+    timing.instrumented = instrumented;
+    cancelled();
+    timing.eta = {
+      frames: F,
+      inversionCalls: inversion ? 0 : settings.steps - 1,
+      denoiseCalls: settings.steps,
+      halves: settings.guidance === 1 ? 1 : 2,
+    };
+    progress('prepare', 1, 1);
+
+    const latentH = request.height / 8;
+    const latentW = request.width / 8;
+    const input = editInput(request, tok);
+    // Cross-attention maps: the text-token bits are the layout's (the same prompt compiler runEdit uses).
+    const maps: AttentionMapCollector | undefined = request.attentionMaps
+      ? collectAttentionMaps({
+          frames: F,
+          height: request.height / ATTENTION_MAP_DOWNSCALE,
+          width: request.width / ATTENTION_MAP_DOWNSCALE,
+          halves: settings.guidance === 1 ? 1 : 2,
+          textTokenBits: compilePrompts(tok, request.targetPrompt, input.regionPrompts, request.regions.length)
+            .textTokenBits,
+          regionCount: request.regions.length,
+        })
+      : undefined;
+    const result = await runEdit(instrumented.components, input, {
+      ...editOptions(settings, condition),
+      ...(inversion ? { inversion } : {}),
+      signal,
+      onProgress: (p) => progress(p.stage, p.step, p.total),
+      onStep: (step) => {
+        const frames = Array.from({ length: F }, (_, f) =>
+          latentToPreviewRgba(step.predOriginalSample, latentH, latentW, f),
+        );
+        emit({ kind: 'preview', step: step.index + 1, total: settings.steps, width: latentW, height: latentH, frames });
+      },
+      ...(maps ? { lastStepProbe: maps.probe } : {}),
+    });
+    const finished = now();
+    if (!inversion) inversions.set(key, result.inversion);
+
+    const order = [...stageStart.entries()].sort((a, b) => a[1] - b[1]);
+    const timings: Partial<Record<EditStageName, number>> = {};
+    order.forEach(([stage, at], i) => (timings[stage] = (order[i + 1]?.[1] ?? finished) - at));
+    return {
+      width: request.width,
+      height: request.height,
+      frames: result.frames,
+      inversionKey: key,
+      inversionReused,
+      unetCalls: instrumented.unetCalls(),
+      timings,
+      ...(maps ? { attentionMaps: maps.maps() } : {}),
+      ...(request.returnLatents
+        ? {
+            latents: {
+              z0: result.inversion.z0.slice(),
+              xT: result.inversion.latentsT.slice(),
+              final: result.latents,
+            },
+          }
+        : {}),
+    };
+  }
+
+  return {
+    async edit(request, onEvent) {
+      if (running)
+        throw new AppError('EDIT_BUSY', 'An edit is already running; wait for it to finish or cancel it first.');
+      const controller = new AbortController();
+      running = controller;
+      const emit = (event: EditEvent) => {
+        try {
+          onEvent?.(event);
+        } catch {
+          // A failing listener must not fail the edit.
+        }
+      };
+      try {
+        return await run(request, emit, controller.signal);
+      } catch (e) {
+        await dropComponents();
+        if (controller.signal.aborted || hasCode(e, 'CANCELLED'))
+          throw new AppError('EDIT_CANCELLED', 'The edit was cancelled; nothing was changed.');
+        throw e;
+      } finally {
+        running = undefined;
+        if (stale) await dropComponents();
+      }
+    },
+    cancel() {
+      running?.abort();
+    },
+    async releaseCache() {
+      inversions.clear();
+      if (running) stale = true;
+      else await dropComponents();
+    },
+    async releaseComponents() {
+      tokenizer = undefined;
+      if (running) stale = true;
+      else await dropComponents();
+    },
+    cachedInversions: () => inversions.size,
+  };
+}

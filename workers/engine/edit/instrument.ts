@@ -1,0 +1,72 @@
+/**
+ * Counting and timing the networks of one edit: `unetCalls` of the result, and the ETA of progress events.
+ *
+ * The ETA comes from measured UNet calls (each with the ControlNet call before it): time per batch item,
+ * ms / (B items), since a call's cost grows with its batch (inversion runs F items, CFG denoising 2F). The work
+ * left is the remaining calls' batch items; decode adds about one inversion call's worth (a guess until timed).
+ */
+import type { Components } from '../pipeline/components.ts';
+
+export interface InstrumentedComponents {
+  readonly components: Components;
+  unetCalls(): number;
+  /** Measured ms per UNet batch item (ControlNet included); null before the first call. */
+  msPerItem(): number | null;
+}
+
+export function instrumentComponents(inner: Components, now: () => number): InstrumentedComponents {
+  let calls = 0;
+  let items = 0;
+  let ms = 0;
+  let controlMs = 0;
+  const components: Components = {
+    textChannels: inner.textChannels,
+    scalingFactor: inner.scalingFactor,
+    encodeText: (ids) => inner.encodeText(ids),
+    async unet(call) {
+      calls++;
+      const start = now();
+      const out = await inner.unet(call);
+      ms += now() - start + controlMs;
+      controlMs = 0;
+      items += call.sample.length / (4 * call.height * call.width);
+      return out;
+    },
+    vaeEncode: (images, frames, height, width) => inner.vaeEncode(images, frames, height, width),
+    vaeDecode: (latents, frames, height, width) => inner.vaeDecode(latents, frames, height, width),
+    release: () => inner.release(),
+  };
+  const controlnet = inner.controlnet?.bind(inner);
+  if (controlnet)
+    components.controlnet = async (call) => {
+      const start = now();
+      const out = await controlnet(call);
+      controlMs += now() - start;
+      return out;
+    };
+  return { components, unetCalls: () => calls, msPerItem: () => (items > 0 ? ms / items : null) };
+}
+
+export interface EtaPlan {
+  readonly frames: number;
+  /** UNet calls of the inversion still to come (0 when a cached inversion is reused). */
+  readonly inversionCalls: number;
+  readonly denoiseCalls: number;
+  /** CFG halves of a denoising call (2, or 1 at guidance 1). */
+  readonly halves: number;
+}
+
+/** Seconds left, given how many inversion and denoising calls are done; null before any call was timed. */
+export function etaSeconds(
+  plan: EtaPlan,
+  msPerItem: number | null,
+  invertDone: number,
+  denoiseDone: number,
+): number | null {
+  if (msPerItem === null) return null;
+  const items =
+    Math.max(0, plan.inversionCalls - invertDone) * plan.frames +
+    Math.max(0, plan.denoiseCalls - denoiseDone) * plan.frames * plan.halves +
+    plan.frames; // decode
+  return (items * msPerItem) / 1000;
+}

@@ -1,0 +1,111 @@
+/**
+ * An EditRequest (src/core/protocol/edit.ts) checked and turned into runEdit's input and options
+ * (../pipeline/edit.ts). Checks say what is wrong and what to do (DESIGN §7); runEdit's layout compiler then
+ * checks prompts and mask coverage (LAYOUT_INVALID).
+ */
+import type { RegionMaskSet } from '../../../src/core/layout/types.ts';
+import type { EditRequest, EditSettings } from '../../../src/core/protocol/edit.ts';
+import { AppError } from '../../../src/core/protocol/errors.ts';
+import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
+import type { EditInput, EditOptions } from '../pipeline/edit.ts';
+
+const invalid = (message: string): never => {
+  throw new AppError('EDIT_INPUT_INVALID', message);
+};
+
+const isCount = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
+
+export const MAX_EDIT_STEPS = 1000;
+
+function checkSettings(s: EditSettings): void {
+  if (!isCount(s.steps, 1, MAX_EDIT_STEPS))
+    invalid(`steps is ${s.steps}; use a whole number from 1 to 1000 (50 is the reference)`);
+  if (!Number.isFinite(s.guidance) || s.guidance < 0)
+    invalid(`guidance is ${s.guidance}; use a number ≥ 0 (7.5 is the reference)`);
+  if (!Number.isSafeInteger(s.seed) || s.seed < 0) invalid(`seed is ${s.seed}; use a whole number ≥ 0`);
+  if (!Number.isFinite(s.condition.scale) || s.condition.scale < 0)
+    invalid(`condition scale is ${s.condition.scale}; use a number ≥ 0 (0.5–1.0 are usual)`);
+  if (!Number.isFinite(s.wSelf) || !Number.isFinite(s.wCross)) invalid('the attention weights must be finite numbers');
+  if (s.modulatedSteps !== null && !isCount(s.modulatedSteps, 0, s.steps))
+    invalid(`modulated steps is ${s.modulatedSteps}; use a whole number from 0 to the step count (${s.steps})`);
+}
+
+/** Sizes and counts of frames, masks and condition frames; at least one region. */
+export function checkRequest(request: EditRequest): void {
+  const { width, height, frames, regions } = request;
+  if (!isCount(width, 64, 8192) || !isCount(height, 64, 8192) || width % 64 !== 0 || height % 64 !== 0)
+    invalid(`frame size ${width}×${height} must be a multiple of 64 in both directions; crop or resize the clip`);
+  if (frames.length === 0) invalid('the edit has no frames; extract frames from the clip first');
+  const frameBytes = width * height * 4;
+  frames.forEach((f, i) => {
+    if (f.length !== frameBytes)
+      invalid(
+        `frame ${i} has ${f.length} bytes; ${width}×${height} RGBA needs ${frameBytes}: extract the frames again`,
+      );
+  });
+  if (regions.length === 0) invalid('the edit has no regions; add at least one region (a background region is enough)');
+  regions.forEach((r, i) => {
+    const name = `region ${i} ("${r.name}")`;
+    if (r.masks.length !== frames.length)
+      invalid(
+        `${name} has ${r.masks.length} masks for ${frames.length} frames; paint, propagate or import one mask per frame`,
+      );
+    r.masks.forEach((m, f) => {
+      if (m.length !== width * height)
+        invalid(
+          `${name}: the mask of frame ${f} has ${m.length} bytes, not ${width}×${height}; re-import the masks at the frame size`,
+        );
+    });
+  });
+  if (request.settings.condition.kind === 'frames') {
+    const cf = request.conditionFrames ?? [];
+    if (cf.length !== frames.length)
+      invalid(`the condition has ${cf.length} frames for ${frames.length} frames; give one condition image per frame`);
+    cf.forEach((f, i) => {
+      if (f.length !== frameBytes)
+        invalid(`condition frame ${i} has ${f.length} bytes; it must be ${width}×${height} RGBA like the frames`);
+    });
+  }
+  checkSettings(request.settings);
+}
+
+export function regionMaskSet(request: EditRequest): RegionMaskSet {
+  return {
+    frames: request.frames.length,
+    width: request.width,
+    height: request.height,
+    masks: request.regions.map((r) => r.masks),
+  };
+}
+
+export function editInput(request: EditRequest, tokenizer: ClipTokenizer): EditInput {
+  return {
+    frames: request.frames,
+    width: request.width,
+    height: request.height,
+    masks: regionMaskSet(request),
+    tokenizer,
+    sourcePrompt: request.sourcePrompt,
+    targetPrompt: request.targetPrompt,
+    regionPrompts: request.regions.map((r) => r.prompt),
+    negativePrompt: request.settings.negativePrompt,
+  };
+}
+
+/** EditSettings → runEdit options (without the per-run parts: inversion, signal, callbacks, probe). */
+export function editOptions(settings: EditSettings, condition: Float32Array | undefined): EditOptions {
+  return {
+    steps: settings.steps,
+    guidance: settings.guidance,
+    seed: settings.seed,
+    encodeWith: settings.encodeWith,
+    ...(condition ? { condition: { frames: condition, scale: settings.condition.scale } } : {}),
+    modulateAllResolutions: settings.modulateAllResolutions,
+    blendWithInversion: settings.blendWithInversion,
+    selfModulationBranch: settings.selfModulationBranch,
+    fixSelfSizeReg: settings.fixSelfSizeReg,
+    ...(settings.modulatedSteps !== null ? { modulatedSteps: settings.modulatedSteps } : {}),
+    wSelf: settings.wSelf,
+    wCross: settings.wCross,
+  };
+}
