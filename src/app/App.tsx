@@ -13,9 +13,21 @@ import { MaskEditorBar } from '../features/masks/MaskEditorBar';
 import { RegionsPanel } from '../features/regions/RegionsPanel';
 import { ModelsPanel } from '../features/models/ModelsPanel';
 import { MODELS_TASK, cancelModelLoad } from '../features/models/actions';
+import { RunPanel } from '../features/run/RunPanel';
+import { EDIT_TASK, cancelEdit } from '../features/run/actions';
+import { ResultView } from '../features/result/ResultView';
+import { CenterTabs } from '../features/result/CenterTabs';
+import { useStore } from '../state/store';
+
+function cancelTask(id: string): void {
+  if (id === MODELS_TASK) cancelModelLoad();
+  else if (id === EDIT_TASK) cancelEdit();
+  else cancelVideoWork();
+}
 
 export function App() {
   const [clipToolsOnly, setClipToolsOnly] = useState(false);
+  const showResult = useStore((s) => s.centerView === 'result' && s.editResult !== null);
   return (
     <div className="app">
       <header className="app-header">
@@ -30,17 +42,25 @@ export function App() {
           <ModelsPanel />
         </aside>
         <section className="center">
-          <MaskEditorBar />
-          <FrameViewer>
-            <MaskCanvas />
-          </FrameViewer>
+          <CenterTabs />
+          {showResult ? (
+            <ResultView />
+          ) : (
+            <>
+              <MaskEditorBar />
+              <FrameViewer>
+                <MaskCanvas />
+              </FrameViewer>
+            </>
+          )}
           <FrameStrip />
         </section>
         <aside className="right">
           <RegionsPanel />
+          <RunPanel />
         </aside>
       </main>
-      <TaskBar onCancel={(id) => (id === MODELS_TASK ? cancelModelLoad() : cancelVideoWork())} />
+      <TaskBar onCancel={cancelTask} />
       <Notices />
     </div>
   );

@@ -6,12 +6,14 @@ import { useStore } from '../state/store';
 import { bulk } from '../state/bulk';
 import { services } from './services';
 import { regionsTestSupport } from '../features/regions/test-support';
+import { editTestSupport } from '../features/run/test-support';
 
 export interface TestHook {
   readonly store: typeof useStore;
   readonly bulk: typeof bulk;
   readonly services: typeof services;
   readonly regions: typeof regionsTestSupport;
+  readonly edit: typeof editTestSupport;
 }
 
 declare global {
@@ -21,5 +23,5 @@ declare global {
 }
 
 export function installTestHook(): void {
-  window.__videograin = { store: useStore, bulk, services, regions: regionsTestSupport };
+  window.__videograin = { store: useStore, bulk, services, regions: regionsTestSupport, edit: editTestSupport };
 }

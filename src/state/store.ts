@@ -8,8 +8,9 @@ import { createProjectSlice, type ProjectSlice } from './slices/project';
 import { createTasksSlice, type TasksSlice } from './slices/tasks';
 import { createRegionsSlice, type RegionsSlice } from './slices/regions';
 import { createModelsSlice, type ModelsSlice } from './slices/models';
+import { createEditSlice, type EditSlice } from './slices/edit';
 
-export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice & ModelsSlice;
+export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice & ModelsSlice & EditSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createProjectSlice(...a),
@@ -17,4 +18,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createEngineSlice(...a),
   ...createRegionsSlice(...a),
   ...createModelsSlice(...a),
+  ...createEditSlice(...a),
 }));
