@@ -1,16 +1,18 @@
 /**
  * `videograin edit --config <videograin.yaml> --model <dir> … -o out.mp4` (DESIGN §9): an official VideoGrain
  * config end to end — frames + masks + prompts → runEdit (workers/engine/pipeline/edit.ts) → MP4 through the
- * app's video worker in headless Chromium. Backend: the Node CPU components (ORT wasm + CPU reference
- * attention); the WebGPU backend is not wired into the CLI yet.
+ * app's video worker in headless Chromium. Backends: `cpu` — the Node CPU components (ORT wasm + CPU reference
+ * attention); `webgpu` — the engine the UI uses, in the headless page (../edit/webgpu.ts).
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliUsageError, type CliCommand } from '../command.ts';
 import { intOption, parseCliArgs } from '../args.ts';
-import { readVideoGrainConfig } from '../config/videograin-yaml.ts';
+import { defaultSeed, readVideoGrainConfig } from '../config/videograin-yaml.ts';
 import { encodeMp4Headless } from '../edit/encode-mp4.ts';
 import { prepareEdit } from '../edit/prepare.ts';
+import { checkLayout, toEditRequest } from '../edit/request.ts';
+import { EditCancelledError, runWebGpuEdit } from '../edit/webgpu.ts';
 import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
 import { hasCode } from '../../src/core/protocol/errors.ts';
 import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
@@ -19,8 +21,16 @@ import { runEdit, type EditProgress } from '../../workers/engine/pipeline/edit.t
 const usage = `usage: videograin edit --config <videograin.yaml> --model <dir> [options] -o out.mp4
 
 Runs an official VideoGrain config end to end and writes the edited clip as an H.264 MP4.
-Backend: only --backend cpu exists for now (Node: onnxruntime wasm + the CPU reference attention) — right for
-the tiny test models, very slow for SD1.5 at 512². --backend webgpu is not available in the CLI yet.
+Backends:
+  cpu     (default) Node: onnxruntime wasm + the CPU reference attention — right for the tiny test models,
+          very slow for SD1.5 at 512².
+  webgpu  the engine the app uses, in headless Chromium (WebGPU kernels; the model folders are served to the
+          page on 127.0.0.1 and loaded like a URL model source). Needs a WebGPU adapter in headless Chromium;
+          the log names it. cpu stays the default because this machine's adapter is a software one.
+YAML defaults (a flag overrides them): editing_config.num_inference_steps (--steps), guidance_scale
+(--guidance), control_config.controlnet_conditioning_scale, editing_config.modulated_percentage (modulated
+steps = round(p·steps); else the reference 15 of 50), the top-level seed (--seed; else
+editing_config.sample_seeds[0]; else 0), dataset_config.negative_prompt (or "negative_promot").
 
 options:
   --config <file>          VideoGrain YAML (paths inside are relative to it; dataset_config.path a frames folder)
@@ -31,14 +41,15 @@ options:
   --steps N                denoising steps (default editing_config.num_inference_steps, else 50)
   --guidance G             classifier-free guidance (default editing_config.guidance_scale, else 7.5)
   --size S                 S×S frames, short side scaled + centre crop; a multiple of 64 (default 512)
-  --seed N                 noise seed (default 0)
+  --seed N                 noise seed (default: the YAML's seed, else sample_seeds[0], else 0)
   --edit K                 which editing_config.editing_prompts entry (default 0)
   --fps F                  frame rate of the MP4 (default 8)
   --crf C                  x264 quality 0–51 (default 18)
   --save-latents <file>    safetensors with z0, xT, latents, each [F, 4, S/8, S/8] F32
-  --tokenizer <dir>        CLIP tokenizer folder (default: <model>/tokenizer, else the shared SD1.5 one)
-  --backend cpu            the only backend for now
-  --chromium PATH          browser for the MP4 encode (default: $CHROMIUM_PATH or the system Chromium)
+  --tokenizer <dir>        CLIP tokenizer folder (default: <model>/tokenizer, else the shared SD1.5 one; with
+                           webgpu it is served to the engine as the model's tokenizer/)
+  --backend cpu|webgpu     see above (default cpu)
+  --chromium PATH          browser for webgpu and the MP4 encode (default: $CHROMIUM_PATH or the system Chromium)
   -o <out.mp4>             output
 Progress goes to stderr; stdout gets one summary line.`;
 
@@ -72,7 +83,7 @@ function progressLines(log: (line: string) => void): (p: EditProgress) => void {
 
 const command: CliCommand = {
   name: 'edit',
-  summary: 'run a VideoGrain config end to end (--backend cpu for now) and write the MP4',
+  summary: 'run a VideoGrain config end to end (--backend cpu or webgpu) and write the MP4',
   usage,
   async run(argv) {
     const { values, positionals } = parseCliArgs(argv, {
@@ -96,10 +107,8 @@ const command: CliCommand = {
     });
     if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${positionals[0]}" (see --help)`);
     const backend = values.backend ?? 'cpu';
-    if (backend === 'webgpu')
-      throw new CliUsageError('--backend webgpu is not available yet; use --backend cpu (Node, onnxruntime wasm)');
-    if (backend !== 'cpu')
-      throw new CliUsageError(`--backend must be cpu (webgpu is not available yet), got "${backend}"`);
+    if (backend !== 'cpu' && backend !== 'webgpu')
+      throw new CliUsageError(`--backend must be cpu or webgpu, got "${backend}"`);
     if (!values.config) throw new CliUsageError('--config <videograin.yaml> is required');
     if (!values.model) throw new CliUsageError('--model <dir> is required');
     if (!values.output) throw new CliUsageError('-o out.mp4 is required');
@@ -110,13 +119,14 @@ const command: CliCommand = {
     if (size % 64 !== 0) throw new CliUsageError(`--size must be a multiple of 64, got ${size}`);
     const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', 50, 2, 1000);
     const guidance = numberOption(values.guidance, 'guidance', 0, 100);
-    const seed = intOption(values.seed, 'seed', 0, 0, 2 ** 32 - 1);
     const fps = numberOption(values.fps, 'fps', 0.1, 240) ?? 8;
     const crf = intOption(values.crf, 'crf', 18, 0, 51);
     const output = resolve(values.output);
 
     const config = readVideoGrainConfig(values.config);
     const editIndex = intOption(values.edit, 'edit', 0, 0, config.editingPrompts.length - 1);
+    const yamlSeed = defaultSeed(config);
+    const seed = intOption(values.seed, 'seed', yamlSeed.seed, 0, 2 ** 32 - 1);
     const sd = modelReader(resolve(values.model), 'model');
     const cn = values.controlnet ? modelReader(resolve(values.controlnet), 'controlnet') : undefined;
     const prepared = prepareEdit({
@@ -135,10 +145,44 @@ const command: CliCommand = {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     for (const w of prepared.warnings) log(`warning: ${w}`);
     const F = prepared.input.frames.length;
+    const seedFrom = values.seed === undefined && yamlSeed.from !== 'default' ? ` (${yamlSeed.from})` : '';
     log(
       `editing ${F} frames ${size}×${size}, ${prepared.options.steps} steps, guidance ${prepared.options.guidance}, ` +
-        `condition ${prepared.conditionKind}, backend cpu`,
+        `seed ${seed}${seedFrom}, condition ${prepared.conditionKind}, backend ${backend}`,
     );
+    const saveLatents = (latents: { z0: Float32Array; xT: Float32Array; final: Float32Array }) => {
+      const shape = [F, 4, size / 8, size / 8];
+      const t = (data: Float32Array) => ({ dtype: 'F32' as const, shape, data });
+      const bytes = writeSafetensors({ z0: t(latents.z0), xT: t(latents.xT), latents: t(latents.final) });
+      writeFileSync(resolve(values['save-latents']!), bytes);
+    };
+    const summary = (bytes: number) =>
+      console.log(`wrote ${values.output}: ${F} frames ${size}×${size} at ${fps} fps (${bytes} bytes)`);
+
+    if (backend === 'webgpu') {
+      checkLayout(prepared);
+      try {
+        const result = await runWebGpuEdit({
+          request: toEditRequest(prepared, config.layoutMaskOrder),
+          returnLatents: values['save-latents'] !== undefined,
+          modelDir: resolve(values.model),
+          ...(values.controlnet ? { controlnetDir: resolve(values.controlnet) } : {}),
+          tokenizerDir: prepared.tokenizerDir,
+          output,
+          fps,
+          crf,
+          log,
+          ...(values.chromium ? { chromium: values.chromium } : {}),
+        });
+        if (result.latents) saveLatents(result.latents);
+        summary(result.mp4Bytes);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof EditCancelledError)) throw e;
+        log('videograin edit: cancelled');
+        return 130;
+      }
+    }
 
     const components = createNodeComponents({ sd, ...(cn ? { controlnet: cn } : {}) });
     let result: Awaited<ReturnType<typeof runEdit>>;
@@ -151,16 +195,8 @@ const command: CliCommand = {
       await components.release();
     }
 
-    if (values['save-latents']) {
-      const shape = [F, 4, size / 8, size / 8];
-      const t = (data: Float32Array) => ({ dtype: 'F32' as const, shape, data });
-      const bytes = writeSafetensors({
-        z0: t(result.inversion.z0),
-        xT: t(result.inversion.latentsT),
-        latents: t(result.latents),
-      });
-      writeFileSync(resolve(values['save-latents']), bytes);
-    }
+    if (values['save-latents'])
+      saveLatents({ z0: result.inversion.z0, xT: result.inversion.latentsT, final: result.latents });
     log('encoding MP4…');
     const mp4Bytes = await encodeMp4Headless({
       frames: result.frames,
@@ -172,7 +208,7 @@ const command: CliCommand = {
       log,
       ...(values.chromium ? { chromium: values.chromium } : {}),
     });
-    console.log(`wrote ${values.output}: ${F} frames ${size}×${size} at ${fps} fps (${mp4Bytes} bytes)`);
+    summary(mp4Bytes);
     return 0;
   },
 };

@@ -6,6 +6,11 @@
  * editing_config.editing_prompts is a list of edits; each edit is a list [target, region 0 prompt, region 1
  * prompt, …] (or a bare string: a target without regions). Region r's prompt pairs with
  * dataset_config.layout_mask_order[r].
+ *
+ * Seeds: the official test.py calls `set_seed(seed)` with the top-level `seed`; that global RNG draws the VAE
+ * posterior sample of the inversion and the blend noise (`torch.randn_like`), the two draws our one Philox
+ * seed makes (EditSettings.seed). `editing_config.sample_seeds` seeds a per-sample generator that, with
+ * inversion latents and DDIM eta 0, draws nothing; it is only the fallback when `seed` is absent.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,6 +42,10 @@ export interface VideoGrainConfig {
   readonly guidanceScale: number | null;
   readonly numInferenceSteps: number | null;
   readonly modulatedPercentage: number | null;
+  /** Top-level `seed`. */
+  readonly seed: number | null;
+  /** editing_config.sample_seeds (integers). */
+  readonly sampleSeeds: readonly number[] | null;
 }
 
 type Dict = Record<string, unknown>;
@@ -70,6 +79,33 @@ function int(d: Dict, key: string, where: string, configPath: string, fallback: 
 function num(d: Dict | undefined, key: string): number | null {
   const v = d?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function seedValue(v: unknown, where: string, configPath: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 32 - 1)
+    fail(configPath, `${where} must be an integer in [0, 2^32), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function sampleSeeds(editing: Dict, configPath: string): number[] | null {
+  const v = editing['sample_seeds'];
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || v.length === 0) fail(configPath, 'editing_config.sample_seeds must be a non-empty list');
+  return v.map((s, i) => seedValue(s, `editing_config.sample_seeds[${i}]`, configPath));
+}
+
+/** The seed `edit` uses without --seed: top-level `seed`, else sample_seeds[0], else 0 (and where it came from). */
+export function defaultSeed(config: Pick<VideoGrainConfig, 'seed' | 'sampleSeeds'>): { seed: number; from: string } {
+  if (config.seed !== null) return { seed: config.seed, from: 'seed' };
+  if (config.sampleSeeds) return { seed: config.sampleSeeds[0]!, from: 'editing_config.sample_seeds[0]' };
+  return { seed: 0, from: 'default' };
+}
+
+function modulatedPercentage(editing: Dict, configPath: string): number | null {
+  const v = num(editing, 'modulated_percentage');
+  if (editing['modulated_percentage'] !== undefined && (v === null || v < 0 || v > 1))
+    fail(configPath, `editing_config.modulated_percentage must be a number in [0, 1]`);
+  return v;
 }
 
 function editingPrompts(editing: Dict, configPath: string): EditingPrompt[] {
@@ -120,7 +156,9 @@ export function parseVideoGrainConfig(text: string, configPath: string): VideoGr
     controlnetConditioningScale: num(control, 'controlnet_conditioning_scale'),
     guidanceScale: num(editing, 'guidance_scale'),
     numInferenceSteps: num(editing, 'num_inference_steps'),
-    modulatedPercentage: num(editing, 'modulated_percentage'),
+    modulatedPercentage: modulatedPercentage(editing, configPath),
+    seed: root['seed'] === undefined || root['seed'] === null ? null : seedValue(root['seed'], 'seed', configPath),
+    sampleSeeds: sampleSeeds(editing, configPath),
   };
 }
 

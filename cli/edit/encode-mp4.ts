@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
 import { progressPrinter } from '../headless/progress.ts';
-import { startHeadlessSession } from '../headless/session.ts';
+import { startHeadlessSession, type HeadlessSession } from '../headless/session.ts';
 
 interface PageRequest {
   readonly global: string;
@@ -51,19 +51,14 @@ export interface EncodeRequest {
   readonly chromium?: string;
 }
 
-/** Writes the MP4; returns its byte count. */
-export async function encodeMp4Headless(req: EncodeRequest): Promise<number> {
+/** Writes the MP4 with an open session (the WebGPU edit encodes in the session it edited in). */
+export async function encodeMp4InSession(session: HeadlessSession, req: EncodeRequest): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'vg-edit-'));
-  const rawFile = join(tmp, 'frames.rgba');
-  const raw = new Uint8Array(req.frames.length * req.width * req.height * 4);
-  req.frames.forEach((f, i) => raw.set(f, i * f.length));
-  writeFileSync(rawFile, raw);
-  const session = await startHeadlessSession({
-    log: req.log,
-    onProgress: progressPrinter(req.log),
-    ...(req.chromium ? { chromium: req.chromium } : {}),
-  });
   try {
+    const rawFile = join(tmp, 'frames.rgba');
+    const raw = new Uint8Array(req.frames.length * req.width * req.height * 4);
+    req.frames.forEach((f, i) => raw.set(f, i * f.length));
+    writeFileSync(rawFile, raw);
     const out = session.server.addOutput(req.output);
     const result = await session.page.evaluate(encodeInPage, {
       global: HEADLESS_GLOBAL,
@@ -79,7 +74,20 @@ export async function encodeMp4Headless(req: EncodeRequest): Promise<number> {
     await out.written;
     return result.bytes;
   } finally {
-    await session.close();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes the MP4 in a session of its own; returns its byte count. */
+export async function encodeMp4Headless(req: EncodeRequest): Promise<number> {
+  const session = await startHeadlessSession({
+    log: req.log,
+    onProgress: progressPrinter(req.log),
+    ...(req.chromium ? { chromium: req.chromium } : {}),
+  });
+  try {
+    return await encodeMp4InSession(session, req);
+  } finally {
+    await session.close();
   }
 }

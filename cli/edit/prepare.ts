@@ -34,10 +34,14 @@ export interface PreparedEdit {
   readonly warnings: string[];
   /** What the condition is, for messages and the inversion key. */
   readonly conditionKind: 'none' | 'canny' | 'frames';
+  /** conditionKind 'frames': the condition images as RGBA (the engine's EditRequest.conditionFrames). */
+  readonly conditionRgba?: readonly Uint8Array[];
+  /** The CLIP tokenizer folder used (the model's own tokenizer/, --tokenizer, or the shared one). */
+  readonly tokenizerDir: string;
 }
 
 /** The model's own tokenizer/ folder when it holds tokenizer files, else the shared SD1.5 tokenizer. */
-function tokenizerDir(req: PrepareRequest): string {
+export function tokenizerDir(req: Pick<PrepareRequest, 'tokenizerDir' | 'modelDir'>): string {
   if (req.tokenizerDir) return req.tokenizerDir;
   const own = join(req.modelDir, 'tokenizer');
   const hasFiles = ['tokenizer.json', 'vocab.json'].some((f) => existsSync(join(own, f)));
@@ -70,10 +74,12 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
   const masks = loaded.masks;
   const warnings = [...loaded.warnings];
   const frames = loadClipFrames(config.framesPath, source.frameIndices, size);
-  const tokenizer = loadClipTokenizer(tokenizerDir(req));
+  const tokenizerFolder = tokenizerDir(req);
+  const tokenizer = loadClipTokenizer(tokenizerFolder);
 
   let condition: EditOptions['condition'];
   let conditionKind: PreparedEdit['conditionKind'] = 'none';
+  let conditionRgba: Uint8Array[] | undefined;
   const scale = config.controlnetConditioningScale ?? 1;
   if (req.controlFramesDir && !req.controlnet) throw new CliUsageError('--control-frames needs --controlnet <dir>');
   if (req.controlnet && req.controlFramesDir) {
@@ -84,7 +90,8 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
       );
     // Control frames are already per clip frame when there are exactly as many; else indexed like the source.
     const indices = count === source.frameIndices.length ? source.frameIndices.map((_, i) => i) : source.frameIndices;
-    condition = { frames: toCondition(loadClipFrames(req.controlFramesDir, indices, size), size), scale };
+    conditionRgba = loadClipFrames(req.controlFramesDir, indices, size);
+    condition = { frames: toCondition(conditionRgba, size), scale };
     conditionKind = 'frames';
   } else if (req.controlnet) {
     if (config.controlType && config.controlType !== 'canny')
@@ -99,6 +106,9 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
   }
 
   const steps = req.steps ?? config.numInferenceSteps ?? 50;
+  // editing_config.modulated_percentage (the official pipeline's default 0.3 = 15 of 50 steps)
+  const modulatedSteps =
+    config.modulatedPercentage === null ? undefined : Math.round(config.modulatedPercentage * steps);
   const input: EditInput = {
     frames,
     width: size,
@@ -115,7 +125,15 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
     guidance: req.guidance ?? config.guidanceScale ?? 7.5,
     seed: req.seed,
     encodeWith: req.encodeWith,
+    ...(modulatedSteps !== undefined ? { modulatedSteps } : {}),
     ...(condition ? { condition } : {}),
   };
-  return { input, options, warnings, conditionKind };
+  return {
+    input,
+    options,
+    warnings,
+    conditionKind,
+    ...(conditionRgba ? { conditionRgba } : {}),
+    tokenizerDir: tokenizerFolder,
+  };
 }

@@ -1,12 +1,16 @@
 /**
  * A small static server for the built app (DESIGN §9) on 127.0.0.1, plus a file exchange with the page:
- * the driver registers an input file (the page GETs it) or an output file (the page POSTs its bytes).
- * Nothing else is served: paths outside the root and unknown exchange tokens get 404.
+ * the driver registers an input file (the page GETs it) or an output file (the page POSTs its bytes), and
+ * may mount folders read-only under `/__videograin/mount/<name>/` (model folders the page's engine loads as a
+ * URL source). Mounted files are served like a static host: GET and HEAD, single `Range: bytes=` requests
+ * (RFC 9110 §14: 206 + Content-Range, 416 when unsatisfiable), an ETag from size and mtime honoured by
+ * If-Range. Nothing else is served: paths outside the root or a mount (`..`, encoded or not) and unknown
+ * exchange tokens get 404.
  */
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 const MIME: Record<string, string> = {
@@ -33,28 +37,102 @@ export interface StaticServer {
   addInput(path: string): string;
   /** A URL the page can POST to; resolves with the byte count once `path` is written. */
   addOutput(path: string): { url: string; written: Promise<number> };
+  /**
+   * Serves folder `dir` read-only; returns its base URL (ending in '/'). Mounting `<name>/<sub>` over a
+   * mounted `<name>` overlays that sub-folder (the longest mount wins).
+   */
+  mount(name: string, dir: string): string;
   close(): Promise<void>;
 }
 
 const EXCHANGE = '/__videograin/';
+const MOUNTS = `${EXCHANGE}mount/`;
+const MOUNT_NAME = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
+
+/**
+ * `rel` (URL path below a root, still percent-encoded) as a file under `root`, or undefined when it would
+ * leave the root: any `..`/`.` segment, a backslash or NUL after decoding is refused outright.
+ */
+export function safeJoin(root: string, rel: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rel);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\\') || decoded.includes('\0')) return undefined;
+  const segments = decoded.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s === '..' || s === '.')) return undefined;
+  const base = resolve(root);
+  const path = resolve(base, ...segments);
+  return path === base || path.startsWith(base.endsWith(sep) ? base : base + sep) ? path : undefined;
+}
+
+/** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range → [start, end) within size; 'invalid' when unsatisfiable. */
+export function parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined; // malformed or multi-range: ignore (full body)
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'invalid';
+    return { start: Math.max(0, size - suffix), end: size };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1);
+  if (start >= size || end <= start) return 'invalid';
+  return { start, end };
+}
+
+interface ServeOptions {
+  /** Static-host behaviour (Range, ETag); the app's own files are served plainly, uncached. */
+  readonly ranges: boolean;
+}
+
+function serveFile(req: IncomingMessage, res: ServerResponse, path: string, opts: ServeOptions): void {
+  let size: number;
+  let etag: string;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+    etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+  } catch {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  const headers: Record<string, string | number> = { 'content-type': contentType(path), 'cache-control': 'no-store' };
+  let range: { start: number; end: number } | undefined;
+  if (opts.ranges) {
+    Object.assign(headers, { 'accept-ranges': 'bytes', etag });
+    const ifRange = req.headers['if-range'];
+    const asked = req.headers.range && (!ifRange || ifRange === etag) ? parseRange(req.headers.range, size) : undefined;
+    if (asked === 'invalid') {
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    range = asked;
+  }
+  const head = req.method === 'HEAD';
+  if (range) {
+    res.writeHead(206, {
+      ...headers,
+      'content-length': range.end - range.start,
+      'content-range': `bytes ${range.start}-${range.end - 1}/${size}`,
+    });
+    if (head) res.end();
+    else createReadStream(path, { start: range.start, end: range.end - 1 }).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': size });
+  if (head || size === 0) res.end();
+  else createReadStream(path).pipe(res);
+}
 
 export async function startStaticServer(root: string): Promise<StaticServer> {
   const inputs = new Map<string, string>();
   const outputs = new Map<string, { path: string; resolve: (n: number) => void; reject: (e: Error) => void }>();
-
-  function serveFile(res: ServerResponse, path: string): void {
-    let size: number;
-    try {
-      const st = statSync(path);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-    } catch {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': contentType(path), 'content-length': size, 'cache-control': 'no-store' });
-    createReadStream(path).pipe(res);
-  }
+  /** name → folder; looked up longest name first. */
+  const mounts = new Map<string, string>();
 
   function receive(req: IncomingMessage, res: ServerResponse, token: string): void {
     const out = outputs.get(token);
@@ -77,26 +155,41 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     });
   }
 
+  function mountedFile(pathname: string): string | undefined {
+    const rest = pathname.slice(MOUNTS.length);
+    const names = [...mounts.keys()].sort((a, b) => b.length - a.length);
+    const name = names.find((n) => rest.startsWith(`${n}/`));
+    return name === undefined ? undefined : safeJoin(mounts.get(name)!, rest.slice(name.length + 1));
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
+    if (url.pathname.startsWith(MOUNTS)) {
+      const path = readOnly ? mountedFile(url.pathname) : undefined;
+      if (path) return serveFile(req, res, path, { ranges: true });
+      res.writeHead(readOnly ? 404 : 405).end();
+      return;
+    }
     if (url.pathname.startsWith(EXCHANGE)) {
       const [kind, token = ''] = url.pathname.slice(EXCHANGE.length).split('/');
-      if (kind === 'in' && req.method === 'GET' && inputs.has(token)) return serveFile(res, inputs.get(token)!);
+      if (kind === 'in' && readOnly && inputs.has(token))
+        return serveFile(req, res, inputs.get(token)!, { ranges: false });
       if (kind === 'out' && req.method === 'POST') return receive(req, res, token);
       res.writeHead(404).end('not found');
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (!readOnly) {
       res.writeHead(405).end();
       return;
     }
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
-    const path = join(root, rel === '' ? 'index.html' : rel);
-    if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname;
+    const path = safeJoin(root, rel);
+    if (!path) {
       res.writeHead(404).end('not found');
       return;
     }
-    serveFile(res, path);
+    serveFile(req, res, path, { ranges: false });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -111,6 +204,11 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       const token = randomUUID();
       const written = new Promise<number>((resolve, reject) => outputs.set(token, { path, resolve, reject }));
       return { url: `${origin}${EXCHANGE}out/${token}`, written };
+    },
+    mount(name, dir) {
+      if (!MOUNT_NAME.test(name)) throw new Error(`mount name "${name}" must be [A-Za-z0-9_-] segments`);
+      mounts.set(name, resolve(dir));
+      return `${origin}${MOUNTS}${name}/`;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -19,6 +19,13 @@ export interface SessionOptions {
   readonly onProgress?: (stage: string, fraction?: number) => void;
   /** Browser executable; default: scripts/chromium.mjs `chromiumPath()` ($CHROMIUM_PATH or system Chromium). */
   readonly chromium?: string;
+  /** Extra functions the page may call (`page.exposeFunction`), e.g. an edit's event sink. */
+  readonly expose?: Readonly<Record<string, (...args: never[]) => unknown>>;
+  /**
+   * Leave Ctrl-C to the command (it cancels work in the page first, then closes the session); by default
+   * Playwright closes the browser on SIGINT.
+   */
+  readonly ownSigint?: boolean;
 }
 
 export interface HeadlessSession {
@@ -32,7 +39,11 @@ export async function startHeadlessSession(options: SessionOptions): Promise<Hea
   const server = await startStaticServer(join(REPO_DIR, 'dist'));
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: options.chromium ?? chromiumPath(), args: CHROMIUM_ARGS });
+    browser = await chromium.launch({
+      executablePath: options.chromium ?? chromiumPath(),
+      args: CHROMIUM_ARGS,
+      ...(options.ownSigint ? { handleSIGINT: false } : {}),
+    });
     const page = await browser.newPage();
     page.on('pageerror', (e) => options.log(`[page] ${e.message}`));
     page.on('console', (m) => {
@@ -41,6 +52,8 @@ export async function startHeadlessSession(options: SessionOptions): Promise<Hea
     await page.exposeFunction(HEADLESS_PROGRESS, (stage: string, fraction?: number) =>
       options.onProgress?.(stage, fraction),
     );
+    for (const [name, fn] of Object.entries(options.expose ?? {}))
+      await page.exposeFunction(name, fn as (...args: unknown[]) => unknown);
     await page.goto(`${server.origin}/headless.html`);
     await page.waitForFunction((name) => name in globalThis, HEADLESS_GLOBAL, { timeout: 60_000 });
     const opened = browser;

@@ -2,26 +2,93 @@
  * The headless page's entry: typed worker clients on `globalThis.__videograinHeadless` for the CLI's
  * driver (cli/headless/). No React, no store: the driver calls these through `page.evaluate`.
  */
+import { Comlink } from '../core/protocol/rpc';
+import type { EditEvent, EditResultData } from '../core/protocol/edit';
+import { createEngineClient, type EngineClient } from '../services/engine-client';
 import { createVideoClient } from '../services/video-client';
-import { HEADLESS_GLOBAL, HEADLESS_PROGRESS, type HeadlessGlobals } from './types';
+import { packEditOutput, unpackEditInput, type LatentName } from './edit-transfer';
+import {
+  HEADLESS_EDIT_EVENT,
+  HEADLESS_GLOBAL,
+  HEADLESS_PROGRESS,
+  type HeadlessEngine,
+  type HeadlessGlobals,
+} from './types';
 
 type ProgressSink = (stage: string, fraction?: number) => void;
+type EditEventSink = (event: EditEvent) => void;
+
+/** What the engine returns when the request asked for latents (EditRequest.returnLatents). */
+type ResultWithLatents = EditResultData & { readonly latents?: Readonly<Record<LatentName, Float32Array>> };
+
+const sink = <T>(name: string): T | undefined => (globalThis as unknown as Record<string, T | undefined>)[name];
+
+function failure(e: unknown): { ok: false; code: string; message: string } {
+  const err = e as Error & { code?: unknown };
+  return { ok: false, code: typeof err.code === 'string' ? err.code : 'ERROR', message: String(err.message ?? e) };
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function postBytes(url: string, bytes: Uint8Array): Promise<void> {
+  const res = await fetch(url, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer> });
+  if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status}`);
+}
+
+function progress(stage: string, fraction?: number): void {
+  void sink<ProgressSink>(HEADLESS_PROGRESS)?.(stage, fraction);
+}
+
+/** The engine worker starts on first use: a session that only encodes video never pays for it. */
+function createHeadlessEngine(): HeadlessEngine {
+  let client: EngineClient | undefined;
+  const engine = () => (client ??= createEngineClient());
+  return {
+    init: () => engine().init(() => undefined),
+    async loadModel(spec) {
+      try {
+        const onProgress = Comlink.proxy((p: { bytes: number; total: number }) =>
+          progress(`loading ${spec.kind}`, p.total > 0 ? p.bytes / p.total : undefined),
+        );
+        return { ok: true, info: await engine().api.loadModel(spec, onProgress) };
+      } catch (e) {
+        return failure(e);
+      }
+    },
+    async edit(job) {
+      try {
+        const request = unpackEditInput(job.request, await fetchBytes(job.inputUrl));
+        const onEvent = Comlink.proxy((event: EditEvent) => {
+          // previews are pictures for the UI; the CLI prints progress only
+          if (event.kind === 'progress') void sink<EditEventSink>(HEADLESS_EDIT_EVENT)?.(event);
+        });
+        const result = (await engine().api.edit(request, onEvent)) as ResultWithLatents;
+        if (job.request.returnLatents && !result.latents)
+          return { ok: false, code: 'EDIT_LATENTS_UNAVAILABLE', message: 'the engine returned no latents' };
+        const latents = job.request.returnLatents ? result.latents : undefined;
+        await postBytes(job.outputUrl, packEditOutput(result.frames, latents));
+        const { frames: _frames, attentionMaps: _maps, latents: _latents, ...summary } = result;
+        return { ok: true, result: summary, latents: latents !== undefined };
+      } catch (e) {
+        return failure(e);
+      }
+    },
+    async cancelEdit() {
+      await client?.api.cancelEdit();
+    },
+  };
+}
 
 const headless: HeadlessGlobals = {
   video: createVideoClient(),
-  async fetchBytes(url) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
-  },
-  async postBytes(url, bytes) {
-    const res = await fetch(url, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer> });
-    if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status}`);
-  },
-  progress(stage, fraction) {
-    const sink = (globalThis as unknown as Record<string, ProgressSink | undefined>)[HEADLESS_PROGRESS];
-    void sink?.(stage, fraction);
-  },
+  engine: createHeadlessEngine(),
+  fetchBytes,
+  postBytes,
+  progress,
 };
 
 (globalThis as unknown as Record<string, HeadlessGlobals>)[HEADLESS_GLOBAL] = headless;
