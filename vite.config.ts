@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs';
 import { modelServer } from './test/helpers/node/model-server.ts';
+import { editCommands } from './test/helpers/node/edit-commands.ts';
 
 const repoDir = dirname(fileURLToPath(import.meta.url));
 /** Test data (DESIGN §8) lives beside the checkout; only the test tiers read it. */
@@ -63,6 +64,8 @@ export default defineConfig({
             }),
             // Browser tests print through the console; keep it.
             instances: [{ browser: 'chromium' }],
+            // Node-side work for browser tests (the same edit on the CPU components).
+            commands: { ...editCommands },
           },
         },
       },
