@@ -44,7 +44,7 @@ export interface WebGpuEditResult {
   readonly latents?: Record<LatentName, Float32Array>;
   readonly adapter: string;
   readonly mp4Bytes: number;
-  readonly summary: Omit<EditResultData, 'frames' | 'attentionMaps'>;
+  readonly summary: Omit<EditResultData, 'frames' | 'attentionMaps' | 'latents'>;
 }
 
 type Globals = Record<string, HeadlessGlobals>;

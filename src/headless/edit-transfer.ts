@@ -10,7 +10,7 @@
 import type { EditRequest, EditResultData } from '../core/protocol/edit';
 
 /** The request without its bulk arrays (they travel in the input file). */
-export interface EditJobRequest extends Omit<EditRequest, 'frames' | 'regions' | 'conditionFrames'> {
+export interface EditJobRequest extends Omit<EditRequest, 'frames' | 'regions' | 'conditionFrames' | 'returnLatents'> {
   readonly frameCount: number;
   readonly regions: readonly { readonly name: string; readonly prompt: string }[];
   readonly hasConditionFrames: boolean;
@@ -27,7 +27,7 @@ export interface EditJob {
 export type EditJobOutcome =
   | {
       readonly ok: true;
-      readonly result: Omit<EditResultData, 'frames' | 'attentionMaps'>;
+      readonly result: Omit<EditResultData, 'frames' | 'attentionMaps' | 'latents'>;
       /** Whether the output file carries latents after the frames. */
       readonly latents: boolean;
     }
@@ -46,7 +46,7 @@ export function packEditInput(
   request: EditRequest,
   returnLatents: boolean,
 ): { job: EditJobRequest; bytes: Uint8Array } {
-  const { frames, regions, conditionFrames, ...rest } = request;
+  const { frames, regions, conditionFrames, returnLatents: _asked, ...rest } = request;
   const F = frames.length;
   const plane = request.width * request.height;
   const total = F * frameBytes(request) + regions.length * F * plane + (conditionFrames ? F * frameBytes(request) : 0);
@@ -94,7 +94,7 @@ export function unpackEditInput(job: EditJobRequest, bytes: Uint8Array): EditReq
     regions,
     ...(conditionFrames ? { conditionFrames } : {}),
     ...(returnLatents ? { returnLatents } : {}),
-  } as EditRequest;
+  };
 }
 
 export function packEditOutput(

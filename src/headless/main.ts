@@ -3,10 +3,10 @@
  * driver (cli/headless/). No React, no store: the driver calls these through `page.evaluate`.
  */
 import { Comlink } from '../core/protocol/rpc';
-import type { EditEvent, EditResultData } from '../core/protocol/edit';
+import type { EditEvent } from '../core/protocol/edit';
 import { createEngineClient, type EngineClient } from '../services/engine-client';
 import { createVideoClient } from '../services/video-client';
-import { packEditOutput, unpackEditInput, type LatentName } from './edit-transfer';
+import { packEditOutput, unpackEditInput } from './edit-transfer';
 import {
   HEADLESS_EDIT_EVENT,
   HEADLESS_GLOBAL,
@@ -17,9 +17,6 @@ import {
 
 type ProgressSink = (stage: string, fraction?: number) => void;
 type EditEventSink = (event: EditEvent) => void;
-
-/** What the engine returns when the request asked for latents (EditRequest.returnLatents). */
-type ResultWithLatents = EditResultData & { readonly latents?: Readonly<Record<LatentName, Float32Array>> };
 
 const sink = <T>(name: string): T | undefined => (globalThis as unknown as Record<string, T | undefined>)[name];
 
@@ -66,7 +63,7 @@ function createHeadlessEngine(): HeadlessEngine {
           // previews are pictures for the UI; the CLI prints progress only
           if (event.kind === 'progress') void sink<EditEventSink>(HEADLESS_EDIT_EVENT)?.(event);
         });
-        const result = (await engine().api.edit(request, onEvent)) as ResultWithLatents;
+        const result = await engine().api.edit(request, onEvent);
         if (job.request.returnLatents && !result.latents)
           return { ok: false, code: 'EDIT_LATENTS_UNAVAILABLE', message: 'the engine returned no latents' };
         const latents = job.request.returnLatents ? result.latents : undefined;
