@@ -1,0 +1,169 @@
+/**
+ * The WebGPU components (workers/engine/pipeline/components-webgpu.ts: ORT WebGPU sessions + the WGSL attention
+ * kernels, UNet partitioned) driving the whole edit (runEdit) on the tiny SD + ControlNet models, against the
+ * same edit on the Node CPU components (ORT wasm + the CPU reference attention), run in the Node process by the
+ * `runFixtureEditInNode` command (test/helpers/node/edit-commands.ts). Fixture: test/fixtures/edit-fixture.ts
+ * (2 frames of 64×64, 3 steps, CFG 7.5, canny ControlNet, 2 modulated steps).
+ *
+ * Tolerances: GPU fp32 sums run in another order than ORT's CPU kernels, and the difference grows through
+ * 2 inversion + 3 sampling steps at guidance 7.5; measured figures are printed. Latents: max |Δ| ≤ 1e-3 ·
+ * max |latent| (a wrong modulation branch, a missing ControlNet residual or a wrong timestep moves them by
+ * 1e-2 or more); decoded frames: ≤ 2 levels of 255.
+ * The networks are compiled once for the whole file (one harness; its finish() runs after release()).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import type { AttentionCore } from '../../workers/engine/graph/ir';
+import type { Components, ProbedTensor } from '../../workers/engine/pipeline/components';
+import { createWebGpuComponents, type ModelFiles } from '../../workers/engine/pipeline/components-webgpu';
+import { runEdit, type EditResult } from '../../workers/engine/pipeline/edit';
+import {
+  buildEditFixture,
+  EDIT_FIXTURE_TOKENIZER,
+  type EditFixture,
+  type FixtureEditResult,
+} from '../fixtures/edit-fixture';
+import { startGpuTest, type GpuHarness } from '../helpers/browser/gpu-harness';
+import { describeShared, fetchShared } from '../helpers/browser/shared';
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    runFixtureEditInNode: (seed: number) => Promise<FixtureEditResult>;
+  }
+}
+
+const folder = (dir: string): ModelFiles => ({ read: (p) => fetchShared(`${dir}/${p}`) });
+
+function compare(actual: ArrayLike<number>, expected: ArrayLike<number>) {
+  expect(actual.length).toBe(expected.length);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < actual.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
+  }
+  return { maxDiff, maxRef, relative: maxDiff / maxRef };
+}
+
+function bitIdentical(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+describeShared('WebGPU components: the fixture edit against the Node CPU components', () => {
+  let gpu: GpuHarness;
+  let components: Components | undefined;
+  let fixture: EditFixture;
+  let node: Promise<FixtureEditResult>;
+  let first: EditResult;
+
+  beforeAll(async () => {
+    gpu = await startGpuTest();
+    const tokenizerJson = new TextDecoder().decode(await fetchShared(EDIT_FIXTURE_TOKENIZER));
+    fixture = buildEditFixture(tokenizerJson, 7);
+    // The Node run goes on in the other process while the browser compiles.
+    node = commands.runFixtureEditInNode(7);
+    node.catch(() => undefined);
+    components = await createWebGpuComponents(gpu.device, {
+      sd: folder('golden/tiny-sd'),
+      controlnet: folder('golden/tiny-controlnet'),
+    });
+    const start = performance.now();
+    let last = start;
+    first = await runEdit(components, fixture.input, {
+      ...fixture.options,
+      onProgress: (p) => {
+        const now = performance.now();
+        console.info(`[webgpu] ${p.stage} ${p.step}/${p.total} +${(now - last).toFixed(0)} ms`);
+        last = now;
+      },
+    });
+    console.info(`[webgpu] fixture edit (compiles included) ${(performance.now() - start).toFixed(0)} ms`);
+  }, 600_000);
+  afterAll(async () => {
+    await components?.release();
+  });
+
+  it('agrees with the same edit on the Node CPU components (inverted and final latents, frames)', async () => {
+    const ref = await node;
+    console.info(`[node] fixture edit ${ref.ms.toFixed(0)} ms`);
+    const inverted = compare(first.inversion.latentsT, ref.inverted);
+    const latents = compare(first.latents, ref.latents);
+    let frameDiff = 0;
+    first.frames.forEach((f, i) => (frameDiff = Math.max(frameDiff, compare(f, ref.frames[i]!).maxDiff)));
+    console.info(
+      `[webgpu vs node] inverted max|Δ| ${inverted.maxDiff.toExponential(2)} (max|x_T| ${inverted.maxRef.toFixed(2)}, ` +
+        `rel ${inverted.relative.toExponential(2)}); final max|Δ| ${latents.maxDiff.toExponential(2)} ` +
+        `(max|z| ${latents.maxRef.toFixed(2)}, rel ${latents.relative.toExponential(2)}); frames max|Δ| ${frameDiff} levels`,
+    );
+    expect(inverted.relative).toBeLessThan(1e-3);
+    expect(latents.relative).toBeLessThan(1e-3);
+    expect(frameDiff).toBeLessThanOrEqual(2);
+  });
+
+  it('same seed → bit-identical output; another seed differs', async () => {
+    const again = await runEdit(components!, fixture.input, fixture.options);
+    expect(bitIdentical(again.latents, first.latents)).toBe(true);
+    expect(bitIdentical(again.inversion.latentsT, first.inversion.latentsT)).toBe(true);
+    const other = await runEdit(components!, fixture.input, { ...fixture.options, seed: 8 });
+    const d = compare(other.latents, first.latents);
+    console.info(`[webgpu] seed 8 vs seed 7: max|Δ latents| ${d.maxDiff.toExponential(2)}`);
+    expect(d.maxDiff).toBeGreaterThan(1e-2);
+  });
+
+  it('a probe on one UNet call captures Q/K of the wanted cross-attention cores', async () => {
+    const c = components!;
+    const F = 2;
+    const [h, w] = [8, 8];
+    const batch = 2 * F;
+    const sample = Float32Array.from({ length: batch * 4 * h * w }, (_, i) => Math.sin(i * 0.37));
+    const text = await c.encodeText([
+      fixture.input.tokenizer.encode('').ids,
+      fixture.input.tokenizer.encode('a cat').ids,
+    ]);
+    const condition = new Float32Array(batch * 3 * 8 * h * 8 * w).fill(0.5);
+    const residuals = await c.controlnet!({ sample, t: 501, textCond: text, condition, scale: 1, height: h, width: w });
+    const captured: { core: AttentionCore; q: ProbedTensor; k: ProbedTensor }[] = [];
+    const plain = await c.unet({
+      sample,
+      t: 501,
+      textCond: text,
+      frames: F,
+      height: h,
+      width: w,
+      controlResiduals: residuals,
+    });
+    const probed = await c.unet({
+      sample,
+      t: 501,
+      textCond: text,
+      frames: F,
+      height: h,
+      width: w,
+      controlResiduals: residuals,
+      probe: {
+        wants: (core) => core.attention === 'cross' && core.queryTokens === 16,
+        capture: (core, q, k) => captured.push({ core, q, k }),
+      },
+    });
+    expect(bitIdentical(probed, plain)).toBe(true); // probing does not disturb the run
+    expect(captured.length).toBeGreaterThan(0);
+    for (const { core, q, k } of captured) {
+      const channels = core.heads * core.headDim;
+      expect(core.attention).toBe('cross');
+      expect(q.dims).toEqual([batch, 16, channels]);
+      expect(k.dims).toEqual([2, 77, channels]);
+      expect(q.data.length).toBe(batch * 16 * channels);
+      expect(k.data.length).toBe(2 * 77 * channels);
+      expect(q.data.every(Number.isFinite) && k.data.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...q.data.map(Math.abs))).toBeGreaterThan(0);
+    }
+    console.info(`[webgpu] probe captured ${captured.map((x) => x.core.name).join(', ')}`);
+  });
+
+  it('release() frees every GPU buffer of ours (harness finish passes)', async () => {
+    expect(gpu.liveBuffers()).toBeGreaterThan(0);
+    await components!.release();
+    components = undefined;
+    await gpu.finish();
+  });
+});
