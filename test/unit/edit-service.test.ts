@@ -11,6 +11,7 @@ import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
 import type { ModelKind } from '../../src/core/models/files.ts';
 import { AppError } from '../../src/core/protocol/errors.ts';
 import { createEditService, type EditService } from '../../workers/engine/edit-service.ts';
+import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
 import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
 
@@ -255,6 +256,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     const code = async (r: EditRequest) => (await rejection(service.edit(r))).code;
 
     it('EDIT_INPUT_INVALID: size, frame bytes, mask count and size, no regions, condition frames, settings', async () => {
+      const releases = factory.releases;
       const bad: EditRequest[] = [
         request({ width: 96 }),
         request({ frames: [] }),
@@ -269,6 +271,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
       for (const r of bad) expect(await code(r)).toBe('EDIT_INPUT_INVALID');
       const message = (await rejection(service.edit(request({ regions: [] })))).message;
       expect(message).toContain('add at least one region');
+      expect(factory.releases).toBe(releases); // refusals keep the compiled networks
     });
 
     it('MODEL_NOT_LOADED without SD, and without a ControlNet for a condition (naming it)', async () => {
@@ -310,5 +313,39 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     const r = await service.edit(request({}, { condition: { kind: 'none', scale: 1 } }));
     expect(r.inversionReused).toBe(false);
     expect(factory.creates).toBe(creates + 1);
+  });
+});
+
+describe('GPU buffer tracking (gpuBytesInUse)', () => {
+  /** The part of GPUDevice the tracker touches, with plain objects as buffers. */
+  function fakeDevice() {
+    const device = {
+      createBuffer: (d: GPUBufferDescriptor) => ({ size: d.size, destroy: () => undefined }) as unknown as GPUBuffer,
+    };
+    return device as unknown as GPUDevice;
+  }
+
+  it('counts live bytes until destroy, once per buffer, and survives another layer replacing createBuffer', () => {
+    const device = fakeDevice();
+    const tracker = trackDeviceBuffers(device);
+    expect(trackDeviceBuffers(device)).toBe(tracker);
+    const a = device.createBuffer({ size: 100, usage: 0 });
+    device.createBuffer({ size: 28, usage: 0 });
+    expect([tracker.liveBuffers(), tracker.liveBytes()]).toEqual([2, 128]);
+    a.destroy();
+    expect([tracker.liveBuffers(), tracker.liveBytes()]).toEqual([1, 28]);
+
+    // A test harness wraps createBuffer over ours, later restores a function below ours: ensure() re-installs.
+    const ours = device.createBuffer;
+    const raw = fakeDevice().createBuffer;
+    device.createBuffer = (d) => ours.call(device, d);
+    tracker.ensure(); // wraps the harness's wrapper: buffers pass through ours twice but count once
+    const b = device.createBuffer({ size: 8, usage: 0 });
+    expect(tracker.liveBytes()).toBe(36);
+    b.destroy();
+    device.createBuffer = raw;
+    tracker.ensure();
+    device.createBuffer({ size: 4, usage: 0 });
+    expect([tracker.liveBuffers(), tracker.liveBytes()]).toEqual([2, 32]);
   });
 });

@@ -112,6 +112,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     request: EditRequest,
     emit: (event: EditEvent) => void,
     signal: AbortSignal,
+    state: { computing: boolean },
   ): Promise<EditResultData> {
     const started = now();
     const { settings } = request;
@@ -149,6 +150,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     inversionReused = inversion !== undefined;
     const tok = await tokenizerFor(models.sd);
     cancelled();
+    state.computing = true;
     const instrumented = instrumentComponents(await componentsFor(models), now);
     timing.instrumented = instrumented;
     cancelled();
@@ -228,12 +230,14 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
           // A failing listener must not fail the edit.
         }
       };
+      const state = { computing: false };
       try {
-        return await run(request, emit, controller.signal);
+        return await run(request, emit, controller.signal, state);
       } catch (e) {
-        await dropComponents();
-        if (controller.signal.aborted || hasCode(e, 'CANCELLED'))
-          throw new AppError('EDIT_CANCELLED', 'The edit was cancelled; nothing was changed.');
+        const cancelled = controller.signal.aborted || hasCode(e, 'CANCELLED');
+        // A refused request (bad input, no model) ran nothing: the compiled networks stay for the next edit.
+        if (cancelled || state.computing) await dropComponents();
+        if (cancelled) throw new AppError('EDIT_CANCELLED', 'The edit was cancelled; nothing was changed.');
         throw e;
       } finally {
         running = undefined;
