@@ -6,7 +6,7 @@
  * If-Range, no path traversal), the request transfer format, and the YAML seed defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,6 +19,7 @@ import { packEditInput, packEditOutput, unpackEditInput, unpackEditOutput } from
 import { DEFAULT_EDIT_SETTINGS, type EditRequest } from '../../src/core/protocol/edit.ts';
 import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
 import { mp4Tracks } from '../fixtures/video-mp4.ts';
+import { chromiumPath } from '../../scripts/chromium.mjs';
 
 function edit(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/videograin.mjs', 'edit', ...args], { cwd: REPO_DIR, encoding: 'utf8' });
@@ -215,6 +216,29 @@ seed: 42
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('no WebGPU adapter in the browser: one line naming the cause, exit 1', () => {
+    // the system Chromium without the flags that enable WebGPU on Linux
+    const wrapper = join(dir, 'chromium-without-webgpu.sh');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh
+for a in "$@"; do
+  case "$a" in --enable-unsafe-webgpu|--use-webgpu-adapter=*|--enable-features=Vulkan) ;; *) set -- "$@" "$a" ;; esac
+  shift
+done
+exec "${chromiumPath()}" "$@" --disable-features=WebGPU --disable-gpu
+`,
+    );
+    chmodSync(wrapper, 0o755);
+    const r = edit(
+      ...['--config', join(dir, 'edit.yaml'), '--model', sharedPath('golden/tiny-sd'), '--size', '64'],
+      ...['--backend', 'webgpu', '--chromium', wrapper, '-o', join(dir, 'none.mp4')],
+    );
+    expect(r.code, r.stderr.join('\n')).toBe(1);
+    expect(r.reasons, r.stderr.join('\n')).toHaveLength(1);
+    expect(r.reasons[0]).toMatch(/WebGPU is not available in headless Chromium \(.+\); use --backend cpu$/);
+  }, 120_000);
 
   test('both backends: MP4 with 2 frames of 64²; WebGPU latents match the CPU ones', () => {
     const latents: Record<string, Map<string, { shape: readonly number[]; data: Float32Array }>> = {};
