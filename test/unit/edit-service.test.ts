@@ -12,6 +12,7 @@ import type { ModelKind } from '../../src/core/models/files.ts';
 import { AppError } from '../../src/core/protocol/errors.ts';
 import { createEditService, type EditService } from '../../workers/engine/edit-service.ts';
 import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker.ts';
+import { etaSeconds } from '../../workers/engine/edit/instrument.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
 import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
 
@@ -347,5 +348,15 @@ describe('GPU buffer tracking (gpuBytesInUse)', () => {
     tracker.ensure();
     device.createBuffer({ size: 4, usage: 0 });
     expect([tracker.liveBuffers(), tracker.liveBytes()]).toEqual([2, 32]);
+  });
+});
+
+describe('ETA', () => {
+  it('counts the batch items left (inversion F per call, CFG denoising 2F, decode F) at the measured ms per item', () => {
+    const plan = { frames: 2, inversionCalls: 2, denoiseCalls: 3, halves: 2 };
+    expect(etaSeconds(plan, null, 0, 0)).toBeNull();
+    expect(etaSeconds(plan, 10, 1, 0)).toBeCloseTo(((1 * 2 + 3 * 4 + 2) * 10) / 1000, 9);
+    expect(etaSeconds(plan, 10, 2, 3)).toBeCloseTo((2 * 10) / 1000, 9);
+    expect(etaSeconds({ ...plan, inversionCalls: 0, halves: 1 }, 10, 0, 1)).toBeCloseTo(((2 * 2 + 2) * 10) / 1000, 9);
   });
 });

@@ -2,8 +2,9 @@
  * Counting and timing the networks of one edit: `unetCalls` of the result, and the ETA of progress events.
  *
  * The ETA comes from measured UNet calls (each with the ControlNet call before it): time per batch item,
- * ms / (B items), since a call's cost grows with its batch (inversion runs F items, CFG denoising 2F). The work
- * left is the remaining calls' batch items; decode adds about one inversion call's worth (a guess until timed).
+ * ms / (B items), since a call's cost grows with its batch (inversion runs F items, CFG denoising 2F), and the
+ * median over the calls so far, so that first calls that compile a network do not skew it. The work left is the
+ * remaining calls' batch items; decode adds about one inversion call's worth (a guess until timed).
  */
 import type { Components } from '../pipeline/components.ts';
 
@@ -16,8 +17,7 @@ export interface InstrumentedComponents {
 
 export function instrumentComponents(inner: Components, now: () => number): InstrumentedComponents {
   let calls = 0;
-  let items = 0;
-  let ms = 0;
+  const perItem: number[] = [];
   let controlMs = 0;
   const components: Components = {
     textChannels: inner.textChannels,
@@ -27,9 +27,8 @@ export function instrumentComponents(inner: Components, now: () => number): Inst
       calls++;
       const start = now();
       const out = await inner.unet(call);
-      ms += now() - start + controlMs;
+      perItem.push((now() - start + controlMs) / (call.sample.length / (4 * call.height * call.width)));
       controlMs = 0;
-      items += call.sample.length / (4 * call.height * call.width);
       return out;
     },
     vaeEncode: (images, frames, height, width) => inner.vaeEncode(images, frames, height, width),
@@ -44,7 +43,14 @@ export function instrumentComponents(inner: Components, now: () => number): Inst
       controlMs += now() - start;
       return out;
     };
-  return { components, unetCalls: () => calls, msPerItem: () => (items > 0 ? ms / items : null) };
+  return { components, unetCalls: () => calls, msPerItem: () => median(perItem) };
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export interface EtaPlan {
