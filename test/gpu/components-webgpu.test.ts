@@ -45,6 +45,30 @@ function compare(actual: ArrayLike<number>, expected: ArrayLike<number>) {
   return { maxDiff, maxRef, relative: maxDiff / maxRef };
 }
 
+class StopAtDenoise extends Error {}
+
+/**
+ * x_T of the fixture edit with `seed`: runs it until the first network call of denoising (CFG batch: both
+ * halves start from x_T) and stops there.
+ */
+async function invertedLatents(components: Components, fixture: EditFixture, seed: number): Promise<Float32Array> {
+  const { frames, width, height } = fixture.input;
+  const size = frames.length * 4 * (height / 8) * (width / 8);
+  let latentsT: Float32Array | undefined;
+  const stopAtCfgBatch = (sample: Float32Array) => {
+    if (sample.length !== 2 * size) return;
+    latentsT = sample.slice(0, size);
+    throw new StopAtDenoise();
+  };
+  const stopping: Components = {
+    ...components,
+    unet: (call) => (stopAtCfgBatch(call.sample), components.unet(call)),
+    controlnet: (call) => (stopAtCfgBatch(call.sample), components.controlnet!(call)),
+  };
+  await expect(runEdit(stopping, fixture.input, { ...fixture.options, seed })).rejects.toBeInstanceOf(StopAtDenoise);
+  return latentsT!;
+}
+
 function bitIdentical(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
@@ -68,16 +92,22 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
       controlnet: folder('golden/tiny-controlnet'),
     });
     const start = performance.now();
+    const stageMs = new Map<string, number>();
     let last = start;
+    let stage = 'start';
     first = await runEdit(components, fixture.input, {
       ...fixture.options,
       onProgress: (p) => {
         const now = performance.now();
-        console.info(`[webgpu] ${p.stage} ${p.step}/${p.total} +${(now - last).toFixed(0)} ms`);
-        last = now;
+        stageMs.set(stage, (stageMs.get(stage) ?? 0) + now - last);
+        [last, stage] = [now, p.stage];
       },
     });
-    console.info(`[webgpu] fixture edit (compiles included) ${(performance.now() - start).toFixed(0)} ms`);
+    stageMs.set(stage, (stageMs.get(stage) ?? 0) + performance.now() - last);
+    const stages = [...stageMs].map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`).join(', ');
+    console.info(
+      `[webgpu] fixture edit, compiles included: ${((performance.now() - start) / 1000).toFixed(1)} s (${stages})`,
+    );
   }, 600_000);
   afterAll(async () => {
     await components?.release();
@@ -101,13 +131,17 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
   });
 
   it('same seed → bit-identical output; another seed differs', async () => {
-    const again = await runEdit(components!, fixture.input, fixture.options);
-    expect(bitIdentical(again.latents, first.latents)).toBe(true);
-    expect(bitIdentical(again.inversion.latentsT, first.inversion.latentsT)).toBe(true);
-    const other = await runEdit(components!, fixture.input, { ...fixture.options, seed: 8 });
-    const d = compare(other.latents, first.latents);
-    console.info(`[webgpu] seed 8 vs seed 7: max|Δ latents| ${d.maxDiff.toExponential(2)}`);
+    // Inversion: two more runs stopped at the first denoising network call, whose input holds x_T.
+    const seven = await invertedLatents(components!, fixture, 7);
+    const eight = await invertedLatents(components!, fixture, 8);
+    expect(bitIdentical(seven, first.inversion.latentsT)).toBe(true);
+    const d = compare(eight, first.inversion.latentsT);
+    console.info(`[webgpu] seed 8 vs seed 7: max|Δ x_T| ${d.maxDiff.toExponential(2)}`);
     expect(d.maxDiff).toBeGreaterThan(1e-2);
+    // Denoising + decoding again from the same inversion.
+    const again = await runEdit(components!, fixture.input, { ...fixture.options, inversion: first.inversion });
+    expect(bitIdentical(again.latents, first.latents)).toBe(true);
+    expect(again.frames.every((f, i) => f.every((v, j) => v === first.frames[i]![j]))).toBe(true);
   });
 
   it('a probe on one UNet call captures Q/K of the wanted cross-attention cores', async () => {

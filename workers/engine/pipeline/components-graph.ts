@@ -28,6 +28,7 @@ import {
   type CompiledNetwork,
   type GpuAttentionBackend,
   type HostTensor,
+  type PromptCache,
   type RunOptions,
 } from '../onnx/runner.ts';
 import type { Components, ControlNetCall, ControlResiduals, UNetCall, VaePosterior } from './components.ts';
@@ -124,13 +125,52 @@ function networkCache() {
   };
 }
 
+/**
+ * Cross-attention K/V of a partitioned UNet depend only on the text (DESIGN §4): computed once per text and
+ * network (the network's prelude) and reused while the same text comes back (every step of a job). Matched by
+ * content, so a caller reusing a buffer with new text gets new K/V. A couple per network: inversion and
+ * denoising use different networks (batch sizes), re-edits come back to the same texts. An evicted entry is
+ * released at once: callers run one UNet call at a time (the pipeline does).
+ */
+function promptCache() {
+  const PER_NETWORK = 2;
+  const entries = new Map<string, { text: Float32Array; prompt: Promise<PromptCache> }[]>();
+  const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  const drop = (e: { prompt: Promise<PromptCache> }): Promise<void> =>
+    e.prompt.then(
+      (p) => p.release(),
+      () => undefined,
+    );
+  return {
+    get(key: string, net: CompiledNetwork, text: Float32Array, tensor: HostTensor): Promise<PromptCache | undefined> {
+      if (net.lowering !== 'partitioned') return Promise.resolve(undefined);
+      const list = entries.get(key) ?? [];
+      entries.set(key, list);
+      const hit = list.find((e) => same(e.text, text));
+      if (hit) return hit.prompt;
+      const entry = { text: text.slice(), prompt: net.encodePrompt({ encoder_hidden_states: tensor }) };
+      list.push(entry);
+      // A failed encode is not kept: the next call with this text tries again.
+      entry.prompt.catch(() => list.includes(entry) && list.splice(list.indexOf(entry), 1));
+      while (list.length > PER_NETWORK) void drop(list.shift()!);
+      return entry.prompt;
+    },
+    async release(): Promise<void> {
+      const all = [...entries.values()].flat();
+      entries.clear();
+      await Promise.all(all.map(drop));
+    },
+  };
+}
+
 /** Components over parsed architectures (createNodeComponents parses configs synchronously, then calls this). */
 export function assembleGraphComponents(source: GraphComponentsSource, arch: GraphArchitectures): Components {
   const { sd } = source;
   const target: ExecutionTarget = source.target ?? { kind: 'cpu' };
   const onGpu = target.kind === 'webgpu';
   const backend = source.attention ?? (onGpu ? undefined : cpuAttentionBackend);
-  if (!backend || onGpu !== 'location' in backend)
+  const backendOnGpu = backend !== undefined && 'location' in backend;
+  if (!backend || backendOnGpu !== onGpu)
     throw new Error(
       onGpu
         ? 'WebGPU components need a GPU attention backend (gpuAttentionBackend(device))'
@@ -142,6 +182,7 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
   const compile = { target };
   const whole = async (graph: () => Promise<Graph>) => compileWhole(await graph(), compile);
   const cache = networkCache();
+  const prompts = promptCache();
   const C = arch.clip.hidden;
 
   const components: Components = {
@@ -199,7 +240,8 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
           : {}),
         ...(probe ? { probe: probe satisfies AttentionProbeHook } : {}),
       };
-      return host(await net.run(inputs, options), 'noise_pred');
+      const prompt = await prompts.get(key, net, call.textCond, inputs.encoder_hidden_states!);
+      return host(await net.run(inputs, { ...options, ...(prompt ? { prompt } : {}) }), 'noise_pred');
     },
 
     async vaeEncode(images, frames, height, width): Promise<VaePosterior> {
@@ -230,6 +272,7 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
     },
 
     async release() {
+      await prompts.release();
       await cache.release();
       backend.release?.();
     },
