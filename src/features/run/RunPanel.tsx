@@ -22,7 +22,8 @@ const CONDITIONS: readonly { value: ConditionKind; label: string; disabled?: boo
   { value: 'pose', label: 'Pose (needs an estimator model — later)', disabled: true },
 ];
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && t.tagName === 'SELECT';
+// Ctrl/Cmd+Enter runs the edit from anywhere, prompt boxes included; a focused select keeps its own keys.
+const isSelect = (t: EventTarget | null) => t instanceof HTMLElement && t.tagName === 'SELECT';
 
 /** Edit settings, the Edit button (disabled with its reason), progress, cancel and the live preview. */
 export function RunPanel() {
@@ -47,7 +48,7 @@ export function RunPanel() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !isTyping(e.target)) {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !isSelect(e.target)) {
         e.preventDefault();
         if (currentBlockers().length === 0) void startEdit();
       } else if (e.key === 'Escape' && useStore.getState().editRun) {
