@@ -4,9 +4,12 @@
  * from runEdit's onProgress timestamps (a stage lasts until the next one starts; decode until runEdit returns).
  * Runs: a cold first edit (network compilation included), a warm full edit, then a re-edit with new prompts
  * that reuses the warm edit's inversion (same inversion key: no VAE encode, no inversion).
- * Prints a table, then one JSON line (ms, and reEdit/fullEdit ratio).
+ * Then the shared edit fixture (test/fixtures/edit-fixture.ts, 2×64², 3 steps) on the CPU, beside the browser
+ * part's WebGPU figures on the same fixture (bench/edit.browser.ts, BENCH_BROWSER_RESULT) when it ran.
+ * Prints tables, then one JSON line (ms, reEdit/fullEdit ratios, WebGPU/CPU ratio).
  */
 import { readFileSync } from 'node:fs';
+import { buildEditFixture, EDIT_FIXTURE_TOKENIZER } from '../test/fixtures/edit-fixture.ts';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenizer-files.ts';
@@ -67,6 +70,16 @@ const cold = await timed(components, first, options);
 const full = await timed(components, first, options);
 const second = input('two robots on a red carpet', ['robots', 'red carpet']);
 const reEdit = await timed(components, second, { ...options, inversion: full.result.inversion });
+
+// The shared fixture, for a like-for-like comparison with the browser part.
+const fixture = buildEditFixture(readFileSync(join(SHARED, EDIT_FIXTURE_TOKENIZER), 'utf8'));
+await timed(components, fixture.input, fixture.options); // compile this shape's networks
+const fixtureFull = await timed(components, fixture.input, fixture.options);
+const fixtureReEdit = await timed(
+  components,
+  { ...fixture.input, targetPrompt: 'a silver robot on a red carpet', regionPrompts: ['silver robot', 'red carpet'] },
+  { ...fixture.options, inversion: fixtureFull.result.inversion },
+);
 await components.release();
 
 // The cache hit is legitimate: only the target side changed, so the inversion key is the same.
@@ -89,6 +102,23 @@ console.log(`${'stage'.padEnd(10)}${'cold'.padStart(10)}${'full'.padStart(10)}${
 for (const s of STAGES) console.log(`${s.padEnd(10)}${fmt(cold.ms[s])}${fmt(full.ms[s])}${fmt(reEdit.ms[s])}`);
 console.log(`${'total'.padEnd(10)}${fmt(cold.total)}${fmt(full.total)}${fmt(reEdit.total)}`);
 console.log(`inversion key ${key.slice(0, 12)}… shared by the re-edit: ${sameKey}`);
+interface BrowserResult {
+  readonly adapter: string;
+  readonly fullMs: Record<string, number>;
+  readonly reEditMs: Record<string, number>;
+  readonly reEditRatio: number;
+}
+const browser: BrowserResult | undefined = process.env.BENCH_BROWSER_RESULT
+  ? (JSON.parse(readFileSync(process.env.BENCH_BROWSER_RESULT, 'utf8')) as BrowserResult)
+  : undefined;
+const fixtureMs = { full: fixtureFull.total, reEdit: fixtureReEdit.total };
+console.log(`\nshared fixture (2×64², 3 steps, canny, 2 modulated steps), warm (ms)`);
+console.log(`${'backend'.padEnd(34)}${'full'.padStart(10)}${'re-edit'.padStart(10)}`);
+console.log(`${'cpu (ORT wasm + CPU attention)'.padEnd(34)}${fmt(fixtureMs.full)}${fmt(fixtureMs.reEdit)}`);
+if (browser)
+  console.log(
+    `${`webgpu (${browser.adapter})`.slice(0, 33).padEnd(34)}${fmt(browser.fullMs.total)}${fmt(browser.reEditMs.total)}`,
+  );
 const round = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +v.toFixed(1)]));
 console.log(
   JSON.stringify({
@@ -101,5 +131,15 @@ console.log(
     reEditMs: round({ ...reEdit.ms, total: reEdit.total }),
     reEditRatio: +(reEdit.total / full.total).toFixed(3),
     inversionKeyShared: sameKey,
+    fixture: {
+      cpuMs: round(fixtureMs),
+      cpuReEditRatio: +(fixtureMs.reEdit / fixtureMs.full).toFixed(3),
+      ...(browser
+        ? {
+            webgpu: browser,
+            webgpuOverCpu: +(browser.fullMs.total! / fixtureMs.full).toFixed(2),
+          }
+        : {}),
+    },
   }),
 );
