@@ -14,6 +14,7 @@ import { RegionsPanel } from '../features/regions/RegionsPanel';
 import { ModelsPanel } from '../features/models/ModelsPanel';
 import { MODELS_TASK, cancelModelLoad } from '../features/models/actions';
 import { RunPanel } from '../features/run/RunPanel';
+import { LivePreview } from '../features/run/LivePreview';
 import { EDIT_TASK, cancelEdit } from '../features/run/actions';
 import { ResultView } from '../features/result/ResultView';
 import { CenterTabs } from '../features/result/CenterTabs';
@@ -43,6 +44,7 @@ export function App() {
         </aside>
         <section className="center">
           <CenterTabs />
+          <LivePreview />
           {showResult ? (
             <ResultView />
           ) : (

@@ -21,7 +21,7 @@ export function heatRgba(map: RegionAttentionMap, frame: number): Uint8ClampedAr
     out[i * 4] = r;
     out[i * 4 + 1] = g;
     out[i * 4 + 2] = b;
-    out[i * 4 + 3] = Math.round(60 + 150 * Math.max(0, Math.min(1, v)));
+    out[i * 4 + 3] = Math.round(40 + 150 * Math.max(0, Math.min(1, v)));
   }
   return out;
 }

@@ -3,7 +3,6 @@ import { useStore } from '../../state/store';
 import { DEFAULT_EDIT_SETTINGS, type ConditionKind, type EditSettings } from '../../core/protocol/edit';
 import { usePromptTokenizer } from '../regions/tokenizer';
 import { AdvancedSettings } from './AdvancedSettings';
-import { LivePreview } from './LivePreview';
 import { NumberField, CheckField, SelectField } from './fields';
 import { cancelEdit, currentBlockers, describeStage, setConditionFrames, startEdit } from './actions';
 import { loadConditionImages } from './condition-frames';
@@ -99,7 +98,7 @@ export function RunPanel() {
             title="Random seed"
             onClick={() => put({ seed: randomSeed() })}
           >
-            🎲
+            Random
           </button>
         </NumberField>
         <NumberField
@@ -187,7 +186,6 @@ export function RunPanel() {
           Inversion reused — skipped encode and inversion
         </div>
       )}
-      {run && <LivePreview />}
     </section>
   );
 }
