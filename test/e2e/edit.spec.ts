@@ -111,12 +111,7 @@ test('edit a real clip end to end: run, preview, result, MP4, cancel, inversion 
   await openApp(page);
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-state', 'ready');
   await openClip(page, sharedPath('clips/run_two_man/source.mp4'));
-  await setClip(page, FRAMES, 1, 'square-128');
-  // 64×64 (what the tiny models make fast) is below the size picker's smallest choice: set it in the store.
-  await page.evaluate(
-    (size) => window.__videograin!.store.getState().setClipSettings({ sizing: { mode: 'square', size } }),
-    SIZE,
-  );
+  await setClip(page, FRAMES, 1, `square-${SIZE}`);
   await extract(page, FRAMES);
   await expect(page.getByTestId('edit-run')).toBeDisabled();
   await page.getByTestId('import-mask-folder-input').setInputFiles(maskFolder());

@@ -10,6 +10,8 @@ const SIZES: { label: string; sizing: FrameSizing }[] = [
   { label: '384 × 384 (crop)', sizing: { mode: 'square', size: 384 } },
   { label: '256 × 256 (crop)', sizing: { mode: 'square', size: 256 } },
   { label: '128 × 128 (crop)', sizing: { mode: 'square', size: 128 } },
+  // A quick draft (and what tests with tiny models use): 8×8 latents.
+  { label: '64 × 64 (draft)', sizing: { mode: 'square', size: 64 } },
   { label: 'Short side 512, keep aspect', sizing: { mode: 'aspect', shortSide: 512 } },
 ];
 const sizingKey = (s: FrameSizing) => (s.mode === 'square' ? `square-${s.size}` : `aspect-${s.shortSide}`);
