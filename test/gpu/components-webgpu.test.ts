@@ -48,24 +48,28 @@ function compare(actual: ArrayLike<number>, expected: ArrayLike<number>) {
 class StopAtDenoise extends Error {}
 
 /**
- * x_T of the fixture edit with `seed`: runs it until the first network call of denoising (CFG batch: both
- * halves start from x_T) and stops there.
+ * x_T of the fixture edit with `seed`: runs it until the first network call of denoising (its sample is x_T,
+ * once per CFG half in the call) and stops there.
  */
 async function invertedLatents(components: Components, fixture: EditFixture, seed: number): Promise<Float32Array> {
   const { frames, width, height } = fixture.input;
   const size = frames.length * 4 * (height / 8) * (width / 8);
   let latentsT: Float32Array | undefined;
-  const stopAtCfgBatch = (sample: Float32Array) => {
-    if (sample.length !== 2 * size) return;
+  let denoising = false;
+  const stopAtDenoise = (sample: Float32Array) => {
+    if (!denoising) return;
     latentsT = sample.slice(0, size);
     throw new StopAtDenoise();
   };
   const stopping: Components = {
     ...components,
-    unet: (call) => (stopAtCfgBatch(call.sample), components.unet(call)),
-    controlnet: (call) => (stopAtCfgBatch(call.sample), components.controlnet!(call)),
+    unet: (call) => (stopAtDenoise(call.sample), components.unet(call)),
+    controlnet: (call) => (stopAtDenoise(call.sample), components.controlnet!(call)),
   };
-  await expect(runEdit(stopping, fixture.input, { ...fixture.options, seed })).rejects.toBeInstanceOf(StopAtDenoise);
+  const onProgress = (p: { stage: string }) => void (denoising ||= p.stage === 'denoise');
+  await expect(runEdit(stopping, fixture.input, { ...fixture.options, seed, onProgress })).rejects.toBeInstanceOf(
+    StopAtDenoise,
+  );
   return latentsT!;
 }
 

@@ -20,6 +20,8 @@ const SIZE = 64;
 const F = 2;
 const STEPS = 3;
 const INVERSION_CALLS = STEPS - 1;
+/** Guidance 7.5 (the default): the CFG halves run as one UNet call each. */
+const DENOISE_CALLS = 2 * STEPS;
 
 interface FakeModel {
   readonly info: LoadedModelInfo;
@@ -155,7 +157,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     expect(kinds.indexOf('p3')).toBeLessThan(kinds.indexOf('decode0'));
 
     expect(result).toMatchObject({ width: SIZE, height: SIZE, inversionReused: false });
-    expect(result.unetCalls).toBe(INVERSION_CALLS + STEPS);
+    expect(result.unetCalls).toBe(INVERSION_CALLS + DENOISE_CALLS);
     expect(result.inversionKey).toMatch(/^[0-9a-f]{64}$/);
     expect(result.frames).toHaveLength(F);
     expect(result.frames.every((f) => f.length === SIZE * SIZE * 4)).toBe(true);
@@ -197,7 +199,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     );
     expect(result.inversionReused).toBe(true);
     expect(result.inversionKey).toBe(firstKey);
-    expect(result.unetCalls).toBe(STEPS);
+    expect(result.unetCalls).toBe(DENOISE_CALLS);
     const progress = events.filter((e) => e.kind === 'progress');
     expect([...new Set(progress.map((e) => e.stage))]).toEqual(['prepare', 'text', 'denoise', 'decode']);
     expect(progress.filter((e) => e.stage !== 'prepare' || e.step > 0).every((e) => e.inversionReused)).toBe(true);
@@ -215,11 +217,11 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
   it('a new source prompt or a new seed (posterior sample) is a new inversion key: no reuse', async () => {
     const source = await service.edit(request({ sourcePrompt: 'a square' }));
     expect(source.inversionReused).toBe(false);
-    expect(source.unetCalls).toBe(INVERSION_CALLS + STEPS);
+    expect(source.unetCalls).toBe(INVERSION_CALLS + DENOISE_CALLS);
     expect(source.inversionKey).not.toBe(firstKey);
     const seeded = await service.edit(request({}, { seed: 7 }));
     expect(seeded.inversionReused).toBe(false);
-    expect(seeded.unetCalls).toBe(INVERSION_CALLS + STEPS);
+    expect(seeded.unetCalls).toBe(INVERSION_CALLS + DENOISE_CALLS);
     expect(new Set([firstKey, source.inversionKey, seeded.inversionKey]).size).toBe(3);
     expect(service.cachedInversions()).toBe(2); // the last two
   });

@@ -116,13 +116,13 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     await base?.release();
   });
 
-  it('reference run: 3 inversion + 4 denoising UNet calls, ControlNet on each, plan on the first step only', () => {
+  it('reference run: 3 inversion + 4×2 denoising UNet calls (CFG halves one call each), ControlNet on each, plan on the first step only', () => {
     expect(Object.fromEntries(counter.calls)).toEqual({
       'vaeEncode:encode': 1,
       'controlnet:invert': 3, // t = 1, 251, 501 (0.19 loop: n − 1 calls)
       'unet:invert': 3,
-      'controlnet:denoise': 4,
-      'unet:denoise': 4,
+      'controlnet:denoise': 8,
+      'unet:denoise': 8,
     });
     expect(stepsA.map((s) => s.t)).toEqual([751, 501, 251, 1]);
     expect(stepsA.map((s) => s.modulation !== undefined)).toEqual([true, false, false, false]); // round(15·4/50)
@@ -135,15 +135,16 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
       'cross@2',
     ]);
     // At the attention cores: the 11 transformer blocks below the top (16×16) level, self on the uncond
-    // sequence, cross on the cond frames; nothing at 16×16 (down_blocks.0, up_blocks.3).
+    // sequence (the uncond call), cross on the cond frames (the cond call); nothing at 16×16 (down_blocks.0,
+    // up_blocks.3).
     const a = (w: number) => Math.fround(w * treg(751));
     expect(modulatedCores).toHaveLength(22);
     expect(
       modulatedCores.filter((c) => c.name.startsWith('down_blocks.0') || c.name.startsWith('up_blocks.3')),
     ).toEqual([]);
     expect(new Set(modulatedCores.map((c) => c.tokens))).toEqual(new Set([64, 16, 4]));
-    for (const c of modulatedCores)
-      expect(c.items, c.name).toEqual(c.kind === 'self' ? [a(0.3), 0] : [0, 0, a(1), a(1)]);
+    for (const c of modulatedCores) expect(c.items, c.name).toEqual(c.kind === 'self' ? [a(0.3)] : [a(1), a(1)]);
+    expect(modulatedCores.slice(0, 11).every((c) => c.kind === 'self')).toBe(true); // uncond call first
     expect(runA.frames).toHaveLength(F);
     expect(runA.frames[0]).toHaveLength(128 * 128 * 4);
     expect(runA.latents.every(Number.isFinite)).toBe(true);
@@ -179,11 +180,23 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     expect(counter.calls.get('unet:invert')).toBeUndefined();
     expect(counter.calls.get('controlnet:invert')).toBeUndefined();
     expect(counter.calls.get('vaeEncode:encode')).toBeUndefined();
-    expect(counter.calls.get('unet:denoise')).toBe(4);
+    expect(counter.calls.get('unet:denoise')).toBe(8);
     expect(maxAbsDiff(reused.latents, runA.latents)).toBe(0);
     await expect(edit(input('objects'), { ...reference, steps: 5, inversion: runA.inversion })).rejects.toMatchObject({
       code: 'INVERSION_MISMATCH',
     });
+  }, 60_000);
+
+  it('CFG halves as one batch compute what the sequential calls compute', async () => {
+    modulatedCores.length = 0;
+    const batched = await edit(input('objects'), { ...reference, inversion: runA.inversion, cfgBatch: 'batched' });
+    expect(counter.calls.get('unet:denoise')).toBe(4);
+    const a = (w: number) => Math.fround(w * treg(751));
+    for (const c of modulatedCores)
+      expect(c.items, c.name).toEqual(c.kind === 'self' ? [a(0.3), 0] : [0, 0, a(1), a(1)]);
+    const d = maxAbsDiff(batched.latents, runA.latents);
+    console.log(`CFG batched vs sequential: max |Δ latents| ${d.toExponential(2)}`);
+    expect(d).toBeLessThan(1e-5);
   }, 60_000);
 
   it('modulation changes the output inside the regions', async () => {
@@ -227,7 +240,7 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(counter.calls.get('unet:denoise')).toBe(1);
+    expect(counter.calls.get('unet:denoise')).toBe(2); // both halves of step 1
   }, 60_000);
 
   it('blendWithInversion: outside the masks the result is the inverted latent of the last step (z0)', async () => {

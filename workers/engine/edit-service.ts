@@ -171,7 +171,6 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
           frames: F,
           height: request.height / ATTENTION_MAP_DOWNSCALE,
           width: request.width / ATTENTION_MAP_DOWNSCALE,
-          halves: settings.guidance === 1 ? 1 : 2,
           textTokenBits: compilePrompts(tok, request.targetPrompt, input.regionPrompts, request.regions.length)
             .textTokenBits,
           regionCount: request.regions.length,

@@ -8,7 +8,8 @@
  *
  * The probe sees unmodulated logits (softmax(QKᵀ/√d)), i.e. what the prompt tokens attract, not the
  * ST-Layout-biased attention. Q [B, N, H·d] and K [Bk, Nk, H·d] with heads interleaved in channels
- * (channel = head·d + j); cross-attention items are (CFG half, frame), the cond half last.
+ * (channel = head·d + j); cross-attention items are (CFG half, frame), the cond half last: the last F items of
+ * a call, whether it holds both halves or the cond half alone (sequential CFG).
  */
 import type { RegionAttentionMap } from '../../../src/core/protocol/edit.ts';
 import type { AttentionCore } from '../graph/ir.ts';
@@ -19,8 +20,6 @@ export interface AttentionMapSpec {
   /** Attention resolution probed (tokens per frame = height·width). */
   readonly height: number;
   readonly width: number;
-  /** CFG halves in the denoising batch (2: [uncond, cond]; 1: cond only). */
-  readonly halves: number;
   /** Uint32Array [77]: bit r ⇔ text token t belongs to region r (the layout's text-token bits). */
   readonly textTokenBits: Uint32Array;
   readonly regionCount: number;
@@ -34,7 +33,7 @@ export interface AttentionMapCollector {
 }
 
 export function collectAttentionMaps(spec: AttentionMapSpec): AttentionMapCollector {
-  const { frames: F, height, width, halves, textTokenBits, regionCount: R } = spec;
+  const { frames: F, height, width, textTokenBits, regionCount: R } = spec;
   const tokens = height * width;
   const acc = Array.from({ length: R }, () => new Float64Array(F * tokens));
   let cores = 0;
@@ -43,14 +42,14 @@ export function collectAttentionMaps(spec: AttentionMapSpec): AttentionMapCollec
     const [B, N, C] = q.dims as [number, number, number];
     const [Bk, Nk] = k.dims as [number, number];
     const { heads, headDim: d } = core;
-    if (B !== halves * F || N !== tokens || C !== heads * d)
+    if (B % F !== 0 || N !== tokens || C !== heads * d)
       throw new Error(
-        `attention probe: ${core.name} has Q [${q.dims.join(', ')}], expected [${halves * F}, ${tokens}, ${heads * d}]`,
+        `attention probe: ${core.name} has Q [${q.dims.join(', ')}], expected [k·${F}, ${tokens}, ${heads * d}]`,
       );
     const scale = 1 / Math.sqrt(d);
     const logits = new Float64Array(Nk);
     for (let f = 0; f < F; f++) {
-      const b = (halves - 1) * F + f;
+      const b = B - F + f;
       const kb = Math.floor((b * Bk) / B);
       for (let h = 0; h < heads; h++)
         for (let n = 0; n < N; n++) {

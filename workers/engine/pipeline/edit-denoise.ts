@@ -2,15 +2,20 @@
  * The denoising loop of an edit (DESIGN §3.2–3.5), diffusers style:
  *
  *   for i, t in enumerate(ddim.timesteps):                  (n = 50: 981, 961, …, 1)
- *     x_in  = [x, x]                                        (CFG halves; just x when guidance = 1)
- *     res   = controlnet(x_in, t, [negative, target], condition) · scale          (if a ControlNet is used)
- *     ε     = unet(x_in, t, [uncond(""), cond with region substitution], res, modulation plan of step i)
+ *     for each CFG half h in (uncond, cond)                 (just cond when guidance = 1)
+ *       res_h = controlnet(x, t, [negative, target][h], condition) · scale        (if a ControlNet is used)
+ *       ε_h   = unet(x, t, [uncond(""), cond with region substitution][h], res_h, modulation plan of step i, h)
  *     ε     = ε_u + s·(ε_c − ε_u)
  *     x     = ddim.step(ε, t, x)
  *     x     = x·M + add_noise(z0_mean, N(0,1) of stream BLEND_NOISE_STREAM + i, t)·(1 − M)   (§3.5)
  *             or, with `blendWithInversion`, x·M + z_inv(t)·(1 − M)
  *
  * The blend uses the step's own timestep t (not the one x has just been moved to), as the official code.
+ *
+ * The halves run one after the other by default (`cfgBatch: 'sequential'`): each network call sees F items,
+ * so the activation peak is half of diffusers' `torch.cat([x] * 2)` batch — what the engine's memory plan
+ * assumes for the DESIGN §6 budgets — and the inversion's batch-F networks are reused. Every op is per item,
+ * so both ways compute the same values; `'batched'` runs the 2F batch in one call.
  */
 import { blendWithFreshNoise, blendWithInversion, type LatentShape } from '../../../src/core/latents/blend.ts';
 import { combineGuidanceBatched } from '../../../src/core/latents/cfg.ts';
@@ -30,6 +35,7 @@ export interface DenoiseStep {
   readonly t: number;
   readonly latents: Float32Array;
   readonly predOriginalSample: Float32Array;
+  /** The step's plan over all its CFG halves (sequential calls each get their half's part). */
   readonly modulation: ModulationPlan | undefined;
 }
 
@@ -53,8 +59,10 @@ export interface DenoiseArgs {
   readonly inversionLevels?: readonly LevelLatent[];
   readonly signal?: AbortSignal;
   readonly onStep?: (step: DenoiseStep) => void;
-  /** Probes the UNet call of the last denoising step (per-region attention maps). */
+  /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
   readonly lastStepProbe?: AttentionProbe;
+  /** CFG halves one call each (default) or as one batch. */
+  readonly cfgBatch?: 'sequential' | 'batched';
 }
 
 /** [x, x, …] once per half. */
@@ -62,6 +70,22 @@ function repeatHalves(x: Float32Array, halves: number): Float32Array {
   if (halves === 1) return x;
   const out = new Float32Array(x.length * halves);
   for (let h = 0; h < halves; h++) out.set(x, h * x.length);
+  return out;
+}
+
+/** Halves [first, first + count) of a buffer holding `total` halves. */
+function halvesOf(x: Float32Array, total: number, first: number, count: number): Float32Array {
+  const size = x.length / total;
+  return count === total ? x : x.subarray(first * size, (first + count) * size);
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -76,39 +100,51 @@ export async function denoise(args: DenoiseArgs): Promise<Float32Array> {
   const halves: CfgHalf[] = cfg ? ['uncond', 'cond'] : ['cond'];
   const unetText = cfg ? args.unetText : secondHalf(args.unetText);
   const controlText = cfg ? args.controlText : secondHalf(args.controlText);
-  const condition = control ? repeatHalves(control.condition, halves.length) : undefined;
+  const sequential = (args.cfgBatch ?? 'sequential') === 'sequential';
   const noiseShape = [shape.frames, shape.channels, shape.height, shape.width];
   let x: Float32Array = args.latentsT.slice();
   const timesteps = scheduler.timesteps;
   for (let index = 0; index < timesteps.length; index++) {
     throwIfCancelled(signal);
     const t = timesteps[index]!;
-    const sample = repeatHalves(x, halves.length);
-    const controlResiduals =
-      control && condition && components.controlnet
-        ? await components.controlnet({
-            sample,
-            t,
-            textCond: controlText,
-            condition,
-            scale: control.scale,
-            height: shape.height,
-            width: shape.width,
-          })
-        : undefined;
+    const last = index === timesteps.length - 1;
+    // Each call: the text of its halves, their plan, the probe on the cond half of the last step.
+    const call = async (callHalves: readonly CfgHalf[], first: number): Promise<Float32Array> => {
+      const n = callHalves.length;
+      const sample = repeatHalves(x, n);
+      const controlResiduals =
+        control && components.controlnet
+          ? await components.controlnet({
+              sample,
+              t,
+              textCond: halvesOf(controlText, halves.length, first, n),
+              condition: repeatHalves(control.condition, n),
+              scale: control.scale,
+              height: shape.height,
+              width: shape.width,
+            })
+          : undefined;
+      const modulation = modulationPlanFor(args.modulation, index, t, callHalves);
+      const probe = last && callHalves.includes('cond') ? args.lastStepProbe : undefined;
+      return components.unet({
+        sample,
+        t,
+        textCond: halvesOf(unetText, halves.length, first, n),
+        frames: shape.frames,
+        height: shape.height,
+        width: shape.width,
+        ...(controlResiduals ? { controlResiduals } : {}),
+        ...(modulation ? { modulation } : {}),
+        ...(probe ? { probe } : {}),
+      });
+    };
+    let prediction: Float32Array;
+    if (sequential && halves.length > 1) {
+      const parts: Float32Array[] = [];
+      for (const [h, half] of halves.entries()) parts.push(await call([half], h));
+      prediction = concat(parts);
+    } else prediction = await call(halves, 0);
     const modulation = modulationPlanFor(args.modulation, index, t, halves);
-    const probe = index === timesteps.length - 1 ? args.lastStepProbe : undefined;
-    const prediction = await components.unet({
-      sample,
-      t,
-      textCond: unetText,
-      frames: shape.frames,
-      height: shape.height,
-      width: shape.width,
-      ...(controlResiduals ? { controlResiduals } : {}),
-      ...(modulation ? { modulation } : {}),
-      ...(probe ? { probe } : {}),
-    });
     throwIfCancelled(signal);
     const eps = cfg ? combineGuidanceBatched(prediction, guidance) : prediction;
     const result = scheduler.step(eps, t, x);

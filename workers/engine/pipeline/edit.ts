@@ -60,8 +60,10 @@ export interface EditOptions extends ModulationOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EditProgress) => void;
   readonly onStep?: (step: DenoiseStep) => void;
-  /** Probes the UNet call of the last denoising step (per-region attention maps). */
+  /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
   readonly lastStepProbe?: AttentionProbe;
+  /** CFG halves one network call each (default; half the activation memory) or as one batch. */
+  readonly cfgBatch?: 'sequential' | 'batched';
 }
 
 export interface EditResult {
@@ -224,6 +226,7 @@ export async function runEdit(
     ...(options.blendWithInversion && inversion.trajectory ? { inversionLevels: inversion.trajectory } : {}),
     ...(signal ? { signal } : {}),
     ...(options.lastStepProbe ? { lastStepProbe: options.lastStepProbe } : {}),
+    ...(options.cfgBatch ? { cfgBatch: options.cfgBatch } : {}),
     onStep: (step) => {
       onProgress?.({ stage: 'denoise', step: step.index + 1, total: steps });
       options.onStep?.(step);
