@@ -10,7 +10,7 @@ import { clipRequestProblems } from '../../core/clip/settings';
 import { AppError } from '../../core/protocol/errors';
 import { putBlob } from '../../services/persistence/project-db';
 import { createProject, openProject, saveClipSection, saveFrames } from '../projects/actions';
-import { runTask } from '../tasks/run-task';
+import { runTask, type ReportProgress } from '../tasks/run-task';
 
 export async function openClipFile(file: File): Promise<boolean> {
   return runTask('open', `Opening ${file.name}`, async (progress) => {
@@ -102,17 +102,27 @@ export function downloadBytes(bytes: Uint8Array, fileName: string, type: string)
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/**
+ * H.264 MP4 of `set` at its frame rate, with the source's audio trimmed to the same time range when the clip
+ * has audio (Export MP4 and the edit's Download MP4).
+ */
+export function encodeWithSourceAudio(set: FrameSet, progress: ReportProgress): Promise<Uint8Array> {
+  const source = bulk.source();
+  const audio =
+    useStore.getState().probe?.hasAudio && source
+      ? { source: source.slice(), startSec: set.startSec, endSec: set.endSec }
+      : undefined;
+  return services
+    .video()
+    .encode(set, { fps: set.fps, crf: 18, ...(audio ? { audio } : {}) }, (p) => progress(p.stage, p.fraction));
+}
+
 export async function exportMp4(): Promise<boolean> {
   return runTask('export', 'Exporting MP4', async (progress) => {
     const s = useStore.getState();
     const set = currentFrameSet();
     if (!set) throw new AppError('NO_FRAMES', 'Extract frames first.');
-    const source = bulk.source();
-    const audio =
-      s.probe?.hasAudio && source ? { source: source.slice(), startSec: set.startSec, endSec: set.endSec } : undefined;
-    const mp4 = await services
-      .video()
-      .encode(set, { fps: set.fps, crf: 18, ...(audio ? { audio } : {}) }, (p) => progress(p.stage, p.fraction));
+    const mp4 = await encodeWithSourceAudio(set, progress);
     downloadBytes(mp4, `${s.projectName || 'clip'}-${set.frames.length}f-${set.width}x${set.height}.mp4`, 'video/mp4');
   });
 }

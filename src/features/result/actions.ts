@@ -3,13 +3,11 @@
  * the source's audio trimmed to the clip's time range (as the clip panel's Export MP4 does), and downloads
  * `<project>-edit.mp4`.
  */
-import { services } from '../../app/services';
 import { AppError } from '../../core/protocol/errors';
 import type { FrameSet } from '../../core/protocol/video';
-import { bulk } from '../../state/bulk';
 import { editBulk } from '../../state/edit-bulk';
 import { useStore } from '../../state/store';
-import { downloadBytes } from '../clip/actions';
+import { downloadBytes, encodeWithSourceAudio } from '../clip/actions';
 import { runTask } from '../tasks/run-task';
 
 export const RESULT_EXPORT_TASK = 'export-edit';
@@ -39,12 +37,7 @@ export async function downloadResultMp4(): Promise<boolean> {
     const s = useStore.getState();
     const set = resultFrameSet();
     if (!set) throw new AppError('NO_RESULT', 'Run an edit first.');
-    const source = bulk.source();
-    const audio =
-      s.probe?.hasAudio && source ? { source: source.slice(), startSec: set.startSec, endSec: set.endSec } : undefined;
-    const mp4 = await services
-      .video()
-      .encode(set, { fps: set.fps, crf: 18, ...(audio ? { audio } : {}) }, (p) => progress(p.stage, p.fraction));
+    const mp4 = await encodeWithSourceAudio(set, progress);
     downloadBytes(mp4, resultFileName(s.projectName), 'video/mp4');
   });
 }
