@@ -246,6 +246,10 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     const after = await service.edit(request({}, { seed: 7 })); // still cached: the last two keys stay
     expect(after.frames).toHaveLength(F);
     expect(after.inversionReused).toBe(true);
+    // The cancelled edit had finished its inversion (new key: seed 11 samples another start latent): kept.
+    const resumed = await service.edit(request({}, { seed: 11 }));
+    expect(resumed.inversionReused).toBe(true);
+    expect(resumed.unetCalls).toBe(DENOISE_CALLS);
   });
 
   it('one edit at a time: EDIT_BUSY while one runs', async () => {

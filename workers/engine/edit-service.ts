@@ -188,9 +188,10 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
         emit({ kind: 'preview', step: step.index + 1, total: settings.steps, width: latentW, height: latentH, frames });
       },
       ...(maps ? { lastStepProbe: maps.probe } : {}),
+      // Cached as soon as it exists: a re-edit after a cancel during denoising skips the inversion too.
+      onInversion: (done) => inversions.set(key, done),
     });
     const finished = now();
-    if (!inversion) inversions.set(key, result.inversion);
 
     const order = [...stageStart.entries()].sort((a, b) => a[1] - b[1]);
     const timings: Partial<Record<EditStageName, number>> = {};

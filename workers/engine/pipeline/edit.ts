@@ -62,6 +62,8 @@ export interface EditOptions extends ModulationOptions {
   readonly onStep?: (step: DenoiseStep) => void;
   /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
   readonly lastStepProbe?: AttentionProbe;
+  /** Called once the inversion is done (before denoising): callers may cache it even if denoising is cancelled. */
+  readonly onInversion?: (inversion: InversionResult) => void;
   /** CFG halves one network call each (default; half the activation memory) or as one batch. */
   readonly cfgBatch?: 'sequential' | 'batched';
 }
@@ -206,6 +208,7 @@ export async function runEdit(
       onStep: (step, total) => onProgress?.({ stage: 'invert', step, total }),
     });
     inversion = { ...inverted, z0Mean };
+    options.onInversion?.(inversion);
   }
 
   const blendMask = Float32Array.from(layout.blendMask);
