@@ -149,10 +149,10 @@ describeShared('edits through the engine API on WebGPU (tiny SD + ControlNet, 2 
     expect(gpu.liveBuffers()).toBe(0);
   });
 
-  // Bit-identity needs the same device history (test/gpu/components-webgpu.test.ts checks it on one set of
-  // networks): this re-edit skips the VAE encoder, and on WebGPU one VAE-encoder run before denoising moves the
-  // batch-F UNet/ControlNet results by ~1e-4 (relative) — ORT's per-device state picks another valid kernel
-  // variant for same-shape ops. On Node both are bit-identical.
+  // Bit-identity needs the same history of the compiled networks (test/gpu/components-webgpu.test.ts checks it on
+  // one set): this re-edit runs on networks compiled again after the cancel and skips the VAE encoder, and on
+  // WebGPU one VAE-encoder run on the same components before denoising moves the batch-F UNet/ControlNet results
+  // by ~1e-4 (relative) — ORT-internal state, another valid kernel variant for same-shape ops. Node: bit-identical.
   it('after the cancel, the first request again: reuses the inversion (denoising calls only), frames within 2 levels', async () => {
     const again = await engine.edit(request());
     expect(again).toMatchObject({ inversionReused: true, unetCalls: 2 * STEPS, inversionKey: first.inversionKey });
