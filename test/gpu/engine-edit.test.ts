@@ -20,6 +20,7 @@ import {
 import { startGpuTest, type GpuHarness } from '../helpers/browser/gpu-harness';
 import { describeShared } from '../helpers/browser/shared';
 import { rejection } from '../helpers/browser/rejection';
+import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture';
 
 const SIZE = 64;
 const F = 2;
@@ -31,21 +32,8 @@ const hf = (repo: 'tiny-sd' | 'tiny-controlnet', kind: ModelSpec['kind']): Model
   source: { type: 'hf', repo: `golden/${repo}`, endpoint: `${location.origin}/__model-server/ok-engine-edit` },
 });
 
-function frames(): Uint8Array[] {
-  return Array.from({ length: F }, (_, f) => {
-    const rgba = new Uint8Array(SIZE * SIZE * 4);
-    for (let y = 0; y < SIZE; y++)
-      for (let x = 0; x < SIZE; x++) {
-        const inSquare = x >= 12 + 4 * f && x < 28 + 4 * f && y >= 20 && y < 44;
-        rgba.set(inSquare ? [230, 200, 40, 255] : [40 + 2 * x, 80 + y, 160 - y, 255], (y * SIZE + x) * 4);
-      }
-    return rgba;
-  });
-}
-const half = (left: boolean) =>
-  Array.from({ length: F }, () =>
-    Uint8Array.from({ length: SIZE * SIZE }, (_, p) => (p % SIZE < SIZE / 2 === left ? 1 : 0)),
-  );
+const frames = () => squareClipFrames(F, SIZE);
+const half = (left: boolean) => halfMasks(F, SIZE, left);
 
 function request(target = 'a red car beside a blue sea', prompts = ['red car', 'blue sea'], seed = 0): EditRequest {
   return {

@@ -15,6 +15,7 @@ import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker.ts';
 import { etaSeconds } from '../../workers/engine/edit/instrument.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
 import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
+import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture.ts';
 
 const SIZE = 64;
 const F = 2;
@@ -37,22 +38,8 @@ const info = (kind: ModelKind, id: string): LoadedModelInfo => ({
   summary: id,
 });
 
-/** Smooth gradient frames with a bright square moving right; left and right halves as two regions. */
-function frames(): Uint8Array[] {
-  return Array.from({ length: F }, (_, f) => {
-    const rgba = new Uint8Array(SIZE * SIZE * 4);
-    for (let y = 0; y < SIZE; y++)
-      for (let x = 0; x < SIZE; x++) {
-        const inSquare = x >= 12 + 4 * f && x < 28 + 4 * f && y >= 20 && y < 44;
-        rgba.set(inSquare ? [230, 200, 40, 255] : [40 + 2 * x, 80 + y, 160 - y, 255], (y * SIZE + x) * 4);
-      }
-    return rgba;
-  });
-}
-const half = (left: boolean) =>
-  Array.from({ length: F }, () =>
-    Uint8Array.from({ length: SIZE * SIZE }, (_, p) => (p % SIZE < SIZE / 2 === left ? 1 : 0)),
-  );
+const frames = () => squareClipFrames(F, SIZE);
+const half = (left: boolean) => halfMasks(F, SIZE, left);
 
 const SETTINGS: EditSettings = {
   ...DEFAULT_EDIT_SETTINGS,
