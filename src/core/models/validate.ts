@@ -3,9 +3,10 @@
  * of each weights file:
  * - every required file is present (resolve.ts) and has the size the source announced;
  * - config.json files parse and name a supported architecture (configs.ts);
- * - each safetensors header is valid (src/core/tensors/safetensors.ts: length, JSON, dtypes, shapes, offsets)
- *   and its tensors cover exactly the file's data section: a file shorter than its header implies is
- *   MODEL_TRUNCATED; offsets out of bounds with gaps, overlaps or a bad shape are MODEL_HEADER_INVALID.
+ * - each safetensors header is valid by the one shared validator (src/core/tensors/safetensors.ts: length,
+ *   JSON, duplicates, dtypes, shapes, offsets) and its tensors cover exactly the file's data section: a file
+ *   shorter than its header implies is MODEL_TRUNCATED; offsets out of bounds, gaps, overlaps, trailing bytes
+ *   or a bad shape are MODEL_HEADER_INVALID.
  */
 import { parseHeader, readHeaderLength, SafetensorsError, type SafetensorsHeader } from '../tensors/safetensors';
 import {
@@ -63,41 +64,23 @@ export async function validateSafetensorsFile(
       `${path}: invalid safetensors file (${why}). Delete the cached model and download it again, or use a trusted source.`,
       { file: path },
     );
-  let header: SafetensorsHeader;
   try {
     const prefix = await source.read(path, { start: 0, end: Math.min(8, size) }, signal);
     const n = readHeaderLength(prefix, size);
     const json = await source.read(path, { start: 8, end: 8 + n }, signal);
     if (json.byteLength !== n) throw invalid(`read ${json.byteLength} of ${n} header bytes`);
-    // Offsets are checked against the real size below, to tell a truncated file from a malformed header.
-    header = parseHeader(json, Number.MAX_SAFE_INTEGER);
+    // The shared validator (src/core/tensors/safetensors.ts) checks the layout against the real size.
+    return parseHeader(json, size);
   } catch (e) {
+    if (e instanceof SafetensorsError && e.code === 'SAFETENSORS_TRUNCATED')
+      throw new ModelError(
+        'MODEL_TRUNCATED',
+        `${path} is ${e.message}. Delete the cached model and download it again.`,
+        { file: path, ...e.details },
+      );
     if (e instanceof SafetensorsError) throw invalid(e.message);
     throw e;
   }
-  const tensors = [...header.tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let cursor = header.dataStart;
-  for (const t of tensors) {
-    if (t.begin !== cursor) {
-      const outside = tensors.find((x) => x.end > size);
-      if (outside)
-        throw invalid(
-          `tensor "${outside.name}": data_offsets end at byte ${outside.end}, out of bounds of the ${size}-byte file`,
-        );
-      throw invalid(
-        `tensor "${t.name}" starts at byte ${t.begin}, expected ${cursor}: tensor data has a gap or overlap`,
-      );
-    }
-    cursor = t.end;
-  }
-  if (cursor > size)
-    throw new ModelError(
-      'MODEL_TRUNCATED',
-      `${path} is truncated: its header describes ${cursor} bytes but the file has ${size}. Delete the cached model and download it again.`,
-      { file: path, expected: cursor, actual: size },
-    );
-  if (cursor < size) throw invalid(`${size - cursor} bytes after the last tensor`);
-  return header;
 }
 
 export async function validateModel(
