@@ -1,7 +1,8 @@
 /**
  * The files a model needs, in diffusers layout (DESIGN §4). Each required file has candidates in order of
  * preference: the fp16 variant first (half the download), the fp32 file when the repo has no fp16 one.
- * Tokenizer: `vocab.json` + `merges.txt`, or `tokenizer.json`.
+ * Tokenizer: `vocab.json` + `merges.txt`, or `tokenizer.json`. PyTorch `.bin` (pickle) weights are not
+ * loaded: a folder that only has them is refused naming the file (resolve.ts).
  */
 
 export type ModelKind = 'sd15' | 'controlnet';
@@ -14,12 +15,21 @@ export interface FileRequirement {
   readonly candidates: readonly string[];
   /** Safetensors weights get their header validated. */
   readonly weights: boolean;
+  /** The PyTorch pickle files of the same weights (`.bin`): never loaded, only named when they are all there is. */
+  readonly pickles?: readonly string[];
 }
 
 /** One requirement satisfied by any of several file sets (the tokenizer). */
 export interface AlternativeRequirement {
   readonly role: string;
   readonly alternatives: readonly (readonly string[])[];
+}
+
+/** transformers saves `model.safetensors` but `pytorch_model.bin`; diffusers uses one stem for both. */
+function pickleCandidates(dir: string, stem: string): string[] {
+  const prefix = dir ? `${dir}/` : '';
+  const binStem = stem === 'model' ? 'pytorch_model' : stem;
+  return [`${prefix}${binStem}.bin`, `${prefix}${binStem}.fp16.bin`];
 }
 
 function weightsCandidates(dir: string, stem: string, precision: WeightsPrecision): string[] {
@@ -35,6 +45,7 @@ export function requiredFiles(kind: ModelKind, precision: WeightsPrecision = 'fp
     role,
     candidates: weightsCandidates(dir, stem, precision),
     weights: true,
+    pickles: pickleCandidates(dir, stem),
   });
   if (kind === 'controlnet')
     return [config('controlnet.config', 'config.json'), weights('controlnet.weights', '', 'diffusion_pytorch_model')];

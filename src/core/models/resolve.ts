@@ -1,7 +1,8 @@
 /**
  * Picks the file for every requirement of a model from a source: the first candidate the source has
  * (fp16 before fp32 by default; a 404 on the fp16 variant falls back to fp32). A requirement with no
- * candidate present is a MODEL_FILE_NOT_FOUND naming every path tried.
+ * candidate present is a MODEL_FILE_NOT_FOUND naming every path tried; when the folder has the weights only as
+ * a PyTorch pickle (`.bin`), the error names that file and says how to get safetensors instead.
  */
 import { ModelError } from './errors';
 import { alternativeFiles, requiredFiles, type ModelKind, type ResolvedFile, type WeightsPrecision } from './files';
@@ -36,6 +37,7 @@ export async function resolveModelFiles(
   const listed = listing ? new Set(listing) : null;
   const out: ResolvedFile[] = [];
   const missing: string[] = [];
+  const pickles: string[] = [];
   const found = await Promise.all(
     requiredFiles(kind, precision).map(async (req) => {
       for (const path of req.candidates) {
@@ -43,9 +45,20 @@ export async function resolveModelFiles(
         if (stat) return resolved(req.role, path, stat, req.weights);
       }
       missing.push(req.candidates.join(' or '));
+      for (const path of req.pickles ?? [])
+        if (await statOrNull(source, path, listed)) {
+          pickles.push(path);
+          break;
+        }
       return null;
     }),
   );
+  if (pickles.length > 0)
+    throw new ModelError(
+      'MODEL_FILE_NOT_FOUND',
+      `${source.id} has ${pickles.join(', ')} but no .safetensors weights beside ${pickles.length > 1 ? 'them' : 'it'}. PyTorch .bin files are pickles, which this app does not load (they can run code). Use a revision of the model that has .safetensors files, or convert it (diffusers: pipe.save_pretrained(folder, safe_serialization=True)).`,
+      { source: source.id, pickle: pickles.join(', '), missing: missing.join('; ') },
+    );
   for (const f of found) if (f) out.push(f);
   for (const alt of alternativeFiles(kind)) {
     let chosen: ResolvedFile[] | null = null;

@@ -22,6 +22,8 @@ export interface TensorData {
   /** Checkpoint parameters may live in external data; builder constants (shapes, scales) stay embedded. */
   readonly isWeight?: boolean;
   bytes(): Uint8Array;
+  /** Streamed checkpoint parameters: reads (and widens) this tensor's byte range; emitModelAsync prefers it. */
+  read?(): Promise<Uint8Array>;
 }
 
 export type AttrValue =

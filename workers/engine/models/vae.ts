@@ -3,6 +3,9 @@
  * (quant_conv moments → mean, std = exp(0.5·clamp(logvar, −30, 20))) and the decoder (post_quant_conv →
  * image). No scaling_factor inside (callers multiply/divide by it). Norm eps 1e-6 throughout; the mid-block
  * attention is a single-head Attention with GroupNorm and biased projections, added to its input.
+ * Published VAEs may carry diffusers' deprecated attention-block names (`query`, `key`, `value`, `proj_attn`,
+ * which diffusers converts on load) and 1×1-conv-shaped [C, C, 1, 1] projection weights: both are read here
+ * as `to_q`/`to_k`/`to_v`/`to_out.0` [C, C] (same bytes, a reshape).
  */
 import { GraphBuilder, type Graph } from '../graph/ir.ts';
 import { attention, downsample, resnet, upsample, type Spatial } from './blocks.ts';
@@ -11,6 +14,29 @@ import { conv, fromTokens, groupNorm, silu, toTokens, type Ctx } from './layers.
 import type { WeightStore } from './weights.ts';
 
 const EPS = 1e-6;
+
+const DEPRECATED: Readonly<Record<string, string>> = {
+  to_q: 'query',
+  to_k: 'key',
+  to_v: 'value',
+  'to_out.0': 'proj_attn',
+};
+const MID_ATTENTION = /^((?:en|de)coder\.mid_block\.attentions\.0)\.(to_q|to_k|to_v|to_out\.0)\.(weight|bias)$/;
+/** A [C, C, 1, 1] conv-shaped linear weight as [C, C]. */
+const squeeze1x1 = (s: readonly number[]): readonly number[] =>
+  s.length === 4 && s[2] === 1 && s[3] === 1 ? [s[0]!, s[1]!] : s;
+
+/** The VAE's weights with the mid-block attention under either naming (see the header). */
+export function vaeWeights(w: WeightStore): WeightStore {
+  return w.view((name) => {
+    const m = MID_ATTENTION.exec(name);
+    if (!m) return undefined;
+    const [, block, proj, kind] = m as unknown as [string, string, string, string];
+    const old = `${block}.${DEPRECATED[proj]!}.${kind}`;
+    const stored = !w.has(name) && w.has(old) ? old : name;
+    return kind === 'weight' ? { name: stored, shape: squeeze1x1 } : { name: stored };
+  });
+}
 
 export interface VaeArch {
   readonly blocks: number;
@@ -76,7 +102,7 @@ export function buildVaeEncoder(
   o: { batch: number; height: number; width: number },
 ): Graph {
   const g = new GraphBuilder('vae_encoder');
-  const ctx: Ctx = { g, w };
+  const ctx: Ctx = { g, w: vaeWeights(w) };
   const image = g.input('image', 'float32', [o.batch, arch.inChannels, o.height, o.width]);
   const c0 = conv(ctx, image, 'encoder.conv_in');
   let x = c0.y;
@@ -105,7 +131,7 @@ export function buildVaeDecoder(
   o: { batch: number; height: number; width: number },
 ): Graph {
   const g = new GraphBuilder('vae_decoder');
-  const ctx: Ctx = { g, w };
+  const ctx: Ctx = { g, w: vaeWeights(w) };
   let x = g.input('latent', 'float32', [o.batch, arch.latentChannels, o.height, o.width]);
   if (arch.postQuantConv) x = conv(ctx, x, 'post_quant_conv').y;
   const c0 = conv(ctx, x, 'decoder.conv_in');
