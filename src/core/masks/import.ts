@@ -19,6 +19,53 @@ export interface ImportTarget {
   readonly frameCount: number;
   /** The source video's display size, when known: masks drawn on it are cropped like the frames. */
   readonly source?: MaskSize;
+  /**
+   * The source frame number of each extracted frame (start + i·stride), when known. Official VideoGrain mask
+   * folders are numbered by source frame (`00012.png` = source frame 12): a set with numbers beyond the clip's
+   * frame count is matched by these numbers (`matchMaskFrames`).
+   */
+  readonly sourceFrames?: readonly number[];
+}
+
+/** How mask file numbers map to the clip's frames. */
+export interface MaskFrameMatch {
+  /** 'clip': file n is clip frame n; 'source': file n is source frame n, placed where sourceFrames has n. */
+  readonly mode: 'clip' | 'source';
+  /** Clip frame of a file number, or undefined when that source frame was not extracted. */
+  positionOf(n: number): number | undefined;
+  /** File numbers that match no extracted frame (skipped), ascending. */
+  readonly skipped: readonly number[];
+}
+
+const frameRange = (ns: readonly number[]) => (ns.length === 1 ? `${ns[0]}` : `${Math.min(...ns)}–${Math.max(...ns)}`);
+
+/**
+ * Decides how a mask set's frame numbers map to the clip (pure). Numbers all below the frame count are clip
+ * frames (a set made for these frames, or an official folder read from frame 0 with stride 1). Otherwise, with
+ * the source frame numbers known, file n goes to the extracted frame whose source frame is n and the other
+ * files are skipped; without them (or with no number matching), the error names the file, the frames asked for
+ * and what to do.
+ */
+export function matchMaskFrames(numbers: readonly number[], target: ImportTarget, label: string): MaskFrameMatch {
+  const unique = [...new Set(numbers)].sort((a, b) => a - b);
+  const max = unique[unique.length - 1] ?? -1;
+  if (max < target.frameCount) return { mode: 'clip', positionOf: (n) => n, skipped: [] };
+  const src = target.sourceFrames;
+  if (!src || src.length !== target.frameCount) {
+    throw new AppError(
+      'MASK_WRONG_COUNT',
+      `${label} has a mask for frame ${max}, but the clip has ${target.frameCount} frames (0–${target.frameCount - 1}). Import masks made for this clip's frames.`,
+    );
+  }
+  const position = new Map(src.map((n, i) => [n, i] as const));
+  const skipped = unique.filter((n) => !position.has(n));
+  if (skipped.length === unique.length) {
+    throw new AppError(
+      'MASK_WRONG_COUNT',
+      `${label} has masks for source frames ${frameRange(unique)}, but the extracted frames are source frames ${src.join(', ')}: none match. Change the clip's start or stride, or import masks for these frames.`,
+    );
+  }
+  return { mode: 'source', positionOf: (n) => position.get(n), skipped };
 }
 
 export interface ImportedRegion {
@@ -65,15 +112,22 @@ function detectLayout(files: MaskFile[]): { layout: MaskLayout; files: MaskFile[
   return { layout: 'videograin', files: stripped };
 }
 
-function frameOf(path: string, target: ImportTarget, label: string): number {
-  const index = frameIndexOf(path);
-  if (index >= target.frameCount) {
-    throw new AppError(
-      'MASK_WRONG_COUNT',
-      `${label} has a mask for frame ${index} (${path}), but the clip has ${target.frameCount} frames (0–${target.frameCount - 1}). Import masks made for this clip's frames.`,
-    );
-  }
-  return index;
+/** Clip frame of each file (undefined: a source frame that was not extracted), and a warning for those skipped. */
+function placeFiles(
+  files: readonly MaskFile[],
+  target: ImportTarget,
+  label: string,
+): { positions: (number | undefined)[]; warning: string | null } {
+  const numbers = files.map((f) => frameIndexOf(f.path));
+  const match = matchMaskFrames(numbers, target, label);
+  const positions = numbers.map((n) => match.positionOf(n));
+  const wanted = target.sourceFrames ?? [];
+  const missing = match.mode === 'source' ? wanted.filter((n) => !numbers.includes(n)) : [];
+  const warning =
+    match.mode === 'source'
+      ? `${label}: took the masks of source frames ${wanted.filter((n) => numbers.includes(n)).join(', ')}${missing.length ? ` (none for ${missing.join(', ')})` : ''}; ${match.skipped.length} other${match.skipped.length === 1 ? '' : 's'} skipped.`
+      : null;
+  return { positions, warning };
 }
 
 function toFrame(path: string, png: DecodedMaskPng, target: ImportTarget): Uint8Array {
@@ -98,8 +152,13 @@ function importVideoGrain(files: MaskFile[], target: ImportTarget): ImportedMask
   const regions: ImportedRegion[] = [];
   for (const [name, regionFiles] of [...byRegion.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const frames: (Uint8Array | null)[] = new Array<null>(target.frameCount).fill(null);
-    for (const f of regionFiles) {
-      const index = frameOf(f.path, target, name);
+    const placed = placeFiles(regionFiles, target, name);
+    if (placed.warning) warnings.push(placed.warning);
+    let used = 0;
+    for (const [k, f] of regionFiles.entries()) {
+      const index = placed.positions[k];
+      if (index === undefined) continue;
+      used++;
       if (frames[index])
         throw new AppError(
           'MASK_DUPLICATE_FRAME',
@@ -109,9 +168,9 @@ function importVideoGrain(files: MaskFile[], target: ImportTarget): ImportedMask
       for (let i = 0; i < frame.length; i++) frame[i] = frame[i] ? 1 : 0;
       frames[index] = frame;
     }
-    if (regionFiles.length < target.frameCount) {
+    if (used < target.frameCount) {
       warnings.push(
-        `${name}: ${regionFiles.length} of ${target.frameCount} frames have a mask; propagate or interpolate to fill the rest.`,
+        `${name}: ${used} of ${target.frameCount} frames have a mask; propagate or interpolate to fill the rest.`,
       );
     }
     regions.push({ name, color: null, frames });
@@ -123,8 +182,10 @@ function importPalette(files: MaskFile[], target: ImportTarget): ImportedMasks {
   const perFrame = new Map<number, { path: string; labels: Uint8Array }>();
   const colors = new Map<number, string>();
   const idsBeforeCrop = new Set<number>();
-  for (const f of files) {
-    const index = frameOf(f.path, target, 'The palette set');
+  const placed = placeFiles(files, target, 'The palette set');
+  for (const [k, f] of files.entries()) {
+    const index = placed.positions[k];
+    if (index === undefined) continue;
     if (perFrame.has(index))
       throw new AppError('MASK_DUPLICATE_FRAME', `Two palette files are for frame ${index}. Keep one file per frame.`);
     const png = decodeMaskPng(f.path, f.bytes);
@@ -178,6 +239,7 @@ function importPalette(files: MaskFile[], target: ImportTarget): ImportedMasks {
           `Masks for ${perFrame.size} of ${target.frameCount} frames were imported as keyframes; propagate or interpolate to fill the rest.`,
         ]
       : [];
+  if (placed.warning) warnings.push(placed.warning);
   if (croppedAway.length > 0) {
     const names = croppedAway.map((id) => `object ${id}`).join(', ');
     warnings.push(

@@ -37,6 +37,21 @@ export function applyImportAction(doc: RegionsDoc, imported: ImportedMasks, newI
   return batch(...actions, replaceMasks(entries));
 }
 
+/** Existing regions with painted masks that an import would replace (by name), for the question asked first. */
+export function paintedRegionsReplaced(doc: RegionsDoc, imported: ImportedMasks): string[] {
+  return imported.regions
+    .map((region) => doc.regions.find((r) => r.name === region.name))
+    .filter((r): r is NonNullable<typeof r> => r !== undefined && (doc.masks[r.id] ?? []).some((f) => f !== null))
+    .map((r) => r.name);
+}
+
+/** The source frame number of each extracted frame (start + i·stride), for matching official mask folders. */
+export function extractedSourceFrames(): number[] | undefined {
+  const f = useStore.getState().frames;
+  if (!f) return undefined;
+  return Array.from({ length: f.count }, (_, i) => f.settings.start + i * f.settings.stride);
+}
+
 function sourceSize(): { width: number; height: number } | undefined {
   const probe = useStore.getState().probe;
   if (!probe) return undefined;
@@ -44,26 +59,50 @@ function sourceSize(): { width: number; height: number } | undefined {
   return turned ? { width: probe.height, height: probe.width } : { width: probe.width, height: probe.height };
 }
 
-/** Imports masks from picked files (a folder, PNGs or a ZIP); returns the warnings or null on failure. */
-export async function importMaskFiles(files: readonly File[], layout?: MaskLayout): Promise<string[] | null> {
+/**
+ * Imports masks from picked files (a folder, PNGs or a ZIP); returns the warnings or null on failure. Masks of
+ * a region that already has painted masks replace them only after the user agreed (`confirmReplace`; one undo
+ * step brings them back). Official folders numbered by source frame take the frames matching the extracted
+ * start/stride.
+ */
+export async function importMaskFiles(
+  files: readonly File[],
+  layout?: MaskLayout,
+  confirmReplace: (message: string) => boolean = (m) => window.confirm(m),
+): Promise<string[] | null> {
   const s = useStore.getState();
   try {
     if (!s.frames) throw new AppError('NO_FRAMES', 'Extract the frames first: masks are matched to the frames.');
     const source = sourceSize();
+    const sourceFrames = extractedSourceFrames();
     const imported = importMasks(
       await readMaskFiles(files),
       {
         frames: { width: s.frames.width, height: s.frames.height },
         frameCount: s.frames.count,
         ...(source ? { source } : {}),
+        ...(sourceFrames ? { sourceFrames } : {}),
       },
       layout,
     );
+    const painted = paintedRegionsReplaced(maskStore.doc(), imported);
+    if (
+      painted.length > 0 &&
+      !confirmReplace(
+        `Replace the painted masks of ${painted.join(', ')} with the imported ones? (Undo brings them back.) Cancel imports nothing.`,
+      )
+    ) {
+      s.notify(
+        'info',
+        `Masks not imported: ${painted.join(', ')} kept ${painted.length === 1 ? 'its' : 'their'} painted masks.`,
+      );
+      return null;
+    }
     if (!run(applyImportAction(maskStore.doc(), imported, () => crypto.randomUUID()))) return null;
     const n = imported.regions.length;
     s.notify(
       'info',
-      `Imported ${n} region${n === 1 ? '' : 's'} (${imported.layout === 'palette' ? 'palette PNGs' : 'VideoGrain folders'}).${imported.warnings.length ? ` ${imported.warnings.join(' ')}` : ''}`,
+      `Imported ${n} region${n === 1 ? '' : 's'} (${imported.layout === 'palette' ? 'palette PNGs' : 'VideoGrain folders'}).${painted.length ? ` Replaced the painted masks of ${painted.join(', ')} (Undo brings them back).` : ''}${imported.warnings.length ? ` ${imported.warnings.join(' ')}` : ''}`,
     );
     return imported.warnings;
   } catch (e) {
