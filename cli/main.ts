@@ -1,4 +1,5 @@
-import { CliUsageError, type CliCommand } from './command.ts';
+import type { CliCommand } from './command.ts';
+import { EXIT_CANCELLED, EXIT_USER_INPUT, exitCodeFor } from './exit-codes.ts';
 
 /** Sub-commands load lazily so `videograin layout` does not pay for a browser start. */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {};
@@ -19,12 +20,12 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     console.log(await help());
-    return name ? 0 : 2;
+    return name ? 0 : EXIT_USER_INPUT;
   }
   const load = COMMANDS[name];
   if (!load) {
     console.error(`videograin: unknown command "${name}" (try videograin --help)`);
-    return 2;
+    return EXIT_USER_INPUT;
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -34,15 +35,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    const err = e as Error;
-    if (err instanceof CliUsageError) {
-      console.error(`videograin ${name}: ${err.message}`);
-      return 2;
-    }
-    console.error(
-      `videograin ${name}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message.split('\n')[0]}`,
-    );
+    // One exit-code convention for every command (./exit-codes.ts): 2 input, 1 environment/model, 130 cancelled.
+    const err = e instanceof Error ? e : new Error(String(e));
+    const code = exitCodeFor(e);
+    const message = err.message.split('\n')[0];
+    if (code === EXIT_CANCELLED) console.error(`videograin ${name}: cancelled`);
+    else if (code === EXIT_USER_INPUT) console.error(`videograin ${name}: ${message}`);
+    else console.error(`videograin ${name}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${message}`);
     if (process.env.VIDEOGRAIN_DEBUG) console.error(err.stack);
-    return 1;
+    return code;
   }
 }

@@ -12,6 +12,7 @@ import { MAX_SOURCE_BYTES, type FrameSizing, type VideoErrorCode } from '../../s
 import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
 import { startHeadlessSession } from '../headless/session.ts';
 import { progressPrinter } from '../headless/progress.ts';
+import { checkOutputPath } from '../output-path.ts';
 
 const usage = `usage: videograin clip <video> [--start S] [--frames N] [--stride K] [--size 512] [--keep-aspect] [--crf 18] [--no-audio] -o out.mp4
 
@@ -100,8 +101,9 @@ const command: CliCommand = {
     if (positionals.length !== 1) throw new CliUsageError('give exactly one input video (see --help)');
     if (!values.output) throw new CliUsageError('-o out.mp4 is required');
     const input = resolve(positionals[0]!);
-    const output = resolve(values.output);
     if (!existsSync(input) || !statSync(input).isFile()) throw new CliUsageError(`${positionals[0]} is not a file`);
+    // Before any work: never the input itself, a folder, or a missing/read-only folder (cli/output-path.ts).
+    const output = checkOutputPath(values.output, [input]);
     const bytes = statSync(input).size;
     if (bytes > MAX_SOURCE_BYTES)
       throw new CliUsageError(

@@ -1,5 +1,5 @@
 /**
- * `videograin infer <component> --model <dir> --inputs in.safetensors -o out.safetensors [--backend cpu]`
+ * `videograin infer <component> --model <dir> --inputs in.safetensors -o out.safetensors [--backend cpu|webgpu]`
  * (DESIGN §9): runs one network built from a local diffusers folder on the given tensors and writes its
  * outputs. Names follow diffusers' arguments: input_ids → last_hidden_state; sample, timestep,
  * encoder_hidden_states[, down_block_additional_residuals.{i}, mid_block_additional_residual] → noise_pred;
@@ -7,12 +7,18 @@
  * image → latent_mean, latent_std; latent → image.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { CliUsageError, type CliCommand } from '../command.ts';
+import { fileRangeReader } from '../config/file-ranges.ts';
 import { intOption, parseCliArgs } from '../args.ts';
+import { checkInferInputs, tokenIds } from '../infer-inputs.ts';
+import { checkOutputPath, writeOutputFile } from '../output-path.ts';
+import { runWebGpuInfer } from '../edit/infer-webgpu.ts';
+import { ModelError } from '../../src/core/models/errors.ts';
 import {
   parseSafetensors,
+  SafetensorsError,
   toFloat32,
   writeSafetensors,
   type TensorToWrite,
@@ -23,6 +29,7 @@ import {
   COMPONENT_INPUTS,
   type Component,
 } from '../../workers/engine/models/components.ts';
+import { WeightStore } from '../../workers/engine/models/weights.ts';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
 import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
 
@@ -35,7 +42,10 @@ const usage = `usage: videograin infer <${COMPONENTS.join('|')}> --model <dir> -
   --partitioned  UNet/ControlNet: cut the graph at its attention cores and run them with the CPU reference attention
   --taps         UNet/ControlNet: also write every module output under its diffusers module path
                  (e.g. down_blocks.0.attentions.0.out, ...attn1.to_q), to localise a difference
-  --backend      cpu (Node, onnxruntime-web wasm, fp32); webgpu is not available from the CLI yet`;
+  --backend      cpu (default: Node, onnxruntime-web wasm, fp32) or webgpu (the app's engine in headless Chromium:
+                 --model must be the pipeline root, or the ControlNet folder; UNet/ControlNet always run partitioned
+                 with the WGSL attention kernels, so --partitioned changes nothing there)
+  --chromium     browser for webgpu (default: $CHROMIUM_PATH or the system Chromium)`;
 
 const SUBFOLDER: Record<Component, string> = {
   text_encoder: 'text_encoder',
@@ -67,12 +77,18 @@ function weightsFile(folder: string, variant: string | undefined): string {
 
 /** Reads the inputs: token ids as int64, the timestep and conditioning_scale as float32 [1], the rest float32. */
 function readInputs(bytes: Uint8Array, file: string): Map<string, HostTensor> {
-  const header = parseSafetensors(bytes);
+  let header;
+  try {
+    header = parseSafetensors(bytes, file);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CliUsageError(`--inputs ${e.message}`);
+    throw e;
+  }
   const out = new Map<string, HostTensor>();
   for (const info of header.tensors.values()) {
     const values = toFloat32(bytes, info);
     if (info.name === 'input_ids') {
-      out.set(info.name, { dims: info.shape, data: BigInt64Array.from(values, (v) => BigInt(Math.round(v))) });
+      out.set(info.name, { dims: info.shape, data: tokenIds(values, file) });
     } else if (info.name === 'timestep' || info.name === 'conditioning_scale') {
       if (values.length === 0 || values.some((v) => v !== values[0]))
         throw new CliUsageError(`${file}: "${info.name}" must be one value (or the same value for every item)`);
@@ -98,6 +114,7 @@ const command: CliCommand = {
       frames: { type: 'string' },
       partitioned: { type: 'boolean', default: false },
       taps: { type: 'boolean', default: false },
+      chromium: { type: 'string' },
     });
     const component = positionals[0] as Component | undefined;
     if (!component || !COMPONENTS.includes(component) || positionals.length !== 1)
@@ -106,12 +123,13 @@ const command: CliCommand = {
       );
     if (!values.model || !values.inputs || !values.output)
       throw new CliUsageError('--model, --inputs and -o are required');
-    if (values.backend === 'webgpu')
-      throw new CliUsageError('--backend webgpu is not available from the CLI yet; use --backend cpu (the default)');
-    if (values.backend !== 'cpu') throw new CliUsageError(`--backend must be cpu or webgpu, got "${values.backend}"`);
+    const webgpu = values.backend === 'webgpu';
+    if (!webgpu && values.backend !== 'cpu')
+      throw new CliUsageError(`--backend must be cpu or webgpu, got "${values.backend}"`);
     if (values.variant !== undefined && values.variant !== 'fp16' && values.variant !== 'fp32')
       throw new CliUsageError(`--variant must be fp32 or fp16, got "${values.variant}"`);
     const frames = intOption(values.frames, 'frames', 1, 1, 64);
+    const output = checkOutputPath(values.output, [values.inputs]);
     for (const flag of ['partitioned', 'taps'] as const)
       if (values[flag] && component !== 'unet' && component !== 'controlnet')
         throw new CliUsageError(`--${flag} applies to unet and controlnet only`);
@@ -132,11 +150,46 @@ const command: CliCommand = {
 
     const folder = componentFolder(values.model, component);
     const weightsPath = weightsFile(folder, values.variant);
+    checkOutputPath(values.output, [weightsPath, join(folder, 'config.json')]);
+    const configFile = join(folder, 'config.json');
+    let config: unknown;
+    try {
+      config = JSON.parse(await readFile(configFile, 'utf8')) as unknown;
+    } catch (e) {
+      throw new ModelError('MODEL_CONFIG_INVALID', `${configFile} is not valid JSON (${(e as Error).message})`, {
+        file: configFile,
+      });
+    }
+    checkInferInputs(component, inputs, config, configFile, values.inputs);
+    if (webgpu) {
+      // The engine loads a whole model: the pipeline root (or the ControlNet folder), not a component's folder.
+      if (component !== 'controlnet' && folder === values.model)
+        throw new CliUsageError(
+          `--backend webgpu loads the whole pipeline: pass its root (with text_encoder/, unet/, vae/), not ${folder}`,
+        );
+      const result = await runWebGpuInfer({
+        component,
+        modelDir: resolve(component === 'controlnet' ? folder : values.model),
+        precision: weightsPath.endsWith('.fp16.safetensors') ? 'fp16' : 'fp32',
+        inputs: Object.fromEntries(inputs),
+        frames,
+        taps: values.taps,
+        log: (line) => process.stderr.write(`${line}\n`),
+        ...(values.chromium ? { chromium: values.chromium } : {}),
+      });
+      const tensors: Record<string, TensorToWrite> = {};
+      for (const [name, t] of Object.entries(result))
+        tensors[name] = { dtype: 'F32', shape: t.dims, data: t.data as Float32Array };
+      writeOutputFile(output, writeSafetensors(tensors, { component, model: values.model, backend: 'webgpu' }));
+      console.log(`${component}: wrote ${Object.keys(result).join(', ')} to ${values.output} (webgpu)`);
+      return 0;
+    }
     const graph = buildComponent({
       component,
-      config: JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as unknown,
+      config,
       configFile: join(folder, 'config.json'),
-      weights: new Uint8Array(await readFile(weightsPath)),
+      // Streamed: the header now, each tensor's byte range when the session is built (files over 2 GiB work).
+      weights: await WeightStore.open(await fileRangeReader(weightsPath), weightsPath),
       weightsFile: weightsPath,
       shapes: new Map([...inputs].map(([k, v]) => [k, v.dims])),
       frames,
@@ -148,11 +201,15 @@ const command: CliCommand = {
       graph,
       feeds,
       values.partitioned ? { kind: 'partitioned', backend: cpuAttentionBackend } : { kind: 'whole' },
-    );
+    ).catch((e: unknown) => {
+      // onnxruntime's text names graph nodes, not the user's files: say which component and inputs failed.
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      throw new Error(`${component} on ${values.inputs} (weights ${weightsPath}): onnxruntime failed: ${why}`);
+    });
 
     const tensors: Record<string, TensorToWrite> = {};
     for (const [name, t] of outputs) tensors[name] = { dtype: 'F32', shape: t.dims, data: t.data as Float32Array };
-    await writeFile(values.output, writeSafetensors(tensors, { component, model: values.model }));
+    writeOutputFile(output, writeSafetensors(tensors, { component, model: values.model }));
     console.log(`${component}: wrote ${[...outputs.keys()].join(', ')} to ${values.output}`);
     return 0;
   },

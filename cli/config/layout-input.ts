@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { CliUsageError } from '../command.ts';
+import { MAX_EXTRACT_FRAMES } from '../../src/core/protocol/video.ts';
 import { cropResizeMask, resizeNearest, squareCropGeometry } from '../../src/core/masks/resize.ts';
 import type { RegionMaskSet } from '../../src/core/layout/types.ts';
 import { readImageSize, readMaskPng, type ImageSize } from './images.ts';
@@ -14,6 +15,8 @@ import type { VideoGrainConfig } from './videograin-yaml.ts';
 
 /** The official IMAGE_EXTENSION list, the image types this reader decodes. */
 const FRAME_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+/** No source clip has more frames than this (an hour at 240 fps); indices beyond it are a config mistake. */
+const MAX_SOURCE_FRAME = 864_000;
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.mov', '.webm', '.mkv', '.avi', '.m4v', '.gif']);
 
 export interface FrameSource {
@@ -31,6 +34,16 @@ export interface LayoutMasksResult {
 
 function clipIndices(config: VideoGrainConfig, available: number | null): number[] {
   const n = config.nSampleFrame === -1 ? (available ?? 0) : config.nSampleFrame;
+  // Bounds before allocation: a YAML saying n_sample_frame: 1e9 must not allocate a billion indices.
+  if (!Number.isSafeInteger(n) || (config.nSampleFrame !== -1 && n > MAX_EXTRACT_FRAMES))
+    throw new CliUsageError(
+      `${config.configPath}: dataset_config.n_sample_frame ${n} is more than the ${MAX_EXTRACT_FRAMES} frames an edit takes`,
+    );
+  const last = config.startSampleFrame + (n - 1) * config.samplingRate;
+  if (!Number.isSafeInteger(config.startSampleFrame) || !Number.isSafeInteger(last) || last > MAX_SOURCE_FRAME)
+    throw new CliUsageError(
+      `${config.configPath}: start_sample_frame ${config.startSampleFrame} + ${n} frames × sampling_rate ${config.samplingRate} reaches frame ${last}, beyond any clip`,
+    );
   const indices = Array.from({ length: n }, (_, i) => config.startSampleFrame + i * config.samplingRate);
   if (n === 0) throw new CliUsageError(`${config.framesPath}: no frames to edit`);
   if (available !== null && indices[n - 1]! >= available)

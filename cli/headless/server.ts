@@ -7,11 +7,12 @@
  * If-Range. Nothing else is served: paths outside the root or a mount (`..`, encoded or not) and unknown
  * exchange tokens get 404.
  */
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { commitTemporary, temporaryPathFor } from '../output-path.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -142,17 +143,29 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     }
     outputs.delete(token);
     let bytes = 0;
-    const file = createWriteStream(out.path);
+    // A temporary file in the target folder, renamed once complete: a failed upload leaves the target as it was.
+    const tmp = temporaryPathFor(out.path);
+    const file = createWriteStream(tmp);
+    const failed = (e: Error) => {
+      file.destroy();
+      rmSync(tmp, { force: true });
+      if (!res.headersSent) res.writeHead(500).end(e.message);
+      out.reject(e);
+    };
     req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('error', failed);
     req.pipe(file);
     file.on('finish', () => {
+      try {
+        commitTemporary(tmp, out.path);
+      } catch (e) {
+        failed(e as Error);
+        return;
+      }
       res.writeHead(204).end();
       out.resolve(bytes);
     });
-    file.on('error', (e) => {
-      res.writeHead(500).end(e.message);
-      out.reject(e);
-    });
+    file.on('error', failed);
   }
 
   function mountedFile(pathname: string): string | undefined {
@@ -203,6 +216,8 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     addOutput(path) {
       const token = randomUUID();
       const written = new Promise<number>((resolve, reject) => outputs.set(token, { path, resolve, reject }));
+      // Callers await it only after the page reports success; a failed write must not be an unhandled rejection.
+      written.catch(() => undefined);
       return { url: `${origin}${EXCHANGE}out/${token}`, written };
     },
     mount(name, dir) {
