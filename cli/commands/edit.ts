@@ -55,7 +55,7 @@ options:
 Progress goes to stderr; stdout gets one summary line.`;
 
 /** Pipeline errors the user caused (prompt not in target, bad sizes): one line, exit 2. */
-const INPUT_CODES = ['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'tokenizer-invalid', 'masks-invalid'];
+const INPUT_CODES = ['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'TOKENIZER_INVALID', 'MASKS_INVALID'] as const;
 
 function modelReader(dir: string, what: string): ModelFileReader {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliUsageError(`${what} ${dir} is not a folder`);

@@ -152,7 +152,7 @@ const command: CliCommand = {
       return 2;
     } catch (e) {
       // Bad input: one line on stderr (and the errors field when --json), exit 2.
-      if (!(e instanceof CliUsageError) && !hasCode(e, 'tokenizer-invalid', 'masks-invalid')) throw e;
+      if (!(e instanceof CliUsageError) && !hasCode(e, 'TOKENIZER_INVALID', 'MASKS_INVALID')) throw e;
       const message = (e as Error).message;
       if (asJson) console.log(JSON.stringify(emptyJson(message)));
       throw e instanceof CliUsageError ? e : new CliUsageError(message);

@@ -18,7 +18,7 @@ import { HEADLESS_EDIT_EVENT, HEADLESS_GLOBAL, type HeadlessGlobals } from '../.
 import { packEditInput, unpackEditOutput, type EditJob, type LatentName } from '../../src/headless/edit-transfer.ts';
 
 /** Pipeline errors the user caused: one line, exit 2 (as the CPU backend). */
-const INPUT_CODES = new Set(['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'tokenizer-invalid', 'masks-invalid']);
+const INPUT_CODES = new Set(['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'TOKENIZER_INVALID', 'MASKS_INVALID']);
 
 /** Ctrl-C stopped the edit; the command exits 130. */
 export class EditCancelledError extends Error {
@@ -142,7 +142,7 @@ export async function runWebGpuEdit(opts: WebGpuEditOptions): Promise<WebGpuEdit
     });
     phase = 'other';
     if (!outcome.ok) {
-      if (outcome.code === 'EDIT_CANCELLED') throw new EditCancelledError('edit cancelled');
+      if (outcome.code === 'CANCELLED') throw new EditCancelledError('edit cancelled');
       if (INPUT_CODES.has(outcome.code)) throw new CliUsageError(firstLine(outcome.message));
       throw new Error(`the edit failed: ${firstLine(outcome.message)} (${outcome.code})`);
     }

@@ -124,7 +124,7 @@ describeShared('edits through the engine API on WebGPU (tiny SD + ControlNet, 2 
         if (ev.kind === 'progress' && ev.stage === 'denoise' && ev.step === 1) void engine.cancelEdit();
       }),
     );
-    expect(e.code).toBe('EDIT_CANCELLED');
+    expect(e.code).toBe('CANCELLED');
     const stages = events.flatMap((ev) => (ev.kind === 'progress' ? [`${ev.stage}${ev.step}`] : []));
     expect(stages).toContain('denoise1');
     expect(stages.some((s) => s.startsWith('invert') || s.startsWith('decode'))).toBe(false);

@@ -124,7 +124,7 @@ describeShared('models through the engine worker', () => {
     expect(bad.code).toBe('MODEL_SOURCE_INVALID');
   });
 
-  test('cancel in the middle of a download: MODEL_CANCELLED, partial bytes stay cached, the next load resumes', async () => {
+  test('cancel in the middle of a download: CANCELLED, partial bytes stay cached, the next load resumes', async () => {
     await reset();
     const events: ModelLoadProgress[] = [];
     const load = rejection(
@@ -139,7 +139,7 @@ describeShared('models through the engine worker', () => {
     await expect.poll(() => events.some(inWeights), { timeout: 60_000 }).toBe(true);
     await client.api.cancelLoad();
     const e = await load;
-    expect(e.code).toBe('MODEL_CANCELLED');
+    expect(e.code).toBe('CANCELLED');
     const partial = await client.api.listCachedModels();
     const entry = partial.find((m) => m.id.includes('slow-engine'));
     expect(entry?.complete).toEqual([]);

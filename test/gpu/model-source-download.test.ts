@@ -149,7 +149,7 @@ describeShared('model download (browser cache)', () => {
     expect(gets(await stats(), '')).toBe(0);
   });
 
-  test('cancel mid-download → MODEL_CANCELLED; the next load resumes with Range', async () => {
+  test('cancel mid-download → CANCELLED; the next load resumes with Range', async () => {
     await reset();
     const abort = new AbortController();
     const e = await rejection(
@@ -161,7 +161,7 @@ describeShared('model download (browser cache)', () => {
         },
       }),
     );
-    expect(e.code).toBe('MODEL_CANCELLED');
+    expect(e.code).toBe('CANCELLED');
     const partial = await cache.cachedSize(source('slow-cancel').id, 'diffusion_pytorch_model.fp16.safetensors');
     expect(partial).toBeGreaterThan(500_000);
     expect(partial).toBeLessThan(2747440);

@@ -213,7 +213,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     expect(service.cachedInversions()).toBe(2); // the last two
   });
 
-  it('cancel in the middle of denoising: EDIT_CANCELLED, components released; the next edit works', async () => {
+  it('cancel in the middle of denoising: CANCELLED, components released; the next edit works', async () => {
     const releasesBefore = factory.releases;
     const stages: string[] = [];
     const cancelled = rejection(
@@ -225,7 +225,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     );
     const e = await cancelled;
     expect(e).toBeInstanceOf(AppError);
-    expect(e.code).toBe('EDIT_CANCELLED');
+    expect(e.code).toBe('CANCELLED');
     expect(stages).toContain('denoise1');
     expect(stages).not.toContain('denoise3');
     expect(factory.releases).toBe(releasesBefore + 1);

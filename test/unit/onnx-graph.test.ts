@@ -13,7 +13,7 @@ import { WeightStore } from '../../workers/engine/models/weights.ts';
 import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
 import { createCpuSession, float32Tensor, tensorFloat32 } from '../../workers/engine/onnx/ort.ts';
 import { compilePartitioned, compileWhole, type AttentionBackend } from '../../workers/engine/onnx/runner.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
+import { hasCode, type ErrorCode } from '../../src/core/protocol/errors.ts';
 import {
   SD15_CONTROLNET_CONFIG,
   SD15_TEXT_ENCODER_CONFIG,
@@ -152,7 +152,7 @@ describe('config refusals name the field', () => {
     down_block_types: ['CrossAttnDownBlock2D', 'DownBlock2D'],
     up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D'],
   };
-  const refused = (f: () => unknown, field: string, code = 'MODEL_ARCHITECTURE') => {
+  const refused = (f: () => unknown, field: string, code: ErrorCode = 'MODEL_ARCHITECTURE') => {
     try {
       f();
     } catch (e) {

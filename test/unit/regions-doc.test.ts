@@ -107,7 +107,7 @@ describe('propagation', () => {
     expect(all.masks.a![4]!.bits[10 * 40 + 30]).toBe(1);
     expect(all.masks.a![5]!.bits[10 * 40 + 10]).toBe(1);
     expect(() => copyMaskToFrames('a', 0, { kind: 'all' })(doc)).toThrow(
-      expect.objectContaining({ code: 'EMPTY_MASK' }),
+      expect.objectContaining({ code: 'MASK_NOTHING_TO_COPY' }),
     );
   });
 

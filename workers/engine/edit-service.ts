@@ -46,7 +46,7 @@ export interface EditServiceDeps<M extends EditModel> {
 
 export interface EditService {
   edit(request: EditRequest, onEvent?: (event: EditEvent) => void): Promise<EditResultData>;
-  /** Aborts the running edit (it rejects with EDIT_CANCELLED); no-op when idle. */
+  /** Aborts the running edit (it rejects with CANCELLED); no-op when idle. */
   cancel(): void;
   /** Forgets cached inversions and releases the compiled components (after the running edit, if any). */
   releaseCache(): Promise<void>;
@@ -237,7 +237,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
         const cancelled = controller.signal.aborted || hasCode(e, 'CANCELLED');
         // A refused request (bad input, no model) ran nothing: the compiled networks stay for the next edit.
         if (cancelled || state.computing) await dropComponents();
-        if (cancelled) throw new AppError('EDIT_CANCELLED', 'The edit was cancelled; nothing was changed.');
+        if (cancelled) throw new AppError('CANCELLED', 'The edit was cancelled; nothing was changed.');
         throw e;
       } finally {
         running = undefined;

@@ -11,17 +11,17 @@ import { MAX_REGIONS, type RegionGrid, type RegionMaskSet } from './types.ts';
 function checkMasks(set: RegionMaskSet): void {
   const { frames, height, width, masks } = set;
   if (!(frames > 0 && height > 0 && width > 0))
-    throw new AppError('masks-invalid', `masks need at least one frame of at least 1×1 pixels`);
-  if (masks.length === 0) throw new AppError('masks-invalid', 'a layout needs at least one region mask');
+    throw new AppError('MASKS_INVALID', `masks need at least one frame of at least 1×1 pixels`);
+  if (masks.length === 0) throw new AppError('MASKS_INVALID', 'a layout needs at least one region mask');
   if (masks.length > MAX_REGIONS)
-    throw new AppError('masks-invalid', `${masks.length} regions; at most ${MAX_REGIONS} are supported`);
+    throw new AppError('MASKS_INVALID', `${masks.length} regions; at most ${MAX_REGIONS} are supported`);
   masks.forEach((perFrame, r) => {
     if (perFrame.length !== frames)
-      throw new AppError('masks-invalid', `region ${r} has masks for ${perFrame.length} frames, expected ${frames}`);
+      throw new AppError('MASKS_INVALID', `region ${r} has masks for ${perFrame.length} frames, expected ${frames}`);
     perFrame.forEach((m, f) => {
       if (m.length !== height * width)
         throw new AppError(
-          'masks-invalid',
+          'MASKS_INVALID',
           `region ${r} frame ${f}: mask has ${m.length} pixels, expected ${width}×${height} = ${width * height}`,
         );
     });

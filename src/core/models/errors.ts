@@ -14,7 +14,7 @@ export type ModelErrorCode =
   | 'MODEL_HEADER_INVALID' // safetensors header malformed or inconsistent with the file
   | 'MODEL_ARCHITECTURE' // config.json names an unsupported class / block type
   | 'MODEL_CONFIG_INVALID' // config.json is not JSON or lacks a field
-  | 'MODEL_CANCELLED' // the user cancelled
+  | 'CANCELLED' // the user cancelled
   | 'MODEL_STORAGE'; // the browser cache failed (OPFS unavailable, write error)
 
 export class ModelError extends AppError<ModelErrorCode> {

@@ -23,7 +23,7 @@ export interface EngineApi {
 
   /** Downloads (or opens from the cache / a local folder) and validates a model; one load at a time. */
   loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModelInfo>;
-  /** Cancels the load in progress (it rejects with MODEL_CANCELLED; what arrived stays cached). */
+  /** Cancels the load in progress (it rejects with CANCELLED; what arrived stays cached). */
   cancelLoad(): Promise<void>;
   listCachedModels(): Promise<CachedModelInfo[]>;
   /** Deletes one cached source (by `CachedModelInfo.id`) or, without an id, the whole model cache. */
@@ -33,7 +33,7 @@ export interface EngineApi {
 
   /**
    * Runs a VideoGrain edit on the loaded models (./edit.ts). One edit at a time (EDIT_BUSY); progress and
-   * previews arrive through `onEvent` (a Comlink proxy across the worker). Rejects with EDIT_CANCELLED after
+   * previews arrive through `onEvent` (a Comlink proxy across the worker). Rejects with CANCELLED after
    * `cancelEdit()`; a failed or cancelled edit frees its GPU memory. A second edit whose inversion key matches
    * a cached inversion skips encode and inversion.
    */

@@ -1,10 +1,13 @@
 /**
  * Typed errors that survive a thread hop. Comlink keeps only message/name/stack of a thrown Error, so every
- * error the user can cause carries a stable `code` (what happened) and a message that says what to do;
- * `serializeError` / `deserializeError` move both across (see ./rpc.ts).
+ * error the user can cause carries a stable `code` (what happened; one of ./error-codes.ts) and a message that
+ * says what to do; `serializeError` / `deserializeError` move both across (see ./rpc.ts).
  */
+import { isErrorCode, type ErrorCode } from './error-codes';
 
-export class AppError<Code extends string = string> extends Error {
+export { ERROR_CODES, exitCodeFor, isUserCaused, type ErrorCode } from './error-codes';
+
+export class AppError<Code extends ErrorCode = ErrorCode> extends Error {
   constructor(
     readonly code: Code,
     message: string,
@@ -37,14 +40,17 @@ export function serializeError(e: unknown): SerializedError {
   return { name: 'Error', message: String(e) };
 }
 
+/** A code outside the catalog (an older worker build) arrives as a plain Error that keeps its `code` field. */
 export function deserializeError(s: SerializedError): Error {
-  const err = s.code ? new AppError(s.code, s.message, s.details) : new Error(s.message);
+  const err = isErrorCode(s.code)
+    ? new AppError(s.code, s.message, s.details)
+    : Object.assign(new Error(s.message), s.code ? { code: s.code } : {});
   err.name = s.name;
   if (s.stack) err.stack = s.stack;
   return err;
 }
 
 /** True when `e` is an AppError with one of the given codes (works after a thread hop). */
-export function hasCode<C extends string>(e: unknown, ...codes: C[]): e is AppError<C> {
+export function hasCode<C extends ErrorCode>(e: unknown, ...codes: readonly C[]): e is AppError<C> {
   return typeof e === 'object' && e !== null && codes.includes((e as { code?: unknown }).code as C);
 }

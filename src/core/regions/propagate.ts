@@ -17,7 +17,7 @@ export const copyMaskToFrames =
     const frames = doc.masks[id];
     if (!frames) throw new AppError('NO_REGION', 'That region no longer exists.');
     const source = frames[from];
-    if (!source) throw new AppError('EMPTY_MASK', `Frame ${from + 1} has no mask to copy. Paint it first.`);
+    if (!source) throw new AppError('MASK_NOTHING_TO_COPY', `Frame ${from + 1} has no mask to copy. Paint it first.`);
     const next = frames.slice();
     const last = target.kind === 'all' ? doc.frameCount - 1 : Math.min(doc.frameCount - 1, from + target.count);
     const first = target.kind === 'all' ? 0 : from + 1;

@@ -17,7 +17,7 @@ function parseMerges(merges: string): [string, string][] {
     if (line === '' || line.startsWith('#version')) continue;
     const parts = line.split(' ');
     if (parts.length !== 2 || !parts[0] || !parts[1])
-      throw new AppError('tokenizer-invalid', `merges.txt has a malformed line: "${line.slice(0, 40)}"`);
+      throw new AppError('TOKENIZER_INVALID', `merges.txt has a malformed line: "${line.slice(0, 40)}"`);
     pairs.push([parts[0], parts[1]]);
   }
   return pairs;
@@ -27,7 +27,7 @@ export function clipTokenizerJsonFromVocab(vocab: Record<string, unknown>, merge
   const bos = vocab[BOS_TOKEN];
   const eos = vocab[EOS_TOKEN];
   if (typeof bos !== 'number' || typeof eos !== 'number')
-    throw new AppError('tokenizer-invalid', `vocab.json lacks ${BOS_TOKEN} / ${EOS_TOKEN}; not a CLIP vocabulary`);
+    throw new AppError('TOKENIZER_INVALID', `vocab.json lacks ${BOS_TOKEN} / ${EOS_TOKEN}; not a CLIP vocabulary`);
   const special = (id: number, content: string) => ({
     id,
     content,

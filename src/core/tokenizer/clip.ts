@@ -65,7 +65,7 @@ function parseJson(value: JsonText, what: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new AppError('tokenizer-invalid', `${what} is not a JSON object; check the model's tokenizer files`);
+  throw new AppError('TOKENIZER_INVALID', `${what} is not a JSON object; check the model's tokenizer files`);
 }
 
 export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
@@ -80,7 +80,7 @@ export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
   try {
     tokenizer = new Tokenizer(tokenizerJson, config);
   } catch (e) {
-    throw new AppError('tokenizer-invalid', `cannot load the CLIP tokenizer: ${(e as Error).message}`);
+    throw new AppError('TOKENIZER_INVALID', `cannot load the CLIP tokenizer: ${(e as Error).message}`);
   }
   checkIsSd15Clip(tokenizer);
 
@@ -116,7 +116,7 @@ function checkIsSd15Clip(tokenizer: Tokenizer): void {
   const eos = tokenizer.token_to_id('<|endoftext|>');
   if (vocabSize !== CLIP_VOCAB_SIZE || bos !== CLIP_BOS || eos !== CLIP_EOS)
     throw new AppError(
-      'tokenizer-invalid',
+      'TOKENIZER_INVALID',
       `tokenizer is not SD1.5's CLIP tokenizer (vocab ${vocabSize}, BOS ${bos}, EOS ${eos}; expected ` +
         `${CLIP_VOCAB_SIZE}, ${CLIP_BOS}, ${CLIP_EOS}); use the model's tokenizer/ folder`,
     );

@@ -106,7 +106,7 @@ async function loadOne(
   } catch (e) {
     const code = (e as { code?: string }).code;
     setModelSlot(kind, { state: 'error', error: { message: (e as Error).message, ...(code ? { code } : {}) } });
-    if (hasCode(e, 'MODEL_CANCELLED'))
+    if (hasCode(e, 'CANCELLED'))
       throw new AppError('CANCELLED', 'Download cancelled; what arrived stays cached and the next load resumes.');
     throw e;
   }

@@ -5,7 +5,6 @@
  */
 import { services } from '../../app/services';
 import { Comlink } from '../../core/protocol/rpc';
-import { AppError, hasCode } from '../../core/protocol/errors';
 import type { EditEvent, EditResultData, EditStageName } from '../../core/protocol/edit';
 import { analyzePrompts } from '../../core/regions/prompts';
 import { editBulk } from '../../state/edit-bulk';
@@ -154,16 +153,11 @@ export async function startEdit(): Promise<boolean> {
   try {
     return await runTask(EDIT_TASK, 'Edit', async (progress) => {
       const engine = services.engine().api;
-      let result: EditResultData;
-      try {
-        result = await engine.edit(
-          Comlink.transfer(request, requestTransferables(request)),
-          Comlink.proxy((e: EditEvent) => onEvent(e, startedAt, progress)),
-        );
-      } catch (e) {
-        if (hasCode(e, 'EDIT_CANCELLED')) throw new AppError('CANCELLED', 'The edit was cancelled.');
-        throw e;
-      }
+      // A cancelled edit rejects with CANCELLED, which runTask shows as a notice.
+      const result: EditResultData = await engine.edit(
+        Comlink.transfer(request, requestTransferables(request)),
+        Comlink.proxy((e: EditEvent) => onEvent(e, startedAt, progress)),
+      );
       // The user may have opened another project meanwhile: this result is not that project's.
       if (useStore.getState().projectId !== projectId) return;
       keepResult(result, fingerprint, regionNames, doc.targetPrompt);

@@ -193,7 +193,7 @@ export class OpfsModelCache {
     for (;;) {
       if (signal?.aborted) {
         await reader.cancel();
-        throw new ModelError('MODEL_CANCELLED', 'Cancelled while verifying the download.');
+        throw new ModelError('CANCELLED', 'Cancelled while verifying the download.');
       }
       const { done, value } = await reader.read();
       if (done) return hash.hex();

@@ -8,7 +8,7 @@
  *    Range (200) or a changed file gets a clean restart. Attempts continue while they make progress; a file
  *    that stops growing short of its size is MODEL_TRUNCATED, one that grows past it MODEL_INTEGRITY;
  * 4. verify sizes and, when the source announced one, the sha256; then validate headers and configs.
- * Cancel with an AbortSignal (MODEL_CANCELLED; what arrived stays cached for resuming).
+ * Cancel with an AbortSignal (CANCELLED; what arrived stays cached for resuming).
  */
 import { ModelError, formatBytes } from '../../../src/core/models/errors';
 import type { ModelKind, ResolvedFile, WeightsPrecision } from '../../../src/core/models/files';

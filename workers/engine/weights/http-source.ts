@@ -29,7 +29,7 @@ export function sha256FromHeaders(h: Headers): string | undefined {
 
 export function cancelled(): ModelError {
   return new ModelError(
-    'MODEL_CANCELLED',
+    'CANCELLED',
     'Download cancelled. Files already downloaded stay cached; start again to resume.',
   );
 }
