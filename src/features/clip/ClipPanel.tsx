@@ -3,6 +3,7 @@ import { useStore } from '../../state/store';
 import { clipRequestProblems, outputSize } from '../../core/clip/settings';
 import { exportMp4, extractFrames, openClipFile } from './actions';
 import { SourcePlayer } from './SourcePlayer';
+import { OpenConfigButton } from '../config-import/OpenConfigButton';
 import type { FrameSizing } from '../../core/protocol/video';
 
 const SIZES: { label: string; sizing: FrameSizing }[] = [
@@ -53,7 +54,8 @@ export function ClipPanel() {
       <h2>Clip</h2>
       <button onClick={() => fileInput.current?.click()} disabled={busy}>
         Open clip…
-      </button>
+      </button>{' '}
+      <OpenConfigButton />
       <input
         ref={fileInput}
         type="file"

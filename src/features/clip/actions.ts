@@ -7,6 +7,7 @@ import { bulk } from '../../state/bulk';
 import { useStore } from '../../state/store';
 import { MAX_SOURCE_BYTES, type FrameSet } from '../../core/protocol/video';
 import { clipRequestProblems } from '../../core/clip/settings';
+import { assertLooksLikeVideo } from '../../core/clip/sniff';
 import { AppError } from '../../core/protocol/errors';
 import { putBlob } from '../../services/persistence/project-db';
 import { createProject, openProject, saveClipSection, saveFrames } from '../projects/actions';
@@ -21,10 +22,19 @@ export async function openClipFile(file: File): Promise<boolean> {
       );
     }
     if (file.size === 0) throw new AppError('NOT_A_VIDEO', `${file.name} is empty.`);
+    // A plainly non-video file is refused at once, by name, before ffmpeg.wasm spends seconds probing it.
+    assertLooksLikeVideo(file.name, new Uint8Array(await file.slice(0, 1024).arrayBuffer()));
     progress('reading file');
     const bytes = new Uint8Array(await file.arrayBuffer());
     progress('probing');
-    const probe = await services.video().probe(bytes.slice());
+    const probe = await services
+      .video()
+      .probe(bytes.slice())
+      .catch((e: unknown) => {
+        const err = e as Error;
+        if (!err.message.includes(file.name)) err.message = `${file.name}: ${err.message}`;
+        throw err;
+      });
     // Only now, with a readable video in hand, does a new project replace the open one.
     const id = await createProject(file.name.replace(/\.[^.]+$/, '') || 'Untitled');
     await putBlob(id, 'source', bytes);
