@@ -14,6 +14,7 @@
  * data_location EXTERNAL entries pointing into one blob per session (`location`, offset, length) that the
  * caller hands to onnxruntime-web through the `externalData` session option — the browser path, which keeps
  * models over protobuf's 2 GiB limit loadable and lets a session take exactly the weights it uses.
+ * `emitModelAsync` reads streamed weights (`TensorData.read`) one tensor at a time straight into that blob.
  */
 import type { AttrValue, ElemType, OpNode, TensorData, ValueSpec } from './ir.ts';
 import { ProtoMessage } from './protobuf.ts';
@@ -61,7 +62,33 @@ function valueInfo(spec: ValueSpec): ProtoMessage {
   return new ProtoMessage().string(1, spec.name).message(2, new ProtoMessage().message(1, tensorType));
 }
 
-export function emitModel(graph: OpGraph, placement: WeightPlacement = { kind: 'embedded' }): EmittedModel {
+/** Byte placement of the external initializers: 8-byte aligned offsets in one blob per session. */
+function externalLayout(graph: OpGraph, placement: WeightPlacement): { offsets: Map<string, number>; size: number } {
+  const offsets = new Map<string, number>();
+  let size = 0;
+  if (placement.kind === 'embedded') return { offsets, size };
+  for (const [name, data] of graph.initializers) {
+    if (!data.isWeight) continue; // shape/scale constants must be embedded: ORT reads them during shape inference
+    // ORT reads external data with the tensor's natural alignment; keep every offset 8-byte aligned.
+    size = Math.ceil(size / 8) * 8;
+    offsets.set(name, size);
+    size += data.byteLength;
+  }
+  return { offsets, size };
+}
+
+function checkedLength(name: string, data: TensorData, bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength !== data.byteLength)
+    throw new Error(`initializer "${name}": ${bytes.byteLength} bytes read, ${data.byteLength} expected`);
+  return bytes;
+}
+
+function encodeModel(
+  graph: OpGraph,
+  placement: WeightPlacement,
+  embedded: (name: string, data: TensorData) => Uint8Array,
+  offsets: ReadonlyMap<string, number>,
+): Uint8Array {
   const g = new ProtoMessage();
   for (const node of graph.nodes) {
     const n = new ProtoMessage();
@@ -72,47 +99,65 @@ export function emitModel(graph: OpGraph, placement: WeightPlacement = { kind: '
     g.message(1, n);
   }
   g.string(2, graph.name);
-
-  const externalParts: Uint8Array[] = [];
-  let externalOffset = 0;
   for (const [name, data] of graph.initializers) {
     const t = new ProtoMessage();
     for (const d of data.shape) t.varint(1, d);
     t.varint(2, DATA_TYPE[data.dtype]).string(8, name);
-    if (placement.kind === 'embedded' || !data.isWeight) {
-      // Shape/scale constants must be embedded: ORT reads them during shape inference.
-      t.bytes(9, data.bytes());
+    const offset = offsets.get(name);
+    if (offset === undefined || placement.kind === 'embedded') {
+      t.bytes(9, embedded(name, data));
     } else {
-      // ORT reads external data with the tensor's natural alignment; keep every offset 8-byte aligned.
-      const padded = Math.ceil(externalOffset / 8) * 8;
-      if (padded !== externalOffset) externalParts.push(new Uint8Array(padded - externalOffset));
-      externalOffset = padded;
-      const bytes = data.bytes();
-      externalParts.push(bytes);
       const entry = (k: string, v: string) => new ProtoMessage().string(1, k).string(2, v);
       t.message(13, entry('location', placement.location));
-      t.message(13, entry('offset', String(externalOffset)));
-      t.message(13, entry('length', String(bytes.byteLength)));
+      t.message(13, entry('offset', String(offset)));
+      t.message(13, entry('length', String(data.byteLength)));
       t.varint(14, 1);
-      externalOffset += bytes.byteLength;
     }
     g.message(5, t);
   }
   for (const i of graph.inputs) g.message(11, valueInfo(i));
   for (const o of graph.outputs) g.message(12, valueInfo(o));
-
-  const model = new ProtoMessage()
+  return new ProtoMessage()
     .varint(1, IR_VERSION)
     .string(2, 'videograin')
     .message(7, g)
-    .message(8, new ProtoMessage().string(1, '').varint(2, OPSET));
-  const out: EmittedModel = { model: model.encode() };
-  if (placement.kind === 'embedded') return out;
-  const blob = new Uint8Array(externalOffset);
-  let pos = 0;
-  for (const part of externalParts) {
-    blob.set(part, pos);
-    pos += part.byteLength;
+    .message(8, new ProtoMessage().string(1, '').varint(2, OPSET))
+    .encode();
+}
+
+/** Emits a graph whose initializers are all in memory (`TensorData.bytes()`). */
+export function emitModel(graph: OpGraph, placement: WeightPlacement = { kind: 'embedded' }): EmittedModel {
+  const { offsets, size } = externalLayout(graph, placement);
+  const model = encodeModel(graph, placement, (name, data) => checkedLength(name, data, data.bytes()), offsets);
+  if (placement.kind === 'embedded') return { model };
+  const blob = new Uint8Array(size);
+  for (const [name, data] of graph.initializers) {
+    const offset = offsets.get(name);
+    if (offset !== undefined) blob.set(checkedLength(name, data, data.bytes()), offset);
   }
-  return { ...out, external: { path: placement.location, data: blob } };
+  return { model, external: { path: placement.location, data: blob } };
+}
+
+/**
+ * Emits a graph whose weights may be streamed (`TensorData.read`, ../models/weights.ts): each tensor's range
+ * is read in turn and copied to its place in the session's one external blob, so the peak is that blob plus
+ * one tensor, never the weight files. Embedded initializers (constants, small sessions) are read first.
+ */
+export async function emitModelAsync(
+  graph: OpGraph,
+  placement: WeightPlacement = { kind: 'embedded' },
+): Promise<EmittedModel> {
+  const { offsets, size } = externalLayout(graph, placement);
+  const embedded = new Map<string, Uint8Array>();
+  for (const [name, data] of graph.initializers)
+    if (!offsets.has(name)) embedded.set(name, checkedLength(name, data, data.read ? await data.read() : data.bytes()));
+  const model = encodeModel(graph, placement, (name) => embedded.get(name)!, offsets);
+  embedded.clear();
+  if (placement.kind === 'embedded') return { model };
+  const blob = new Uint8Array(size);
+  for (const [name, data] of graph.initializers) {
+    const offset = offsets.get(name);
+    if (offset !== undefined) blob.set(checkedLength(name, data, data.read ? await data.read() : data.bytes()), offset);
+  }
+  return { model, external: { path: placement.location, data: blob } };
 }

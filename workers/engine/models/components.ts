@@ -27,7 +27,8 @@ export interface ComponentRequest {
   readonly component: Component;
   readonly config: unknown;
   readonly configFile: string;
-  readonly weights: Uint8Array;
+  /** The weights file in memory, or a store that streams it (WeightStore.open). */
+  readonly weights: Uint8Array | WeightStore;
   readonly weightsFile: string;
   /** Shapes of the inputs that will be fed, by name. */
   readonly shapes: ReadonlyMap<string, readonly number[]>;
@@ -48,7 +49,7 @@ function dims(r: ComponentRequest, name: string, rank: number): readonly number[
 }
 
 export function buildComponent(r: ComponentRequest): Graph {
-  const w = new WeightStore(r.weights, r.weightsFile);
+  const w = r.weights instanceof WeightStore ? r.weights : new WeightStore(r.weights, r.weightsFile);
   switch (r.component) {
     case 'text_encoder': {
       const [batch, tokens] = dims(r, 'input_ids', 2) as [number, number];

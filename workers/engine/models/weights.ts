@@ -5,8 +5,8 @@
  * (validated by src/core/tensors/safetensors.ts: lengths, dtypes, shapes, offsets), and each initializer reads
  * its own byte range when the network that uses it is emitted (`TensorData.read`, ../graph/onnx.ts). There is
  * no whole-file buffer: a >2 GiB file, an HTTP source or a `Blob` is read tensor by tensor, and fp16/bf16
- * tensors are widened to float32 one at a time (the fp32 compute path). Widened values are checked finite, so a
- * corrupt checkpoint fails on load naming the tensor rather than producing NaN frames.
+ * tensors are widened to float32 one at a time (the fp32 compute path). Each tensor's bytes are checked finite
+ * as they are read (`assertFinite`), so a corrupt checkpoint fails on load naming the tensor, not with NaN frames.
  * `new WeightStore(bytes)` keeps the in-memory form (tests, small files); its tensors are views, no copy.
  *
  * Names as published checkpoints have them: `view()` maps the names a builder asks for to the checkpoint's
@@ -15,9 +15,11 @@
  */
 import { AppError } from '../../../src/core/protocol/errors.ts';
 import {
+  assertFinite,
   parseHeader,
   parseSafetensors,
   readHeaderLength,
+  SafetensorsError,
   toFloat32,
   type SafetensorsHeader,
   type TensorInfo,
@@ -57,18 +59,14 @@ interface Entry {
 
 const FLOAT_DTYPES: readonly string[] = ['F32', 'F16', 'BF16'];
 
-/** Float32 bytes of one tensor given its stored bytes (`raw` holds exactly the tensor's range). */
+/**
+ * Float32 bytes of one tensor given its stored bytes (`raw` holds exactly the tensor's range), after the one
+ * validator's per-tensor finiteness check (src/core/tensors/safetensors.ts `assertFinite`) on what was read.
+ */
 function widen(raw: Uint8Array, info: TensorInfo, fileName: string): Uint8Array {
-  let f: Float32Array;
-  if (info.dtype === 'F32' && raw.byteOffset % 4 === 0)
-    f = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  else f = toFloat32(raw, { ...info, begin: 0, end: raw.byteLength });
-  for (let i = 0; i < f.length; i++)
-    if (!Number.isFinite(f[i]!))
-      throw new WeightError(
-        `${fileName}: "${info.name}" holds a non-finite value (${f[i]}) at element ${i}; the checkpoint is corrupt. Download it again or use another source.`,
-        { file: fileName, tensor: info.name },
-      );
+  assertFinite(raw, info.dtype, info.name, fileName);
+  if (info.dtype === 'F32' && raw.byteOffset % 4 === 0) return raw;
+  const f = toFloat32(raw, { ...info, begin: 0, end: raw.byteLength });
   return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
 }
 
@@ -90,7 +88,7 @@ export class WeightStore {
     this.used = used ?? new Set();
     if (file instanceof Uint8Array) {
       this.file = file;
-      this.header = parseSafetensors(file);
+      this.header = parseSafetensors(file, fileName);
       this.reader = memoryReader(file);
     } else {
       this.file = undefined;
@@ -102,9 +100,13 @@ export class WeightStore {
 
   /** Reads and validates the header only (two range reads); tensors are read when a network is emitted. */
   static async open(reader: RangeReader, fileName: string): Promise<WeightStore> {
-    const prefix = await reader.read(0, Math.min(8, reader.size));
-    const n = readHeaderLength(prefix, reader.size);
-    const header = parseHeader(await reader.read(8, 8 + n), reader.size);
+    let header: SafetensorsHeader;
+    try {
+      const n = readHeaderLength(await reader.read(0, Math.min(8, reader.size)), reader.size);
+      header = parseHeader(await reader.read(8, 8 + n), reader.size);
+    } catch (e) {
+      throw e instanceof SafetensorsError ? e.inFile(fileName) : e;
+    }
     return new WeightStore({ header, reader }, fileName);
   }
 

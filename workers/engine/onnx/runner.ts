@@ -9,7 +9,7 @@
 import type { AttentionShape, Modulation } from '../../../src/core/attention/types.ts';
 import type { AttentionCore, Graph } from '../graph/ir.ts';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower.ts';
-import { emitModel, type OpGraph, type WeightPlacement } from '../graph/onnx.ts';
+import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx.ts';
 import {
   createSession,
   downloadTensor,
@@ -136,7 +136,8 @@ async function session(graph: OpGraph, o: CompileOptions): Promise<OrtSession> {
     (weightBytes > EMBED_LIMIT_BYTES
       ? { kind: 'external', location: `${graph.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin` }
       : { kind: 'embedded' });
-  const emitted = emitModel(graph, placement);
+  // Streamed weights are read tensor by tensor into this session's own external data, dropped once it exists.
+  const emitted = await emitModelAsync(graph, placement);
   return createSession(
     { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
     o.target,

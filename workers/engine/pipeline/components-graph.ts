@@ -8,8 +8,9 @@
  *    weights sit on the GPU once; CLIP, VAE and ControlNet run as whole graphs.
  * One network is compiled per input shape, lazily, and kept until `release()`, which also releases the
  * attention backend (GPU: cached modulation maps), so no GPU buffer of ours outlives it.
- * Weights are read once per compiled network, as a whole file (WeightStore parses the header and views the
- * bytes; no range reads yet) and dropped after the session is created.
+ * Weights are streamed per tensor when a network is compiled (DESIGN §4): with a reader that can `open` a file
+ * for byte ranges, WeightStore reads the header and then only the tensors the network uses, straight into the
+ * session's external data, dropped once the session exists; a reader without `open` is read whole.
  */
 import type { Modulation } from '../../../src/core/attention/types.ts';
 import type { AttentionCore, Graph } from '../graph/ir.ts';
@@ -17,7 +18,7 @@ import { buildClipText, parseClipArch, type ClipArch } from '../models/clip.ts';
 import { buildControlNet, buildUNet } from '../models/unet.ts';
 import { parseUNetArch, type UNetArch } from '../models/unet-config.ts';
 import { buildVaeDecoder, buildVaeEncoder, parseVaeArch, type VaeArch } from '../models/vae.ts';
-import { WeightStore } from '../models/weights.ts';
+import { WeightStore, type RangeReader } from '../models/weights.ts';
 import { cpuAttentionBackend } from '../onnx/cpu-attention.ts';
 import type { ExecutionTarget } from '../onnx/ort.ts';
 import {
@@ -35,7 +36,10 @@ import type { Components, ControlNetCall, ControlResiduals, UNetCall, VaePosteri
 import { modulationForCore } from './modulation.ts';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
-export type AsyncModelFileReader = (relPath: string) => Promise<Uint8Array>;
+export type AsyncModelFileReader = ((relPath: string) => Promise<Uint8Array>) & {
+  /** Opens a (weights) file for byte-range reads: streamed weights, no whole-file buffer. */
+  readonly open?: (relPath: string) => Promise<RangeReader>;
+};
 
 export interface GraphComponentsSource {
   readonly sd: AsyncModelFileReader;
@@ -178,7 +182,8 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
     );
   const suffix = source.precision === 'fp16' ? '.fp16' : '';
   const weightFile = (dir: string, base: string) => `${dir}/${base}${suffix}.safetensors`;
-  const store = async (read: AsyncModelFileReader, file: string) => new WeightStore(await read(file), file);
+  const store = async (read: AsyncModelFileReader, file: string) =>
+    read.open ? WeightStore.open(await read.open(file), file) : new WeightStore(await read(file), file);
   const compile = { target };
   const whole = async (graph: () => Promise<Graph>) => compileWhole(await graph(), compile);
   const cache = networkCache();

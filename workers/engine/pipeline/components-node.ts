@@ -3,14 +3,18 @@
  * attention (src/core/attention/reference.ts, via ../onnx/cpu-attention.ts) for modulated or probed UNet calls.
  * Slow for SD1.5 sizes. Configs are read synchronously here, so construction stays synchronous.
  */
+import type { RangeReader } from '../models/weights.ts';
 import type { AttentionBackend } from '../onnx/runner.ts';
-import { assembleGraphComponents, parseArchitectures } from './components-graph.ts';
+import { assembleGraphComponents, parseArchitectures, type AsyncModelFileReader } from './components-graph.ts';
 import type { Components } from './components.ts';
 
 export { CONTROLNET_DOWN_RESIDUALS } from './components-graph.ts';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
-export type ModelFileReader = (relPath: string) => Uint8Array;
+export type ModelFileReader = ((relPath: string) => Uint8Array) & {
+  /** Opens a weights file for byte-range reads (the CLI: file reads at an offset); without it, read whole. */
+  readonly open?: (relPath: string) => Promise<RangeReader>;
+};
 
 export interface NodeComponentsSource {
   readonly sd: ModelFileReader;
@@ -21,15 +25,17 @@ export interface NodeComponentsSource {
   readonly attention?: AttentionBackend;
 }
 
-const asAsync =
-  (read: ModelFileReader) =>
-  (relPath: string): Promise<Uint8Array> => {
-    try {
-      return Promise.resolve(read(relPath));
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-  };
+const asAsync = (read: ModelFileReader): AsyncModelFileReader =>
+  Object.assign(
+    (relPath: string): Promise<Uint8Array> => {
+      try {
+        return Promise.resolve(read(relPath));
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    },
+    read.open ? { open: read.open } : {},
+  );
 
 export function createNodeComponents(source: NodeComponentsSource): Components {
   const { sd, controlnet } = source;

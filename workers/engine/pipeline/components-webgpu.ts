@@ -1,17 +1,22 @@
 /**
  * `Components` on WebGPU (the engine worker): ./components-graph.ts with ORT sessions on the engine's device
- * and the WGSL attention kernels (../onnx/gpu-attention.ts) between the UNet's segments. Weights are widened
- * to fp32 when the graph is emitted (fp16 files included); the attention kernels run f32.
+ * and the WGSL attention kernels (../onnx/gpu-attention.ts) between the UNet's segments. Weights stream per
+ * tensor from the model's source (`ModelFiles.open`) and are widened to fp32 tensor by tensor (fp16 files
+ * included) as each session's external data is filled; the attention kernels run f32.
  * `release()` frees every session and every GPU buffer these components created.
  */
 import type { ValidatedModel } from '../../../src/core/models/validate.ts';
+import type { RangeReader } from '../models/weights.ts';
 import { gpuAttentionBackend } from '../onnx/gpu-attention.ts';
-import { createGraphComponents } from './components-graph.ts';
+import { openSourceFile } from '../weights/ranges.ts';
+import { createGraphComponents, type AsyncModelFileReader } from './components-graph.ts';
 import type { Components } from './components.ts';
 
 /** A diffusers model folder, read by relative path (`unet/config.json`, `unet/diffusion_pytorch_model.safetensors`). */
 export interface ModelFiles {
   read(relPath: string): Promise<Uint8Array>;
+  /** Byte-range reads of a weights file (streamed per tensor); without it, weights files are read whole. */
+  open?(relPath: string): Promise<RangeReader>;
 }
 
 export interface WebGpuModels {
@@ -23,8 +28,8 @@ export async function createWebGpuComponents(device: GPUDevice, models: WebGpuMo
   const attention = gpuAttentionBackend(device);
   try {
     return await createGraphComponents({
-      sd: (p) => models.sd.read(p),
-      ...(models.controlnet ? { controlnet: (p: string) => models.controlnet!.read(p) } : {}),
+      sd: reader(models.sd),
+      ...(models.controlnet ? { controlnet: reader(models.controlnet) } : {}),
       target: { kind: 'webgpu', device },
       attention,
     });
@@ -33,6 +38,9 @@ export async function createWebGpuComponents(device: GPUDevice, models: WebGpuMo
     throw e;
   }
 }
+
+const reader = (files: ModelFiles): AsyncModelFileReader =>
+  Object.assign((p: string) => files.read(p), files.open ? { open: (p: string) => files.open!(p) } : {});
 
 /** The name the graph builders ask for: weights under their fp32 file name. */
 const canonical = (path: string): string => path.replace(/\.fp16\.safetensors$/, '.safetensors');
@@ -43,6 +51,15 @@ const canonical = (path: string): string => path.replace(/\.fp16\.safetensors$/,
  */
 export function modelFilesOf(model: ValidatedModel): ModelFiles {
   const byName = new Map<string, string>();
-  for (const file of model.files.values()) byName.set(canonical(file.path), file.path);
-  return { read: (relPath) => model.source.read(byName.get(canonical(relPath)) ?? relPath) };
+  const sizes = new Map<string, number>();
+  for (const file of model.files.values()) {
+    byName.set(canonical(file.path), file.path);
+    sizes.set(file.path, file.size);
+  }
+  const pathOf = (relPath: string) => byName.get(canonical(relPath)) ?? relPath;
+  return {
+    read: (relPath) => model.source.read(pathOf(relPath)),
+    // Blob.slice (local folders, OPFS cache) or HTTP Range (URL sources, the CLI's mounts), per tensor.
+    open: (relPath) => openSourceFile(model.source, pathOf(relPath), sizes.get(pathOf(relPath))),
+  };
 }
