@@ -88,6 +88,8 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
           tokenizerJson: readFileSync(sharedPath('models/clip_tokenizer/tokenizer.json'), 'utf8'),
         }),
       },
+      // Every step previewed (the tiny steps are faster than the default rate limit).
+      previewIntervalMs: 0,
       createComponents: async (models) => {
         factory.creates++;
         const inner = createNodeComponents({
@@ -134,9 +136,9 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     const previews = events.filter((e) => e.kind === 'preview');
     expect(previews.map((p) => p.step)).toEqual([1, 2, 3]);
     for (const p of previews) {
-      expect(p).toMatchObject({ total: STEPS, width: SIZE / 8, height: SIZE / 8 });
-      expect(p.frames).toHaveLength(F);
-      expect(p.frames.every((f) => f.length === (SIZE / 8) ** 2 * 4)).toBe(true);
+      // One frame per preview (the only per-step readback): the request's preview frame, 0 by default.
+      expect(p).toMatchObject({ total: STEPS, width: SIZE / 8, height: SIZE / 8, frame: 0 });
+      expect(p.rgba).toHaveLength((SIZE / 8) ** 2 * 4);
     }
     // Each preview follows its denoising step's progress event.
     const kinds = events.map((e) => (e.kind === 'preview' ? `p${e.step}` : `${e.stage}${e.step}`));

@@ -10,6 +10,7 @@ import type { Components } from '../../workers/engine/pipeline/components.ts';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
 import type { AttentionBackend } from '../../workers/engine/onnx/runner.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
+import { cpuTensor } from '../../workers/engine/tensors/device-tensor.ts';
 import { BLEND_NOISE_STREAM, type DenoiseStep } from '../../workers/engine/pipeline/edit-denoise.ts';
 import { runEdit, type EditInput, type EditOptions, type EditStage } from '../../workers/engine/pipeline/edit.ts';
 import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
@@ -34,8 +35,8 @@ function counting(inner: Components) {
     encodeText: (ids) => inner.encodeText(ids),
     unet: (call) => (bump('unet'), inner.unet(call)),
     controlnet: (call) => (bump('controlnet'), inner.controlnet!(call)),
-    vaeEncode: (...a) => (bump('vaeEncode'), inner.vaeEncode(...a)),
-    vaeDecode: (...a) => inner.vaeDecode(...a),
+    vaeEncode: (images) => (bump('vaeEncode'), inner.vaeEncode(images)),
+    vaeDecode: (latents) => inner.vaeDecode(latents),
     release: () => inner.release(),
   };
   return {
@@ -109,7 +110,7 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     runA = await runEdit(counter.components, input('objects'), {
       ...reference,
       onProgress: counter.onProgress,
-      onStep: (s) => stepsA.push(s),
+      onStep: (s) => void stepsA.push(s),
     });
   }, 120_000);
   afterAll(async () => {
@@ -258,8 +259,11 @@ describeShared('edit pipeline on the tiny models (2 frames, 128×128)', () => {
     expect(counter.calls.get('unet:invert')).toBe(steps - 1);
     // The same thing by hand: the schedulers and the UNet, no pipeline code.
     const source = await base.encodeText([tokenizer.encode(SOURCE).ids]);
-    const unet = (sample: Float32Array, t: number) =>
-      base.unet({ sample, t, textCond: source, frames: F, height: 16, width: 16 });
+    const unet = async (sample: Float32Array, t: number) => {
+      const eps = await base.unet({ sample: cpuTensor(sample, [F, 4, 16, 16]), t, textCond: source, frames: F });
+      if (eps.location !== 'cpu') throw new Error('CPU tensors only');
+      return eps.data;
+    };
     const inverse = new DdimInverseScheduler('v0.19');
     inverse.setTimesteps(steps);
     let x: Float32Array = r.inversion.z0.slice();

@@ -9,6 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Components, UNetCall } from '../../workers/engine/pipeline/components.ts';
+import { cpuTensorRuntime } from '../../workers/engine/tensors/cpu-ops.ts';
+import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor.ts';
 import { denoise } from '../../workers/engine/pipeline/edit-denoise.ts';
 import { invertLatents } from '../../workers/engine/pipeline/invert.ts';
 import type { PreparedModulation } from '../../workers/engine/pipeline/modulation.ts';
@@ -21,6 +23,7 @@ const G = 'scheduler_v019.safetensors';
 function fakeComponents(seen: number[]): Components {
   const unsupported = () => Promise.reject(new Error('not used'));
   return {
+    runtime: cpuTensorRuntime(),
     textChannels: 1,
     scalingFactor: 0.18215,
     encodeText: unsupported,
@@ -28,7 +31,13 @@ function fakeComponents(seen: number[]): Components {
       seen.push(call.t);
       const bias = f32(f32(0.01) * f32(call.t / 1000));
       const k = f32(0.1);
-      return Promise.resolve(call.sample.map((v) => f32(k * v) + bias));
+      if (call.sample.location !== 'cpu') throw new Error('CPU tensors only');
+      return Promise.resolve(
+        cpuTensor(
+          call.sample.data.map((v) => f32(k * v) + bias),
+          call.sample.dims,
+        ),
+      );
     },
     vaeEncode: unsupported,
     vaeDecode: unsupported,
@@ -45,17 +54,20 @@ const noModulation: PreparedModulation = {
   resolutions: [],
 };
 const shape = { frames: 2, channels: 4, height: 16, width: 16 };
-const text = new Float32Array(2 * 77);
+const text = cpuTensor(new Float32Array(2 * 77), [2, 77, 1]);
+const latent = (x: Float32Array) => cpuTensor(x, [2, 4, 16, 16]);
+const values = (t: DeviceTensor) => {
+  if (t.location !== 'cpu') throw new Error('CPU tensors only');
+  return t.data;
+};
 
 async function roundTrip(x0: Float32Array, inverseSteps: number, samplingSteps: number, seen: number[] = []) {
   const components = fakeComponents(seen);
   const inv = await invertLatents({
     components,
-    z0: x0,
+    z0: latent(x0),
     frames: 2,
-    height: 16,
-    width: 16,
-    sourceCond: text,
+    sourceCond: cpuTensor(new Float32Array(77), [1, 77, 1]),
     steps: inverseSteps,
   });
   const latents = await denoise({
@@ -67,11 +79,11 @@ async function roundTrip(x0: Float32Array, inverseSteps: number, samplingSteps: 
     unetText: text,
     controlText: text,
     modulation: noModulation,
-    blendMask: new Float32Array(2 * 256).fill(1),
-    z0Mean: x0,
+    blendMask: cpuTensor(new Float32Array(2 * 256).fill(1), [2, 16, 16]),
+    z0Mean: latent(x0),
     seed: 0,
   });
-  return { inv, latents };
+  return { inv: { latentsT: values(inv.latentsT) }, latents: values(latents) };
 }
 
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);

@@ -10,11 +10,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClipTokenizer } from '../../src/core/tokenizer/clip.ts';
 import type { Components } from '../../workers/engine/pipeline/components.ts';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
+import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor.ts';
 import { runTxt2Img } from '../../workers/engine/pipeline/txt2img.ts';
 import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
 import { diff, goldenTensor } from './models-golden.ts';
 
 const P = 'pipeline.safetensors';
+
+const values = (t: DeviceTensor): Float32Array => {
+  if (t.location !== 'cpu') throw new Error('CPU tensors only');
+  return t.data;
+};
 
 describeShared('txt2img with the tiny SD models vs diffusers StableDiffusionPipeline', () => {
   let components: Components;
@@ -29,7 +35,9 @@ describeShared('txt2img with the tiny SD models vs diffusers StableDiffusionPipe
     const tokenizer = createClipTokenizer({
       tokenizerJson: readFileSync(sharedPath('models/clip_tokenizer/tokenizer.json'), 'utf8'),
     });
-    const textCond = await components.encodeText([tokenizer.encode('').ids, tokenizer.encode('a photo of a cat').ids]);
+    const textCond = values(
+      await components.encodeText([tokenizer.encode('').ids, tokenizer.encode('a photo of a cat').ids]),
+    );
     const latentsIn = goldenTensor(P, 'latents_in');
     const timesteps: number[] = [];
     const latents = await runTxt2Img({
@@ -37,17 +45,27 @@ describeShared('txt2img with the tiny SD models vs diffusers StableDiffusionPipe
       textCond,
       steps: 4,
       guidanceScale: 7.5,
-      predictNoise: (sample, t, ehs) => components.unet({ sample, t, textCond: ehs, frames: 1, height: 16, width: 16 }),
+      predictNoise: async (sample, t, ehs) =>
+        values(
+          await components.unet({
+            sample: cpuTensor(sample, [sample.length / (4 * 16 * 16), 4, 16, 16]),
+            t,
+            textCond: cpuTensor(ehs, [ehs.length / (77 * components.textChannels), 77, components.textChannels]),
+            frames: 1,
+          }),
+        ),
       onStep: (s) => timesteps.push(s.t),
     });
     expect(timesteps).toEqual([751, 501, 251, 1]);
     const dLatents = diff({ dims: [1, 4, 16, 16], data: latents }, goldenTensor(P, 'latents_out'));
     const sf = components.scalingFactor;
-    const decoded = await components.vaeDecode(
-      latents.map((v) => v / sf),
-      1,
-      16,
-      16,
+    const decoded = values(
+      await components.vaeDecode(
+        cpuTensor(
+          latents.map((v) => v / sf),
+          [1, 4, 16, 16],
+        ),
+      ),
     );
     const image = decoded.map((x) => Math.min(1, Math.max(0, x / 2 + 0.5)));
     const dImage = diff({ dims: [1, 3, 128, 128], data: image }, goldenTensor(P, 'image_out'));

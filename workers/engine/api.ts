@@ -33,7 +33,7 @@ const webGpuEditComponents: EditComponentsFactory = (device, models) =>
 
 /** Bulk arrays of an event or a result, moved (not copied) across the worker boundary. */
 function eventTransfers(event: EditEvent): Transferable[] {
-  return event.kind === 'preview' ? event.frames.map((f) => f.buffer) : [];
+  return event.kind === 'preview' ? [event.rgba.buffer as ArrayBuffer] : [];
 }
 
 function resultTransfers(result: EditResultData): Transferable[] {
@@ -149,6 +149,9 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     },
     async cancelEdit() {
       editing.cancel();
+    },
+    async setEditPreviewFrame(frame) {
+      editing.setPreviewFrame(frame);
     },
     releaseEditCache: () => editing.releaseCache(),
   };

@@ -12,7 +12,6 @@ import type { EditEvent, EditRequest, EditResultData, EditStageName } from '../.
 import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
 import type { ModelKind } from '../../src/core/models/files.ts';
 import { AppError, hasCode } from '../../src/core/protocol/errors.ts';
-import { latentToPreviewRgba } from '../../src/core/latents/preview.ts';
 import { compilePrompts } from '../../src/core/prompt/spans.ts';
 import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip.ts';
 import type { Components } from './pipeline/components.ts';
@@ -42,12 +41,16 @@ export interface EditServiceDeps<M extends EditModel> {
   readonly createComponents: (models: EditModels<M>) => Promise<Components>;
   readonly estimators?: ConditionEstimators;
   readonly now?: () => number;
+  /** Least time between two previews (default 250 ms); the first and the last denoising step always get one. */
+  readonly previewIntervalMs?: number;
 }
 
 export interface EditService {
   edit(request: EditRequest, onEvent?: (event: EditEvent) => void): Promise<EditResultData>;
   /** Aborts the running edit (it rejects with CANCELLED); no-op when idle. */
   cancel(): void;
+  /** The frame the running edit's next previews show. */
+  setPreviewFrame(frame: number): void;
   /** Forgets cached inversions and releases the compiled components (after the running edit, if any). */
   releaseCache(): Promise<void>;
   /** Releases the compiled components: models were loaded or deleted, or the device was lost. */
@@ -73,6 +76,8 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
   let tokenizer: { sd: M; tokenizer: ClipTokenizer } | undefined;
   let running: AbortController | undefined;
   let stale = false;
+  let previewFrame = 0;
+  const previewIntervalMs = deps.previewIntervalMs ?? 250;
 
   async function dropComponents(): Promise<void> {
     const h = held;
@@ -165,6 +170,9 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     const latentH = request.height / 8;
     const latentW = request.width / 8;
     const input = editInput(request, tok);
+    previewFrame = request.previewFrame ?? 0;
+    let lastPreviewAt = Number.NEGATIVE_INFINITY;
+    instrumented.components.runtime.transfers.reset();
     // Cross-attention maps: the text-token bits are the layout's (the same prompt compiler runEdit uses).
     const maps: AttentionMapCollector | undefined = request.attentionMaps
       ? collectAttentionMaps({
@@ -181,11 +189,26 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
       ...(inversion ? { inversion } : {}),
       signal,
       onProgress: (p) => progress(p.stage, p.step, p.total),
-      onStep: (step) => {
-        const frames = Array.from({ length: F }, (_, f) =>
-          latentToPreviewRgba(step.predOriginalSample, latentH, latentW, f),
-        );
-        emit({ kind: 'preview', step: step.index + 1, total: settings.steps, width: latentW, height: latentH, frames });
+      onStep: async (step) => {
+        // One frame, rate-limited: the only per-step readback of the edit (DESIGN §6).
+        const last = step.index + 1 === settings.steps;
+        if (step.index > 0 && !last && now() - lastPreviewAt < previewIntervalMs) return;
+        lastPreviewAt = now();
+        const frame = Math.min(previewFrame, F - 1);
+        const { transfers } = instrumented.components.runtime;
+        const stage = transfers.stage;
+        transfers.setStage('preview');
+        const rgba = await instrumented.components.runtime.ops.previewRgba(step.predOriginalSample, frame);
+        transfers.setStage(stage);
+        emit({
+          kind: 'preview',
+          step: step.index + 1,
+          total: settings.steps,
+          width: latentW,
+          height: latentH,
+          frame,
+          rgba,
+        });
       },
       ...(maps ? { lastStepProbe: maps.probe } : {}),
       // Cached as soon as it exists: a re-edit after a cancel during denoising skips the inversion too.
@@ -204,6 +227,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
       inversionReused,
       unetCalls: instrumented.unetCalls(),
       timings,
+      transfers: instrumented.components.runtime.transfers.stages(),
       ...(maps ? { attentionMaps: maps.maps() } : {}),
       ...(request.returnLatents
         ? {
@@ -246,6 +270,9 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     },
     cancel() {
       running?.abort();
+    },
+    setPreviewFrame(frame) {
+      if (Number.isInteger(frame) && frame >= 0) previewFrame = frame;
     },
     async releaseCache() {
       inversions.clear();

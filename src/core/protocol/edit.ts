@@ -72,6 +72,8 @@ export interface EditRequest {
   readonly attentionMaps?: boolean;
   /** Also return the edit's latents (`EditResultData.latents`; the CLI's --save-latents). */
   readonly returnLatents?: boolean;
+  /** The frame the live preview shows (default 0; `EngineApi.setEditPreviewFrame` moves it during a run). */
+  readonly previewFrame?: number;
 }
 
 export type EditStageName = 'prepare' | 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
@@ -95,9 +97,20 @@ export type EditEvent =
       /** Latent resolution (H/8 × W/8). */
       readonly width: number;
       readonly height: number;
-      /** RGBA of the predicted clean latent x̂0 per frame (src/core/latents/preview.ts). */
-      readonly frames: readonly Uint8ClampedArray[];
+      /** Which frame `rgba` shows. */
+      readonly frame: number;
+      /**
+       * RGBA of that frame's predicted clean latent x̂0 (src/core/latents/preview.ts): the only values an edit
+       * reads back per step (DESIGN §6), at most one preview per `previewIntervalMs` (first and last steps always).
+       */
+      readonly rgba: Uint8ClampedArray;
     };
+
+/** Bytes moved between the CPU and the GPU in one stage of an edit (zero on the CPU backend). */
+export interface StageTransfers {
+  readonly uploadBytes: number;
+  readonly readbackBytes: number;
+}
 
 /** Cross-attention of a region's prompt tokens, cond half, averaged over heads and layers, normalized to [0, 1]. */
 export interface RegionAttentionMap {
@@ -129,4 +142,6 @@ export interface EditResultData {
    * denoised latent that was decoded.
    */
   readonly latents?: { readonly z0: Float32Array; readonly xT: Float32Array; readonly final: Float32Array };
+  /** Transfers per stage (engine transfer accounting); previews are counted under `preview`. */
+  readonly transfers: Readonly<Partial<Record<EditStageName | 'preview', StageTransfers>>>;
 }

@@ -39,6 +39,8 @@ export interface EngineApi {
    */
   edit(request: EditRequest, onEvent?: (event: EditEvent) => void): Promise<EditResultData>;
   cancelEdit(): Promise<void>;
+  /** Moves the live preview of the running edit (if any) to another frame, from the next preview on. */
+  setEditPreviewFrame(frame: number): Promise<void>;
   /** Forgets cached inversions and releases compiled networks (GPU memory back to idle). */
   releaseEditCache(): Promise<void>;
 }

@@ -79,7 +79,7 @@ export const lastRunLog: { progress: Extract<EditEvent, { kind: 'progress' }>[];
 function onEvent(event: EditEvent, startedAt: number, progress: ReportProgress): void {
   if (event.kind === 'preview') {
     lastRunLog.previews++;
-    editBulk.setPreview({ width: event.width, height: event.height, frames: event.frames });
+    editBulk.setPreview({ width: event.width, height: event.height, frame: event.frame, rgba: event.rgba });
     useStore.setState((s) => (s.editRun ? { editRun: { ...s.editRun, previewStep: event.step } } : {}));
     return;
   }
@@ -141,6 +141,7 @@ export async function startEdit(): Promise<boolean> {
   const request = buildEditRequest(frames, doc, s.editSettings, {
     attentionMaps: s.wantAttentionMaps,
     conditionFrames: editBulk.conditionFrames(),
+    previewFrame: s.currentFrame,
   });
   const regionNames = doc.regions.map((r) => r.name);
   useStore.setState({
@@ -182,5 +183,14 @@ export function cancelEdit(): void {
   void services
     .engine()
     .api.cancelEdit()
+    .catch(() => undefined);
+}
+
+/** The live preview follows the frame the user looks at while an edit runs (from the engine's next preview on). */
+export function followPreviewFrame(frame: number): void {
+  if (!useStore.getState().editRun) return;
+  services
+    .engine()
+    .api.setEditPreviewFrame(frame)
     .catch(() => undefined);
 }

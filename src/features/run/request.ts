@@ -24,6 +24,8 @@ export interface FramesInput {
 export interface BuildOptions {
   readonly attentionMaps?: boolean;
   readonly conditionFrames?: readonly Uint8Array[];
+  /** The frame the live preview starts on (the one the user is looking at). */
+  readonly previewFrame?: number;
 }
 
 export function buildEditRequest(
@@ -57,6 +59,7 @@ export function buildEditRequest(
       ? { conditionFrames: options.conditionFrames.map((f) => f.slice()) }
       : {}),
     ...(options.attentionMaps ? { attentionMaps: true } : {}),
+    ...(options.previewFrame ? { previewFrame: options.previewFrame } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ export function instrumentComponents(inner: Components, now: () => number): Inst
   const perItem: number[] = [];
   let controlMs = 0;
   const components: Components = {
+    runtime: inner.runtime,
     textChannels: inner.textChannels,
     scalingFactor: inner.scalingFactor,
     encodeText: (ids) => inner.encodeText(ids),
@@ -27,12 +28,13 @@ export function instrumentComponents(inner: Components, now: () => number): Inst
       calls++;
       const start = now();
       const out = await inner.unet(call);
-      perItem.push((now() - start + controlMs) / (call.sample.length / (4 * call.height * call.width)));
+      perItem.push((now() - start + controlMs) / call.sample.dims[0]!);
       controlMs = 0;
       return out;
     },
-    vaeEncode: (images, frames, height, width) => inner.vaeEncode(images, frames, height, width),
-    vaeDecode: (latents, frames, height, width) => inner.vaeDecode(latents, frames, height, width),
+    vaeEncode: (images) => inner.vaeEncode(images),
+    vaeDecode: (latents) => inner.vaeDecode(latents),
+    ...(inner.focus ? { focus: inner.focus.bind(inner) } : {}),
     release: () => inner.release(),
   };
   const controlnet = inner.controlnet?.bind(inner);

@@ -5,11 +5,14 @@
  *  - partitioned: one session per segment between cores, the cores run by an AttentionBackend outside ORT;
  *    the per-prompt prelude (cross-attention K/V) runs once per `encodePrompt` and is reused across steps.
  * Runs on one network are serialized; every session is released by `release()` (also when compiling fails).
+ * Inputs may be host arrays or device tensors (../tensors/device-tensor.ts); `runOnDevice` hands the outputs back
+ * where ORT left them (GPU buffers on WebGPU), `run` downloads them.
  */
 import type { AttentionShape, Modulation } from '../../../src/core/attention/types.ts';
 import type { AttentionCore, Graph } from '../graph/ir.ts';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower.ts';
 import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx.ts';
+import { cpuTensor, gpuTensor, type DeviceTensor, type TransferCounter } from '../tensors/device-tensor.ts';
 import {
   createSession,
   downloadTensor,
@@ -26,6 +29,9 @@ export interface HostTensor {
   readonly dims: readonly number[];
   readonly data: Float32Array | BigInt64Array;
 }
+
+/** What a network takes: host arrays (ids, scalars) or device tensors (activations). */
+export type NetworkInput = HostTensor | DeviceTensor;
 
 export interface AttentionInput {
   readonly data: Float32Array;
@@ -102,27 +108,77 @@ export interface CompileOptions {
   /** Default: embedded for sessions with ≤ 256 MiB of weights, external data above. */
   readonly placement?: WeightPlacement;
   readonly target?: ExecutionTarget;
+  /** Counts host inputs ORT uploads and probe readbacks (WebGPU target). */
+  readonly transfers?: TransferCounter;
 }
 
 export interface CompiledNetwork {
   readonly lowering: 'whole' | 'partitioned';
+  /** Runs and downloads every output (tools, tests). */
   run(
-    inputs: Readonly<Record<string, HostTensor>>,
+    inputs: Readonly<Record<string, NetworkInput>>,
     options?: RunOptions & { prompt?: PromptCache },
   ): Promise<Map<string, HostTensor>>;
+  /** Runs and hands the outputs over where they are (GPU buffers on WebGPU); the caller disposes them. */
+  runOnDevice(
+    inputs: Readonly<Record<string, NetworkInput>>,
+    options?: RunOptions & { prompt?: PromptCache },
+  ): Promise<Map<string, DeviceTensor>>;
   /** Partitioned: runs the per-prompt prelude once (inputs: the per-prompt graph inputs). */
-  encodePrompt(inputs: Readonly<Record<string, HostTensor>>): Promise<PromptCache>;
+  encodePrompt(inputs: Readonly<Record<string, NetworkInput>>): Promise<PromptCache>;
   /** Number of ORT sessions held. */
   readonly sessions: number;
   release(): Promise<void>;
 }
 
-function toOrt(t: HostTensor): OrtTensor {
+const isDevice = (t: NetworkInput): t is DeviceTensor => 'location' in t;
+
+/** An ORT view of an input (device tensors are not copied; GPU ones stay their owner's). */
+function toOrt(t: NetworkInput, o: CompileOptions): OrtTensor {
+  if (isDevice(t)) return t.location === 'cpu' ? float32Tensor(t.data, t.dims) : gpuFloat32Tensor(t.buffer, t.dims);
+  if (o.target?.kind === 'webgpu') o.transfers?.countUpload(t.data.byteLength);
   return t.data instanceof BigInt64Array ? int64Tensor(t.data, t.dims) : float32Tensor(t.data, t.dims);
 }
 
-async function toHost(t: OrtTensor): Promise<HostTensor> {
-  return { dims: [...t.dims], data: await downloadTensor(t) };
+/** Hands an ORT output over as a device tensor; disposing it disposes the ORT tensor (its GPU buffer). */
+function toDevice(t: OrtTensor): DeviceTensor {
+  const buffer = tensorGpuBuffer(t);
+  if (buffer) return gpuTensor(buffer, t.dims, () => t.dispose());
+  if (t.type !== 'float32') throw new Error(`expected a float32 output, got ${t.type}`);
+  return cpuTensor(t.data as Float32Array, t.dims);
+}
+
+function outputsOnDevice(names: Iterable<string>, values: ReadonlyMap<string, OrtTensor>): Map<string, DeviceTensor> {
+  const result = new Map<string, DeviceTensor>();
+  for (const name of names) {
+    const t = values.get(name);
+    if (!t) throw new Error(`output "${name}" was not produced`);
+    result.set(name, toDevice(t));
+  }
+  return result;
+}
+
+/** `run` from `runOnDevice`: downloads every output, then frees the device copies. */
+async function downloadOutputs(
+  outputs: Promise<Map<string, DeviceTensor>>,
+  o: CompileOptions,
+): Promise<Map<string, HostTensor>> {
+  const out = await outputs;
+  try {
+    const result = new Map<string, HostTensor>();
+    for (const [name, t] of out) {
+      if (t.location === 'cpu') {
+        result.set(name, { dims: [...t.dims], data: t.data });
+        continue;
+      }
+      const data = (await downloadTensor(gpuFloat32Tensor(t.buffer, t.dims))) as Float32Array;
+      o.transfers?.countReadback(data.byteLength);
+      result.set(name, { dims: [...t.dims], data });
+    }
+    return result;
+  } finally {
+    for (const t of out.values()) t.dispose();
+  }
 }
 
 /** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
@@ -172,40 +228,25 @@ function disposeAll(tensors: Iterable<OrtTensor>): void {
   for (const t of tensors) t.dispose();
 }
 
-async function collect(
-  names: Iterable<string>,
-  values: ReadonlyMap<string, OrtTensor>,
-): Promise<Map<string, HostTensor>> {
-  const result = new Map<string, HostTensor>();
-  for (const name of names) {
-    const t = values.get(name);
-    if (!t) throw new Error(`output "${name}" was not produced`);
-    result.set(name, await toHost(t));
-  }
-  return result;
-}
-
 const emptyPrompt: PromptCache = { values: new Map(), release: () => undefined };
 
 export async function compileWhole(graph: Graph, options: CompileOptions = {}): Promise<CompiledNetwork> {
   const s = await session(lowerStandard(graph), options);
   const serial = serializer();
+  const runOnDevice: CompiledNetwork['runOnDevice'] = (inputs, runOptions = {}) =>
+    serial(async () => {
+      if (runOptions.modulation || runOptions.probe)
+        throw new Error('modulation and probes need the partitioned lowering (compilePartitioned)');
+      const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v, options)]));
+      const out = new Map(Object.entries(await feed(s, values)));
+      return outputsOnDevice(out.keys(), out);
+    });
   return {
     lowering: 'whole',
     sessions: 1,
     encodePrompt: () => Promise.resolve(emptyPrompt),
-    run: (inputs, runOptions = {}) =>
-      serial(async () => {
-        if (runOptions.modulation || runOptions.probe)
-          throw new Error('modulation and probes need the partitioned lowering (compilePartitioned)');
-        const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v)]));
-        const out = new Map(Object.entries(await feed(s, values)));
-        try {
-          return await collect(out.keys(), out);
-        } finally {
-          disposeAll(out.values());
-        }
-      }),
+    runOnDevice,
+    run: (inputs, runOptions) => downloadOutputs(runOnDevice(inputs, runOptions), options),
     release: () => s.release(),
   };
 }
@@ -246,9 +287,9 @@ export async function compilePartitioned(
   });
   for (const name of outputNames) lastUse.set(name, Number.POSITIVE_INFINITY);
 
-  const encode = async (inputs: Readonly<Record<string, HostTensor>>): Promise<PromptCache> => {
+  const encode = async (inputs: Readonly<Record<string, NetworkInput>>): Promise<PromptCache> => {
     if (!prelude) return emptyPrompt;
-    const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v)]));
+    const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v, options)]));
     const out = new Map(Object.entries(await feed(prelude, values)));
     return { values: out, release: () => disposeAll(out.values()) };
   };
@@ -261,6 +302,7 @@ export async function compilePartitioned(
       buffer && gpuBackend
         ? await gpuBackend.download(buffer, elements)
         : ((await downloadTensor(t)) as Float32Array).slice(0, elements);
+    if (buffer) options.transfers?.countReadback(elements * 4);
     return { data, dims: [...t.dims] };
   };
 
@@ -298,45 +340,51 @@ export async function compilePartitioned(
     return float32Tensor(out, q.dims);
   };
 
+  const runOnDevice: CompiledNetwork['runOnDevice'] = (inputs, runOptions = {}) =>
+    serial(async () => {
+      const ownPrompt = runOptions.prompt ? undefined : await encode(inputs);
+      const prompt = runOptions.prompt ?? ownPrompt!;
+      const values = new Map<string, OrtTensor>(prompt.values);
+      const created = new Map<string, OrtTensor>();
+      const produce = (name: string, t: OrtTensor) => {
+        values.set(name, t);
+        created.set(name, t);
+      };
+      try {
+        for (const [k, v] of Object.entries(inputs)) values.set(k, toOrt(v, options));
+        for (const [i, step] of plan.steps.entries()) {
+          if (step.kind === 'session') {
+            const out = await feed(stepSessions.get(i)!, values);
+            for (const [k, v] of Object.entries(out)) produce(k, v);
+          } else {
+            produce(
+              step.core.output,
+              await runCore(step.core, values, runOptions.modulation?.(step.core), runOptions.probe),
+            );
+          }
+          for (const [name, t] of created)
+            if ((lastUse.get(name) ?? -1) <= i) {
+              t.dispose();
+              created.delete(name);
+              values.delete(name);
+            }
+        }
+        const outputs = outputsOnDevice(outputNames, values);
+        // Handed over: the caller disposes them.
+        for (const name of outputNames) created.delete(name);
+        return outputs;
+      } finally {
+        disposeAll(created.values());
+        ownPrompt?.release();
+      }
+    });
+
   return {
     lowering: 'partitioned',
     sessions: sessions.length,
     encodePrompt: (inputs) => serial(() => encode(inputs)),
-    run: (inputs, runOptions = {}) =>
-      serial(async () => {
-        const ownPrompt = runOptions.prompt ? undefined : await encode(inputs);
-        const prompt = runOptions.prompt ?? ownPrompt!;
-        const values = new Map<string, OrtTensor>(prompt.values);
-        const created = new Map<string, OrtTensor>();
-        const produce = (name: string, t: OrtTensor) => {
-          values.set(name, t);
-          created.set(name, t);
-        };
-        try {
-          for (const [k, v] of Object.entries(inputs)) values.set(k, toOrt(v));
-          for (const [i, step] of plan.steps.entries()) {
-            if (step.kind === 'session') {
-              const out = await feed(stepSessions.get(i)!, values);
-              for (const [k, v] of Object.entries(out)) produce(k, v);
-            } else {
-              produce(
-                step.core.output,
-                await runCore(step.core, values, runOptions.modulation?.(step.core), runOptions.probe),
-              );
-            }
-            for (const [name, t] of created)
-              if ((lastUse.get(name) ?? -1) <= i) {
-                t.dispose();
-                created.delete(name);
-                values.delete(name);
-              }
-          }
-          return await collect(outputNames, values);
-        } finally {
-          disposeAll(created.values());
-          ownPrompt?.release();
-        }
-      }),
+    runOnDevice,
+    run: (inputs, runOptions) => downloadOutputs(runOnDevice(inputs, runOptions), options),
     release: releaseAll,
   };
 }

@@ -29,10 +29,21 @@ import {
   type CompiledNetwork,
   type GpuAttentionBackend,
   type HostTensor,
+  type NetworkInput,
   type PromptCache,
   type RunOptions,
 } from '../onnx/runner.ts';
-import type { Components, ControlNetCall, ControlResiduals, UNetCall, VaePosterior } from './components.ts';
+import { cpuTensorRuntime } from '../tensors/cpu-ops.ts';
+import type { DeviceTensor } from '../tensors/device-tensor.ts';
+import type { TensorRuntime } from '../tensors/latent-ops.ts';
+import type {
+  Components,
+  ControlNetCall,
+  ControlResiduals,
+  NetworkGroup,
+  UNetCall,
+  VaePosterior,
+} from './components.ts';
 import { modulationForCore } from './modulation.ts';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
@@ -51,6 +62,8 @@ export interface GraphComponentsSource {
   readonly target?: ExecutionTarget;
   /** CPU target: a CPU backend (default the reference); WebGPU target: a GPU backend (required). */
   readonly attention?: AttentionBackend | GpuAttentionBackend;
+  /** Tensors, transfers and step kernels: default CPU tensors; the WebGPU target needs the device's runtime. */
+  readonly runtime?: TensorRuntime;
 }
 
 /** Parsed configs: what the networks' shapes depend on. */
@@ -121,48 +134,49 @@ function networkCache() {
       }
       return n;
     },
-    async release(): Promise<void> {
-      const all = [...nets.values()];
-      nets.clear();
-      await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.release()));
+    /** Releases the networks whose key `drop` accepts (all when omitted). */
+    async release(dropKey: (key: string) => boolean = () => true): Promise<void> {
+      const gone = [...nets].filter(([key]) => dropKey(key));
+      for (const [key] of gone) nets.delete(key);
+      await Promise.all(gone.map(async ([, p]) => (await p.catch(() => undefined))?.release()));
     },
   };
 }
 
 /**
- * Cross-attention K/V of a partitioned UNet depend only on the text (DESIGN §4): computed once per text and
- * network (the network's prelude) and reused while the same text comes back (every step of a job). Matched by
- * content, so a caller reusing a buffer with new text gets new K/V. A couple per network: inversion and
- * denoising use different networks (batch sizes), re-edits come back to the same texts. An evicted entry is
- * released at once: callers run one UNet call at a time (the pipeline does).
+ * Cross-attention K/V of a partitioned network depend only on the text (DESIGN §4): computed once per text tensor
+ * and network (the network's prelude) and reused while the same tensor comes back (every step of a job: the
+ * pipeline keeps its text tensors for the whole job). Matched by tensor identity — device tensors are immutable —
+ * so no values are read back. A couple per network: inversion and denoising use different texts. An evicted entry
+ * is released at once: callers run one network call at a time (the pipeline does).
  */
 function promptCache() {
   const PER_NETWORK = 2;
-  const entries = new Map<string, { text: Float32Array; prompt: Promise<PromptCache> }[]>();
-  const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  const entries = new Map<string, { text: DeviceTensor; prompt: Promise<PromptCache> }[]>();
   const drop = (e: { prompt: Promise<PromptCache> }): Promise<void> =>
     e.prompt.then(
       (p) => p.release(),
       () => undefined,
     );
   return {
-    get(key: string, net: CompiledNetwork, text: Float32Array, tensor: HostTensor): Promise<PromptCache | undefined> {
+    get(key: string, net: CompiledNetwork, text: DeviceTensor): Promise<PromptCache | undefined> {
       if (net.lowering !== 'partitioned') return Promise.resolve(undefined);
       const list = entries.get(key) ?? [];
       entries.set(key, list);
-      const hit = list.find((e) => same(e.text, text));
+      const hit = list.find((e) => e.text === text);
       if (hit) return hit.prompt;
-      const entry = { text: text.slice(), prompt: net.encodePrompt({ encoder_hidden_states: tensor }) };
+      const entry = { text, prompt: net.encodePrompt({ encoder_hidden_states: text }) };
       list.push(entry);
       // A failed encode is not kept: the next call with this text tries again.
       entry.prompt.catch(() => list.includes(entry) && list.splice(list.indexOf(entry), 1));
       while (list.length > PER_NETWORK) void drop(list.shift()!);
       return entry.prompt;
     },
-    async release(): Promise<void> {
-      const all = [...entries.values()].flat();
-      entries.clear();
-      await Promise.all(all.map(drop));
+    /** Releases the entries of the networks whose key `drop` accepts (all when omitted). */
+    async release(dropKey: (key: string) => boolean = () => true): Promise<void> {
+      const gone = [...entries].filter(([key]) => dropKey(key));
+      for (const [key] of gone) entries.delete(key);
+      await Promise.all(gone.flatMap(([, list]) => list.map(drop)));
     },
   };
 }
@@ -184,57 +198,80 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
   const weightFile = (dir: string, base: string) => `${dir}/${base}${suffix}.safetensors`;
   const store = async (read: AsyncModelFileReader, file: string) =>
     read.open ? WeightStore.open(await read.open(file), file) : new WeightStore(await read(file), file);
-  const compile = { target };
+  const runtime = source.runtime ?? cpuTensorRuntime();
+  if (runtime.location !== (onGpu ? 'gpu-buffer' : 'cpu'))
+    throw new Error(`${target.kind} components need a ${onGpu ? 'GPU' : 'CPU'} tensor runtime`);
+  const compile = { target, transfers: runtime.transfers };
   const whole = async (graph: () => Promise<Graph>) => compileWhole(await graph(), compile);
   const cache = networkCache();
   const prompts = promptCache();
   const C = arch.clip.hidden;
 
+  /** The network group of a cache key (its prefix): what `focus` keeps. */
+  const groupOf = (key: string): NetworkGroup => {
+    const kind = key.slice(0, key.indexOf(':'));
+    return kind === 'clip'
+      ? 'text'
+      : kind === 'vae-enc'
+        ? 'vae-encoder'
+        : kind === 'vae-dec'
+          ? 'vae-decoder'
+          : 'denoiser';
+  };
+  const out = (outputs: Map<string, DeviceTensor>, name: string): DeviceTensor => {
+    const t = outputs.get(name);
+    if (!t) throw new Error(`network output "${name}" is missing`);
+    return t;
+  };
+  const itemsOf = (t: DeviceTensor): number => t.dims[0]!;
+
   const components: Components = {
+    runtime,
     textChannels: C,
     scalingFactor: arch.scalingFactor,
 
     async encodeText(ids) {
-      const net = await cache.get('clip', () =>
+      const net = await cache.get('clip:1', () =>
         whole(async () => buildClipText(await store(sd, weightFile('text_encoder', 'model')), arch.clip, { batch: 1 })),
       );
-      const out = new Float32Array(ids.length * 77 * C);
+      const states = new Float32Array(ids.length * 77 * C);
       for (const [i, prompt] of ids.entries()) {
         const data = BigInt64Array.from(prompt, (v) => BigInt(v));
+        // Prompts are few and tiny (77·C values): read back once per job, never per step.
         const res = await net.run({ input_ids: { dims: [1, 77], data } });
-        out.set(host(res, 'last_hidden_state'), i * 77 * C);
+        states.set(host(res, 'last_hidden_state'), i * 77 * C);
       }
-      return out;
+      return runtime.upload(states, [ids.length, 77, C]);
     },
 
     async unet(call: UNetCall) {
-      const { sample, frames, height, width, controlResiduals, probe } = call;
-      const batch = sample.length / (4 * height * width);
+      const { sample, frames, controlResiduals, probe } = call;
+      const [batch, , height, width] = sample.dims as [number, number, number, number];
       const residuals = controlResiduals !== undefined;
       const plan = call.modulation;
-      // CPU: the whole graph unless the cores are needed (modulation, probe); GPU: always partitioned.
-      const partitioned = onGpu || (plan !== undefined && plan.cores.length > 0) || probe !== undefined;
-      const build = async () =>
-        buildUNet(await store(sd, weightFile('unet', 'diffusion_pytorch_model')), arch.unet, {
-          batch,
-          height,
-          width,
-          frames,
-          residuals,
-        });
-      const key = `unet:${partitioned ? 'partitioned' : 'whole'}:${batch}:${frames}:${height}x${width}:${residuals}`;
+      const key = `unet:${batch}:${frames}:${height}x${width}:${residuals}`;
+      // Always partitioned (DESIGN §4): the space-time cores never run as N×N ORT ops, on either target.
       const net = await cache.get(key, async () =>
-        partitioned ? compilePartitioned(await build(), backend, compile) : whole(build),
+        compilePartitioned(
+          await buildUNet(await store(sd, weightFile('unet', 'diffusion_pytorch_model')), arch.unet, {
+            batch,
+            height,
+            width,
+            frames,
+            residuals,
+          }),
+          backend,
+          compile,
+        ),
       );
-      const inputs: Record<string, HostTensor> = {
-        sample: f32([batch, 4, height, width], sample),
+      const inputs: Record<string, NetworkInput> = {
+        sample,
         timestep: f32([1], Float32Array.of(call.t)),
-        encoder_hidden_states: f32([call.textCond.length / (77 * C), 77, C], call.textCond),
+        encoder_hidden_states: call.textCond,
       };
       if (controlResiduals) {
-        const shapes = residualShapes(arch.unet, batch, height, width);
-        controlResiduals.down.forEach((r, i) => (inputs[`down_block_additional_residuals.${i}`] = f32(shapes[i]!, r)));
-        inputs.mid_block_additional_residual = f32(shapes[CONTROLNET_DOWN_RESIDUALS]!, controlResiduals.mid);
+        controlResiduals.down.forEach((r, i) => (inputs[`down_block_additional_residuals.${i}`] = r));
+        inputs.mid_block_additional_residual = controlResiduals.mid;
       }
       const options: RunOptions = {
         ...(plan && plan.cores.length > 0
@@ -245,11 +282,12 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
           : {}),
         ...(probe ? { probe: probe satisfies AttentionProbeHook } : {}),
       };
-      const prompt = await prompts.get(key, net, call.textCond, inputs.encoder_hidden_states!);
-      return host(await net.run(inputs, { ...options, ...(prompt ? { prompt } : {}) }), 'noise_pred');
+      const prompt = await prompts.get(key, net, call.textCond);
+      return out(await net.runOnDevice(inputs, { ...options, ...(prompt ? { prompt } : {}) }), 'noise_pred');
     },
 
-    async vaeEncode(images, frames, height, width): Promise<VaePosterior> {
+    async vaeEncode(images): Promise<VaePosterior> {
+      const [frames, , height, width] = images.dims as [number, number, number, number];
       const net = await cache.get(`vae-enc:${frames}:${height}x${width}`, () =>
         whole(async () =>
           buildVaeEncoder(await store(sd, weightFile('vae', 'diffusion_pytorch_model')), arch.vae, {
@@ -259,11 +297,12 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
           }),
         ),
       );
-      const out = await net.run({ image: f32([frames, 3, height, width], images) });
-      return { mean: host(out, 'latent_mean'), std: host(out, 'latent_std') };
+      const outputs = await net.runOnDevice({ image: images });
+      return { mean: out(outputs, 'latent_mean'), std: out(outputs, 'latent_std') };
     },
 
-    async vaeDecode(latents, frames, height, width) {
+    async vaeDecode(latents) {
+      const [frames, , height, width] = latents.dims as [number, number, number, number];
       const net = await cache.get(`vae-dec:${frames}:${height}x${width}`, () =>
         whole(async () =>
           buildVaeDecoder(await store(sd, weightFile('vae', 'diffusion_pytorch_model')), arch.vae, {
@@ -273,7 +312,15 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
           }),
         ),
       );
-      return host(await net.run({ latent: f32([frames, 4, height, width], latents) }), 'image');
+      return out(await net.runOnDevice({ latent: latents }), 'image');
+    },
+
+    async focus(group) {
+      // One wasm heap holds every CPU session: keep only the stage's networks. GPU sessions stay compiled.
+      if (onGpu) return;
+      const other = (key: string) => groupOf(key) !== group;
+      await prompts.release(other);
+      await cache.release(other);
     },
 
     async release() {
@@ -288,51 +335,40 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
   if (cnRead && cnArch) {
     const cnWeights = `diffusion_pytorch_model${suffix}.safetensors`;
     components.controlnet = async (call: ControlNetCall): Promise<ControlResiduals> => {
-      const { sample, height, width } = call;
-      const batch = sample.length / (4 * height * width);
-      const textBatch = call.textCond.length / (77 * C);
-      const net = await cache.get(`controlnet:${batch}:${textBatch}:${height}x${width}`, () =>
-        whole(async () =>
-          buildControlNet(await store(cnRead, cnWeights), cnArch, {
+      const { sample, textCond, condition } = call;
+      const [batch, , height, width] = sample.dims as [number, number, number, number];
+      const textBatch = itemsOf(textCond);
+      const key = `controlnet:${batch}:${textBatch}:${height}x${width}`;
+      // Partitioned like the UNet: its self-attention spans the frames too.
+      const net = await cache.get(key, async () =>
+        compilePartitioned(
+          await buildControlNet(await store(cnRead, cnWeights), cnArch, {
             batch,
             height,
             width,
             frames: batch / textBatch,
           }),
+          backend,
+          compile,
         ),
       );
-      const out = await net.run({
-        sample: f32([batch, 4, height, width], sample),
-        timestep: f32([1], Float32Array.of(call.t)),
-        encoder_hidden_states: f32([textBatch, 77, C], call.textCond),
-        controlnet_cond: f32([batch, 3, height * 8, width * 8], call.condition),
-        conditioning_scale: f32([1], Float32Array.of(call.scale)),
-      });
+      const prompt = await prompts.get(key, net, textCond);
+      const outputs = await net.runOnDevice(
+        {
+          sample,
+          timestep: f32([1], Float32Array.of(call.t)),
+          encoder_hidden_states: textCond,
+          controlnet_cond: condition,
+          conditioning_scale: f32([1], Float32Array.of(call.scale)),
+        },
+        prompt ? { prompt } : {},
+      );
       return {
-        down: Array.from({ length: CONTROLNET_DOWN_RESIDUALS }, (_, i) => host(out, `down_block_res_samples.${i}`)),
-        mid: host(out, 'mid_block_res_sample'),
+        down: Array.from({ length: CONTROLNET_DOWN_RESIDUALS }, (_, i) => out(outputs, `down_block_res_samples.${i}`)),
+        mid: out(outputs, 'mid_block_res_sample'),
       };
     };
   }
 
   return components;
-}
-
-/** Residual shapes of SD1.5-family UNets: conv_in, 2 per down block + 1 per downsampler, then the mid block. */
-function residualShapes(unet: UNetArch, batch: number, height: number, width: number): number[][] {
-  const shapes: number[][] = [];
-  const ch = unet.blockOutChannels;
-  let h = height;
-  let w = width;
-  shapes.push([batch, ch[0]!, h, w]);
-  ch.forEach((c, level) => {
-    for (let j = 0; j < unet.layersPerBlock; j++) shapes.push([batch, c, h, w]);
-    if (level < ch.length - 1) {
-      h = Math.ceil(h / 2);
-      w = Math.ceil(w / 2);
-      shapes.push([batch, c, h, w]);
-    }
-  });
-  shapes.push([batch, ch[ch.length - 1]!, h, w]);
-  return shapes;
 }

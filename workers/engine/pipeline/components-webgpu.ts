@@ -1,6 +1,8 @@
 /**
- * `Components` on WebGPU (the engine worker): ./components-graph.ts with ORT sessions on the engine's device
- * and the WGSL attention kernels (../onnx/gpu-attention.ts) between the UNet's segments. Weights stream per
+ * `Components` on WebGPU (the engine worker): ./components-graph.ts with ORT sessions on the engine's device,
+ * the WGSL attention kernels (../onnx/gpu-attention.ts) between the partitioned networks' segments, and the WGSL
+ * step kernels (../tensors/gpu-ops.ts): tensors stay on the GPU from their first upload to the final readback
+ * (DESIGN §6). Weights stream per
  * tensor from the model's source (`ModelFiles.open`) and are widened to fp32 tensor by tensor (fp16 files
  * included) as each session's external data is filled; the attention kernels run f32.
  * `release()` frees every session and every GPU buffer these components created.
@@ -8,6 +10,7 @@
 import type { ValidatedModel } from '../../../src/core/models/validate.ts';
 import type { RangeReader } from '../models/weights.ts';
 import { gpuAttentionBackend } from '../onnx/gpu-attention.ts';
+import { createGpuTensorRuntime } from '../tensors/gpu-ops.ts';
 import { openSourceFile } from '../weights/ranges.ts';
 import { createGraphComponents, type AsyncModelFileReader } from './components-graph.ts';
 import type { Components } from './components.ts';
@@ -26,15 +29,25 @@ export interface WebGpuModels {
 
 export async function createWebGpuComponents(device: GPUDevice, models: WebGpuModels): Promise<Components> {
   const attention = gpuAttentionBackend(device);
+  const runtime = createGpuTensorRuntime(device);
   try {
-    return await createGraphComponents({
+    const components = await createGraphComponents({
       sd: reader(models.sd),
       ...(models.controlnet ? { controlnet: reader(models.controlnet) } : {}),
       target: { kind: 'webgpu', device },
       attention,
+      runtime,
     });
+    return {
+      ...components,
+      async release() {
+        await components.release();
+        runtime.release();
+      },
+    };
   } catch (e) {
     attention.release();
+    runtime.release();
     throw e;
   }
 }

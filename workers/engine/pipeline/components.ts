@@ -2,6 +2,10 @@
  * The networks an edit runs, behind one interface so the same loop (./edit.ts) drives the Node CPU backend
  * (./components-node.ts: onnxruntime-web wasm + the CPU reference attention) and the WebGPU backend.
  *
+ * Tensors are device tensors (../tensors/device-tensor.ts): on WebGPU they stay in GPU buffers between networks and
+ * the step kernels of `runtime.ops` (DESIGN §4, §6); on the CPU they are plain arrays. Every tensor a method
+ * returns is the caller's to dispose; inputs are never disposed or written.
+ *
  * Tensor conventions (row-major, float32):
  * - latents / UNet `sample` [B, 4, h, w], B = cfgHalves · F, CFG halves outer (all unconditional frames, then
  *   all conditional frames) — diffusers' `torch.cat([latents] * 2)` with frames as the inner batch.
@@ -10,6 +14,8 @@
  * Implementations may compile one network per batch size; they never keep references to the inputs.
  */
 import type { AttentionCore } from '../graph/ir.ts';
+import type { DeviceTensor } from '../tensors/device-tensor.ts';
+import type { TensorRuntime } from '../tensors/latent-ops.ts';
 import type { ModulationPlan } from './modulation.ts';
 
 /** A core's tensor on the CPU, row-major float32. */
@@ -30,19 +36,24 @@ export interface AttentionProbe {
 
 /** ControlNet outputs: the 12 down-block residuals and the mid-block residual, already × conditioning scale. */
 export interface ControlResiduals {
-  readonly down: readonly Float32Array[];
-  readonly mid: Float32Array;
+  readonly down: readonly DeviceTensor[];
+  readonly mid: DeviceTensor;
+}
+
+export function disposeResiduals(r: ControlResiduals | undefined): void {
+  if (!r) return;
+  for (const d of r.down) d.dispose();
+  r.mid.dispose();
 }
 
 export interface UNetCall {
-  readonly sample: Float32Array;
+  /** [B, 4, h, w]. */
+  readonly sample: DeviceTensor;
   readonly t: number;
-  /** [T, 77, C]; T = B / frames. */
-  readonly textCond: Float32Array;
+  /** [T, 77, C]; T = B / frames. The cross-attention K/V are cached per text tensor: pass the same one each step. */
+  readonly textCond: DeviceTensor;
   /** Frames per sequence (self-attention spans them). */
   readonly frames: number;
-  readonly height: number;
-  readonly width: number;
   readonly controlResiduals?: ControlResiduals;
   /** ST-Layout modulation of this call; absent = plain attention everywhere. */
   readonly modulation?: ModulationPlan;
@@ -51,36 +62,45 @@ export interface UNetCall {
 }
 
 export interface ControlNetCall {
-  readonly sample: Float32Array;
+  /** [B, 4, h, w]. */
+  readonly sample: DeviceTensor;
   readonly t: number;
   /** [T, 77, C]; item b reads text item ⌊b / (B / T)⌋. */
-  readonly textCond: Float32Array;
+  readonly textCond: DeviceTensor;
   /** [B, 3, 8h, 8w] in [0, 1]. */
-  readonly condition: Float32Array;
+  readonly condition: DeviceTensor;
   readonly scale: number;
-  readonly height: number;
-  readonly width: number;
 }
 
 export interface VaePosterior {
   /** [F, 4, h, w], not scaled by the VAE scaling factor. */
-  readonly mean: Float32Array;
-  readonly std: Float32Array;
+  readonly mean: DeviceTensor;
+  readonly std: DeviceTensor;
 }
 
+/** The networks a pipeline stage needs; a backend short of memory may drop the others' sessions. */
+export type NetworkGroup = 'text' | 'vae-encoder' | 'denoiser' | 'vae-decoder';
+
 export interface Components {
+  /** Where the tensors live, uploads/readbacks and the step kernels; shared by every network of these components. */
+  readonly runtime: TensorRuntime;
   /** Text-encoder hidden size C. */
   readonly textChannels: number;
   /** VAE latent scaling factor (0.18215 for SD1.5). */
   readonly scalingFactor: number;
   /** `last_hidden_state` of each 77-id prompt, concatenated: [N, 77, C]. */
-  encodeText(ids: readonly Int32Array[]): Promise<Float32Array>;
+  encodeText(ids: readonly Int32Array[]): Promise<DeviceTensor>;
   /** ε-prediction [B, 4, h, w]. */
-  unet(call: UNetCall): Promise<Float32Array>;
+  unet(call: UNetCall): Promise<DeviceTensor>;
   controlnet?(call: ControlNetCall): Promise<ControlResiduals>;
   /** images [F, 3, H, W] in [−1, 1] → latent posterior. */
-  vaeEncode(images: Float32Array, frames: number, height: number, width: number): Promise<VaePosterior>;
+  vaeEncode(images: DeviceTensor): Promise<VaePosterior>;
   /** unscaled latents [F, 4, h, w] → images [F, 3, 8h, 8w] in about [−1, 1]. */
-  vaeDecode(latents: Float32Array, frames: number, height: number, width: number): Promise<Float32Array>;
+  vaeDecode(latents: DeviceTensor): Promise<DeviceTensor>;
+  /**
+   * Tells the components which networks the next calls need. The CPU backend releases the other networks'
+   * sessions (they share one wasm heap); on WebGPU every network stays compiled. Optional for fakes.
+   */
+  focus?(group: NetworkGroup): Promise<void>;
   release(): Promise<void>;
 }

@@ -16,12 +16,17 @@
  * so the activation peak is half of diffusers' `torch.cat([x] * 2)` batch — what the engine's memory plan
  * assumes for the DESIGN §6 budgets — and the inversion's batch-F networks are reused. Every op is per item,
  * so both ways compute the same values; `'batched'` runs the 2F batch in one call.
+ *
+ * Everything stays on the device (DESIGN §6): the networks exchange device tensors, CFG, the DDIM step and the
+ * blend run as `runtime.ops` kernels, and per step only the seeded blend noise is uploaded (generated on the CPU
+ * so both backends use the same noise). Nothing is read back unless `onStep` reads a preview.
  */
-import { blendWithFreshNoise, blendWithInversion, type LatentShape } from '../../../src/core/latents/blend.ts';
-import { combineGuidanceBatched } from '../../../src/core/latents/cfg.ts';
+import { noiseCoefficients } from '../../../src/core/latents/add-noise.ts';
+import type { LatentShape } from '../../../src/core/latents/blend.ts';
 import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
 import { DdimScheduler } from '../scheduler/ddim.ts';
-import type { AttentionProbe, Components } from './components.ts';
+import type { DeviceTensor } from '../tensors/device-tensor.ts';
+import { disposeResiduals, type AttentionProbe, type Components } from './components.ts';
 import { throwIfCancelled, type LevelLatent } from './invert.ts';
 import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation.ts';
 
@@ -30,11 +35,15 @@ export const POSTERIOR_NOISE_STREAM = 1;
 /** Fresh blend noise of denoising step i uses stream BLEND_NOISE_STREAM + i. */
 export const BLEND_NOISE_STREAM = 1000;
 
+/**
+ * One finished denoising step. Its tensors are valid only until the `onStep` promise settles (the loop disposes
+ * them then): read what you need (a preview frame) inside the callback.
+ */
 export interface DenoiseStep {
   readonly index: number;
   readonly t: number;
-  readonly latents: Float32Array;
-  readonly predOriginalSample: Float32Array;
+  readonly latents: DeviceTensor;
+  readonly predOriginalSample: DeviceTensor;
   /** The step's plan over all its CFG halves (sequential calls each get their half's part). */
   readonly modulation: ModulationPlan | undefined;
 }
@@ -42,122 +51,164 @@ export interface DenoiseStep {
 export interface DenoiseArgs {
   readonly components: Components;
   readonly shape: LatentShape;
-  readonly latentsT: Float32Array;
+  /** x_T (not disposed). */
+  readonly latentsT: DeviceTensor;
   readonly steps: number;
   readonly guidance: number;
   /** [uncond, cond] [2, 77, C] (cond alone [1, 77, C] is enough when guidance = 1). */
-  readonly unetText: Float32Array;
+  readonly unetText: DeviceTensor;
   /** [negative, target] for the ControlNet. */
-  readonly controlText: Float32Array;
-  readonly control?: { readonly condition: Float32Array; readonly scale: number };
+  readonly controlText: DeviceTensor;
+  readonly control?: { readonly condition: DeviceTensor; readonly scale: number };
   readonly modulation: PreparedModulation;
-  /** M [F·h·w] in {0, 1}. */
-  readonly blendMask: Float32Array;
-  readonly z0Mean: Float32Array;
+  /** M [F, h, w] in {0, 1}. */
+  readonly blendMask: DeviceTensor;
+  readonly z0Mean: DeviceTensor;
   readonly seed: number;
-  /** Inverted latents by noise level: `blendWithInversion`. */
+  /** Inverted latents by noise level: `blendWithInversion` (uploaded one per step). */
   readonly inversionLevels?: readonly LevelLatent[];
   readonly signal?: AbortSignal;
-  readonly onStep?: (step: DenoiseStep) => void;
+  readonly onStep?: (step: DenoiseStep) => void | Promise<void>;
   /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
   readonly lastStepProbe?: AttentionProbe;
   /** CFG halves one call each (default) or as one batch. */
   readonly cfgBatch?: 'sequential' | 'batched';
 }
 
-/** [x, x, …] once per half. */
-function repeatHalves(x: Float32Array, halves: number): Float32Array {
-  if (halves === 1) return x;
-  const out = new Float32Array(x.length * halves);
-  for (let h = 0; h < halves; h++) out.set(x, h * x.length);
-  return out;
-}
-
-/** Halves [first, first + count) of a buffer holding `total` halves. */
-function halvesOf(x: Float32Array, total: number, first: number, count: number): Float32Array {
-  const size = x.length / total;
-  return count === total ? x : x.subarray(first * size, (first + count) * size);
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/** Tensors made for one job and freed at its end, however it ends. */
+class Scope {
+  private readonly held: DeviceTensor[] = [];
+  keep<T extends DeviceTensor>(t: T): T {
+    this.held.push(t);
+    return t;
   }
-  return out;
+  dispose(): void {
+    for (const t of this.held.splice(0)) t.dispose();
+  }
 }
 
-/** The cond half of a [2, …] text buffer. */
-const secondHalf = (x: Float32Array): Float32Array => x.subarray(x.length / 2);
-
-export async function denoise(args: DenoiseArgs): Promise<Float32Array> {
+/** The final latents [F, 4, h, w]; the caller disposes them. */
+export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
   const { components, shape, guidance, control, signal } = args;
+  const { ops, upload } = components.runtime;
   const scheduler = new DdimScheduler();
   scheduler.setTimesteps(args.steps);
   const cfg = guidance !== 1;
   const halves: CfgHalf[] = cfg ? ['uncond', 'cond'] : ['cond'];
-  const unetText = cfg ? args.unetText : secondHalf(args.unetText);
-  const controlText = cfg ? args.controlText : secondHalf(args.controlText);
   const sequential = (args.cfgBatch ?? 'sequential') === 'sequential';
   const noiseShape = [shape.frames, shape.channels, shape.height, shape.width];
-  let x: Float32Array = args.latentsT.slice();
-  const timesteps = scheduler.timesteps;
-  for (let index = 0; index < timesteps.length; index++) {
-    throwIfCancelled(signal);
-    const t = timesteps[index]!;
-    const last = index === timesteps.length - 1;
-    // Each call: the text of its halves, their plan, the probe on the cond half of the last step.
-    const call = async (callHalves: readonly CfgHalf[], first: number): Promise<Float32Array> => {
-      const n = callHalves.length;
-      const sample = repeatHalves(x, n);
-      const controlResiduals =
-        control && components.controlnet
-          ? await components.controlnet({
+  const job = new Scope();
+  // The text tensors of each call shape, made once: the networks cache cross-attention K/V per text tensor.
+  const textItems = (t: DeviceTensor, first: number, count: number): DeviceTensor =>
+    job.keep(ops.slice(t, cfg ? first : t.dims[0]! - 1, count));
+  const unetText =
+    sequential && cfg
+      ? halves.map((_, h) => textItems(args.unetText, h, 1))
+      : [textItems(args.unetText, 0, halves.length)];
+  const controlText =
+    sequential && cfg
+      ? halves.map((_, h) => textItems(args.controlText, h, 1))
+      : [textItems(args.controlText, 0, halves.length)];
+  const batchedCondition =
+    control && !sequential && cfg ? job.keep(ops.concat([control.condition, control.condition])) : undefined;
+  let x = ops.slice(args.latentsT, 0, shape.frames);
+  try {
+    const timesteps = scheduler.timesteps;
+    for (let index = 0; index < timesteps.length; index++) {
+      throwIfCancelled(signal);
+      const t = timesteps[index]!;
+      const last = index === timesteps.length - 1;
+      // One network call over some CFG halves: the ControlNet, then the UNet with its residuals.
+      const call = async (callHalves: readonly CfgHalf[], slot: number): Promise<DeviceTensor> => {
+        const sample = callHalves.length === 1 ? x : ops.concat(callHalves.map(() => x));
+        try {
+          const controlResiduals =
+            control && components.controlnet
+              ? await components.controlnet({
+                  sample,
+                  t,
+                  textCond: controlText[slot]!,
+                  condition: batchedCondition ?? control.condition,
+                  scale: control.scale,
+                })
+              : undefined;
+          const modulation = modulationPlanFor(args.modulation, index, t, callHalves);
+          const probe = last && callHalves.includes('cond') ? args.lastStepProbe : undefined;
+          try {
+            return await components.unet({
               sample,
               t,
-              textCond: halvesOf(controlText, halves.length, first, n),
-              condition: repeatHalves(control.condition, n),
-              scale: control.scale,
-              height: shape.height,
-              width: shape.width,
-            })
-          : undefined;
-      const modulation = modulationPlanFor(args.modulation, index, t, callHalves);
-      const probe = last && callHalves.includes('cond') ? args.lastStepProbe : undefined;
-      return components.unet({
-        sample,
-        t,
-        textCond: halvesOf(unetText, halves.length, first, n),
-        frames: shape.frames,
-        height: shape.height,
-        width: shape.width,
-        ...(controlResiduals ? { controlResiduals } : {}),
-        ...(modulation ? { modulation } : {}),
-        ...(probe ? { probe } : {}),
-      });
-    };
-    let prediction: Float32Array;
-    if (sequential && halves.length > 1) {
-      const parts: Float32Array[] = [];
-      for (const [h, half] of halves.entries()) parts.push(await call([half], h));
-      prediction = concat(parts);
-    } else prediction = await call(halves, 0);
-    const modulation = modulationPlanFor(args.modulation, index, t, halves);
-    throwIfCancelled(signal);
-    const eps = cfg ? combineGuidanceBatched(prediction, guidance) : prediction;
-    const result = scheduler.step(eps, t, x);
-    x = result.prevSample;
-    if (args.inversionLevels) {
-      const level = args.inversionLevels.find((l) => l.t === t);
-      if (!level) throw new Error(`the inversion has no latent at t = ${t} to blend with`);
-      blendWithInversion(shape, x, args.blendMask, level.latents, x);
-    } else {
-      const noise = gaussianNoise(args.seed, noiseShape, BLEND_NOISE_STREAM + index);
-      blendWithFreshNoise(shape, x, args.blendMask, args.z0Mean, noise, scheduler.alphasCumprod[t]!, x);
+              textCond: unetText[slot]!,
+              frames: shape.frames,
+              ...(controlResiduals ? { controlResiduals } : {}),
+              ...(modulation ? { modulation } : {}),
+              ...(probe ? { probe } : {}),
+            });
+          } finally {
+            disposeResiduals(controlResiduals);
+          }
+        } finally {
+          if (sample !== x) sample.dispose();
+        }
+      };
+      let eps: DeviceTensor;
+      if (!cfg) eps = await call(halves, 0);
+      else {
+        let uncond: DeviceTensor;
+        let cond: DeviceTensor;
+        if (sequential) {
+          uncond = await call(['uncond'], 0);
+          try {
+            cond = await call(['cond'], 1);
+          } catch (e) {
+            uncond.dispose();
+            throw e;
+          }
+        } else {
+          const both = await call(halves, 0);
+          uncond = ops.slice(both, 0, shape.frames);
+          cond = ops.slice(both, shape.frames, shape.frames);
+          both.dispose();
+        }
+        eps = ops.guidance(uncond, cond, guidance);
+        uncond.dispose();
+        cond.dispose();
+      }
+      const step = ops.ddimStep(scheduler.stepCoefficients(t), eps, x, args.onStep !== undefined);
+      eps.dispose();
+      const stepScope = new Scope();
+      try {
+        stepScope.keep(step.prev);
+        if (step.x0) stepScope.keep(step.x0);
+        let blended: DeviceTensor;
+        if (args.inversionLevels) {
+          const level = args.inversionLevels.find((l) => l.t === t);
+          if (!level) throw new Error(`the inversion has no latent at t = ${t} to blend with`);
+          const inverted = stepScope.keep(upload(level.latents, noiseShape));
+          blended = ops.blend(shape, step.prev, args.blendMask, inverted);
+        } else {
+          const noise = stepScope.keep(
+            upload(gaussianNoise(args.seed, noiseShape, BLEND_NOISE_STREAM + index), noiseShape),
+          );
+          blended = ops.blend(shape, step.prev, args.blendMask, args.z0Mean, {
+            noise,
+            coefficients: noiseCoefficients(scheduler.alphasCumprod[t]!),
+          });
+        }
+        x.dispose();
+        x = blended;
+        const modulation = modulationPlanFor(args.modulation, index, t, halves);
+        if (args.onStep && step.x0)
+          await args.onStep({ index, t, latents: x, predOriginalSample: step.x0, modulation });
+      } finally {
+        stepScope.dispose();
+      }
     }
-    args.onStep?.({ index, t, latents: x, predOriginalSample: result.predOriginalSample, modulation });
+    return x;
+  } catch (e) {
+    x.dispose();
+    throw e;
+  } finally {
+    job.dispose();
   }
-  return x;
 }

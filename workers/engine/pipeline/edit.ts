@@ -13,6 +13,11 @@
  *
  * Randomness is Philox noise from `seed` (src/core/random): stream POSTERIOR_NOISE_STREAM for the posterior
  * sample, BLEND_NOISE_STREAM + i for the fresh blend noise of denoising step i.
+ *
+ * Tensors stay on the components' device (DESIGN §6). What crosses to the CPU, once per job: the prompts' states
+ * (for the span substitution), x_T / z0 / z0_mean at the end of the inversion (the reusable `InversionResult`),
+ * the final latents and the decoded frames. Uploads: frames, condition, blend mask, text, and the blend noise of
+ * each step. `runtime.transfers` counts them per stage.
  */
 import { compileLayout } from '../../../src/core/layout/compile.ts';
 import type { CompiledLayout, RegionMaskSet } from '../../../src/core/layout/types.ts';
@@ -20,6 +25,7 @@ import { buildTextCond, substituteRegionSpans } from '../../../src/core/pipeline
 import { AppError } from '../../../src/core/protocol/errors.ts';
 import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
 import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
+import type { DeviceTensor } from '../tensors/device-tensor.ts';
 import type { AttentionProbe, Components } from './components.ts';
 import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise.ts';
 import { invertLatents, throwIfCancelled, type InversionResult } from './invert.ts';
@@ -59,7 +65,8 @@ export interface EditOptions extends ModulationOptions {
   readonly inversion?: InversionResult;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EditProgress) => void;
-  readonly onStep?: (step: DenoiseStep) => void;
+  /** After each denoising step; its tensors are valid until the returned promise settles (see DenoiseStep). */
+  readonly onStep?: (step: DenoiseStep) => void | Promise<void>;
   /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
   readonly lastStepProbe?: AttentionProbe;
   /** Called once the inversion is done (before denoising): callers may cache it even if denoising is cancelled. */
@@ -131,15 +138,20 @@ export async function runEdit(
   options: EditOptions = {},
 ): Promise<EditResult> {
   checkInput(input, options, components);
-  const { signal, onProgress } = options;
+  const { runtime } = components;
+  const { ops } = runtime;
+  const { signal } = options;
   const steps = options.steps ?? 50;
   const seed = options.seed ?? 0;
   const F = input.frames.length;
   const shape = { frames: F, channels: 4, height: input.height / 8, width: input.width / 8 };
+  const latentDims = [F, 4, shape.height, shape.width];
   const latentSize = F * 4 * shape.height * shape.width;
-  const control = options.condition
-    ? { condition: options.condition.frames, scale: options.condition.scale }
-    : undefined;
+  const sf = Math.fround(components.scalingFactor);
+  const onProgress = (p: EditProgress) => {
+    runtime.transfers.setStage(p.stage);
+    options.onProgress?.(p);
+  };
 
   const layout = compileLayout({
     masks: input.masks,
@@ -151,99 +163,139 @@ export async function runEdit(
   const errors = layout.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new AppError('LAYOUT_INVALID', errors.map((e) => e.message).join('; '));
 
-  // Text: one encoder pass over every prompt the job needs.
-  onProgress?.({ stage: 'text', step: 0, total: 1 });
-  const ids = [
-    input.tokenizer.encode('').ids,
-    input.tokenizer.encode(input.sourcePrompt).ids,
-    layout.prompts.targetIds,
-    input.tokenizer.encode(input.negativePrompt ?? '').ids,
-    ...layout.prompts.substitutions.map((s) => s.regionIds),
-  ];
-  const C = components.textChannels;
-  const states = await components.encodeText(ids);
-  const prompt = (i: number) => states.subarray(i * 77 * C, (i + 1) * 77 * C);
-  const cond = substituteRegionSpans(
-    prompt(2),
-    layout.prompts.substitutions.map((s, i) => ({ span: { start: s.start, length: s.length }, hidden: prompt(4 + i) })),
-    C,
-  );
-  throwIfCancelled(signal);
-
-  let inversion = options.inversion;
-  if (inversion) {
-    const ok =
-      inversion.steps === steps &&
-      inversion.latentsT.length === latentSize &&
-      inversion.z0Mean.length === latentSize &&
-      (!options.blendWithInversion || inversion.trajectory !== undefined);
-    if (!ok)
-      throw new AppError(
-        'INVERSION_MISMATCH',
-        'the cached inversion does not fit this edit (frames, size, steps or trajectory); run the inversion again',
-      );
-  } else {
-    onProgress?.({ stage: 'encode', step: 0, total: 1 });
-    const posterior = await components.vaeEncode(framesToImages(input), F, input.height, input.width);
-    const sf = Math.fround(components.scalingFactor);
-    const z0Mean = posterior.mean.map((m) => m * sf);
-    let z0 = z0Mean;
-    if ((options.encodeWith ?? 'sample') === 'sample') {
-      const eps = gaussianNoise(seed, [F, 4, shape.height, shape.width], POSTERIOR_NOISE_STREAM);
-      z0 = posterior.mean.map((m, i) => Math.fround(m + Math.fround(posterior.std[i]! * eps[i]!)) * sf);
-    }
+  // Every device tensor of the job, freed however the job ends.
+  const held: DeviceTensor[] = [];
+  const keep = <T extends DeviceTensor>(t: T): T => (held.push(t), t);
+  try {
+    // Text: one encoder pass over every prompt the job needs.
+    onProgress({ stage: 'text', step: 0, total: 1 });
+    await components.focus?.('text');
+    const ids = [
+      input.tokenizer.encode('').ids,
+      input.tokenizer.encode(input.sourcePrompt).ids,
+      layout.prompts.targetIds,
+      input.tokenizer.encode(input.negativePrompt ?? '').ids,
+      ...layout.prompts.substitutions.map((s) => s.regionIds),
+    ];
+    const C = components.textChannels;
+    const encoded = await components.encodeText(ids);
+    const states = await runtime.download(encoded);
+    encoded.dispose();
+    const prompt = (i: number) => states.subarray(i * 77 * C, (i + 1) * 77 * C);
+    const cond = substituteRegionSpans(
+      prompt(2),
+      layout.prompts.substitutions.map((s, i) => ({
+        span: { start: s.start, length: s.length },
+        hidden: prompt(4 + i),
+      })),
+      C,
+    );
+    const textDims = (n: number) => [n, 77, C];
+    const unetText = keep(runtime.upload(buildTextCond(prompt(0), cond), textDims(2)));
+    const controlText = keep(runtime.upload(buildTextCond(prompt(3), prompt(2)), textDims(2)));
     throwIfCancelled(signal);
-    onProgress?.({ stage: 'invert', step: 0, total: steps - 1 });
-    const inverted = await invertLatents({
-      components,
-      z0,
-      frames: F,
-      height: shape.height,
-      width: shape.width,
-      sourceCond: prompt(1),
-      steps,
-      ...(control ? { control } : {}),
-      keepTrajectory: options.blendWithInversion ?? false,
-      ...(signal ? { signal } : {}),
-      onStep: (step, total) => onProgress?.({ stage: 'invert', step, total }),
-    });
-    inversion = { ...inverted, z0Mean };
-    options.onInversion?.(inversion);
+    const control = options.condition
+      ? {
+          condition: keep(runtime.upload(options.condition.frames, [F, 3, input.height, input.width])),
+          scale: options.condition.scale,
+        }
+      : undefined;
+
+    let inversion = options.inversion;
+    let latentsT: DeviceTensor;
+    let z0Mean: DeviceTensor;
+    if (inversion) {
+      const ok =
+        inversion.steps === steps &&
+        inversion.latentsT.length === latentSize &&
+        inversion.z0Mean.length === latentSize &&
+        (!options.blendWithInversion || inversion.trajectory !== undefined);
+      if (!ok)
+        throw new AppError(
+          'INVERSION_MISMATCH',
+          'the cached inversion does not fit this edit (frames, size, steps or trajectory); run the inversion again',
+        );
+      latentsT = keep(runtime.upload(inversion.latentsT, latentDims));
+      z0Mean = keep(runtime.upload(inversion.z0Mean, latentDims));
+    } else {
+      onProgress({ stage: 'encode', step: 0, total: 1 });
+      await components.focus?.('vae-encoder');
+      const images = keep(runtime.upload(framesToImages(input), [F, 3, input.height, input.width]));
+      const posterior = await components.vaeEncode(images);
+      keep(posterior.mean);
+      keep(posterior.std);
+      z0Mean = keep(ops.scale(posterior.mean, sf));
+      let z0 = z0Mean;
+      if ((options.encodeWith ?? 'sample') === 'sample') {
+        const eps = keep(runtime.upload(gaussianNoise(seed, latentDims, POSTERIOR_NOISE_STREAM), latentDims));
+        z0 = keep(ops.posteriorSample(posterior.mean, posterior.std, eps, sf));
+      }
+      throwIfCancelled(signal);
+      onProgress({ stage: 'invert', step: 0, total: steps - 1 });
+      await components.focus?.('denoiser');
+      const sourceCond = keep(runtime.upload(prompt(1), textDims(1)));
+      const inverted = await invertLatents({
+        components,
+        z0,
+        frames: F,
+        sourceCond,
+        steps,
+        ...(control ? { control } : {}),
+        keepTrajectory: options.blendWithInversion ?? false,
+        ...(signal ? { signal } : {}),
+        onStep: (step, total) => onProgress({ stage: 'invert', step, total }),
+      });
+      latentsT = keep(inverted.latentsT);
+      // The reusable result of the inversion, on the CPU (a re-edit uploads it again): read back once per job.
+      inversion = {
+        steps,
+        frames: F,
+        height: shape.height,
+        width: shape.width,
+        latentsT: await runtime.download(latentsT),
+        z0: await runtime.download(z0),
+        z0Mean: await runtime.download(z0Mean),
+        ...(inverted.trajectory ? { trajectory: inverted.trajectory } : {}),
+      };
+      options.onInversion?.(inversion);
+    }
+
+    const blendMask = keep(runtime.upload(Float32Array.from(layout.blendMask), [F, shape.height, shape.width]));
+    onProgress({ stage: 'denoise', step: 0, total: steps });
+    await components.focus?.('denoiser');
+    const final = keep(
+      await denoise({
+        components,
+        shape,
+        latentsT,
+        steps,
+        guidance: options.guidance ?? 7.5,
+        unetText,
+        controlText,
+        ...(control ? { control } : {}),
+        modulation: prepareModulation(layout, steps, options),
+        blendMask,
+        z0Mean,
+        seed,
+        ...(options.blendWithInversion && inversion.trajectory ? { inversionLevels: inversion.trajectory } : {}),
+        ...(signal ? { signal } : {}),
+        ...(options.lastStepProbe ? { lastStepProbe: options.lastStepProbe } : {}),
+        ...(options.cfgBatch ? { cfgBatch: options.cfgBatch } : {}),
+        onStep: async (step) => {
+          onProgress({ stage: 'denoise', step: step.index + 1, total: steps });
+          await options.onStep?.(step);
+        },
+      }),
+    );
+
+    onProgress({ stage: 'decode', step: 0, total: 1 });
+    const latents = await runtime.download(final);
+    await components.focus?.('vae-decoder');
+    const decoded = keep(await components.vaeDecode(keep(ops.scale(final, 1 / sf))));
+    const images = await runtime.download(decoded);
+    onProgress({ stage: 'decode', step: 1, total: 1 });
+    return { frames: imagesToRgba(images, F, input.width, input.height), latents, inversion, layout };
+  } finally {
+    for (const t of held) t.dispose();
   }
-
-  const blendMask = Float32Array.from(layout.blendMask);
-  onProgress?.({ stage: 'denoise', step: 0, total: steps });
-  const latents = await denoise({
-    components,
-    shape,
-    latentsT: inversion.latentsT,
-    steps,
-    guidance: options.guidance ?? 7.5,
-    unetText: buildTextCond(prompt(0), cond),
-    controlText: buildTextCond(prompt(3), prompt(2)),
-    ...(control ? { control } : {}),
-    modulation: prepareModulation(layout, steps, options),
-    blendMask,
-    z0Mean: inversion.z0Mean,
-    seed,
-    ...(options.blendWithInversion && inversion.trajectory ? { inversionLevels: inversion.trajectory } : {}),
-    ...(signal ? { signal } : {}),
-    ...(options.lastStepProbe ? { lastStepProbe: options.lastStepProbe } : {}),
-    ...(options.cfgBatch ? { cfgBatch: options.cfgBatch } : {}),
-    onStep: (step) => {
-      onProgress?.({ stage: 'denoise', step: step.index + 1, total: steps });
-      options.onStep?.(step);
-    },
-  });
-
-  onProgress?.({ stage: 'decode', step: 0, total: 1 });
-  const sf = Math.fround(components.scalingFactor);
-  const images = await components.vaeDecode(
-    latents.map((v) => v / sf),
-    F,
-    shape.height,
-    shape.width,
-  );
-  onProgress?.({ stage: 'decode', step: 1, total: 1 });
-  return { frames: imagesToRgba(images, F, input.width, input.height), latents, inversion, layout };
 }

@@ -8,12 +8,14 @@
  *     x = inverse.step(ε, t, x)                (ᾱ[t] → ᾱ[t + 1000/n])
  *   x_T = x                                    (the sample at the first denoising timestep, 981)
  *
- * No region substitution, no modulation. With `keepTrajectory` every intermediate latent is kept, labelled
- * with its noise level, for the `blendWithInversion` option.
+ * No region substitution, no modulation. x stays a device tensor; the step runs as a kernel (`runtime.ops`).
+ * With `keepTrajectory` every intermediate latent is read back, labelled with its noise level, for the
+ * `blendWithInversion` option (the only per-step readback of the inversion, and only with that option).
  */
 import { AppError } from '../../../src/core/protocol/errors.ts';
 import { DdimInverseScheduler } from '../scheduler/ddim-inverse.ts';
-import type { Components } from './components.ts';
+import type { DeviceTensor } from '../tensors/device-tensor.ts';
+import { disposeResiduals, type Components } from './components.ts';
 
 /** A latent at a given noise level (the timestep whose ᾱ it carries). */
 export interface LevelLatent {
@@ -39,16 +41,14 @@ export interface InversionResult {
 
 export interface InvertArgs {
   readonly components: Components;
-  /** Scaled latent [F, 4, h, w]. */
-  readonly z0: Float32Array;
+  /** Scaled latent [F, 4, h, w] (not disposed). */
+  readonly z0: DeviceTensor;
   readonly frames: number;
-  readonly height: number;
-  readonly width: number;
   /** The source prompt's hidden states [1, 77, C]. */
-  readonly sourceCond: Float32Array;
+  readonly sourceCond: DeviceTensor;
   readonly steps: number;
   /** ControlNet condition [F, 3, 8h, 8w] in [0, 1] and its scale. */
-  readonly control?: { readonly condition: Float32Array; readonly scale: number };
+  readonly control?: { readonly condition: DeviceTensor; readonly scale: number };
   readonly keepTrajectory?: boolean;
   readonly signal?: AbortSignal;
   readonly onStep?: (step: number, total: number) => void;
@@ -58,49 +58,59 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AppError('CANCELLED', 'The edit was cancelled.');
 }
 
-export async function invertLatents(args: InvertArgs): Promise<Omit<InversionResult, 'z0Mean'>> {
-  const { components, frames, height, width, sourceCond, control, signal } = args;
+/** The inverted latent x_T (the caller's to dispose) and, with `keepTrajectory`, every level on the CPU. */
+export interface Inverted {
+  readonly latentsT: DeviceTensor;
+  readonly trajectory?: readonly LevelLatent[];
+}
+
+export async function invertLatents(args: InvertArgs): Promise<Inverted> {
+  const { components, frames, sourceCond, control, signal } = args;
+  const { ops } = components.runtime;
   const scheduler = new DdimInverseScheduler('v0.19');
   scheduler.setTimesteps(args.steps);
   const ts = scheduler.loopTimesteps;
   const ratio = Math.floor(scheduler.config.numTrainTimesteps / args.steps);
-  let x: Float32Array = args.z0.slice();
-  const trajectory: LevelLatent[] | undefined = args.keepTrajectory ? [{ t: ts[0]!, latents: x }] : undefined;
-  for (let i = 0; i < ts.length; i++) {
-    throwIfCancelled(signal);
-    const t = ts[i]!;
-    const controlResiduals =
-      control && components.controlnet
-        ? await components.controlnet({
-            sample: x,
-            t,
-            textCond: sourceCond,
-            condition: control.condition,
-            scale: control.scale,
-            height,
-            width,
-          })
-        : undefined;
-    const eps = await components.unet({
-      sample: x,
-      t,
-      textCond: sourceCond,
-      frames,
-      height,
-      width,
-      ...(controlResiduals ? { controlResiduals } : {}),
-    });
-    x = scheduler.step(eps, t, x).prevSample;
-    trajectory?.push({ t: t + ratio, latents: x });
-    args.onStep?.(i + 1, ts.length);
+  const trajectory: LevelLatent[] | undefined = args.keepTrajectory
+    ? [{ t: ts[0]!, latents: await components.runtime.download(args.z0) }]
+    : undefined;
+  let x = ops.slice(args.z0, 0, frames);
+  try {
+    for (let i = 0; i < ts.length; i++) {
+      throwIfCancelled(signal);
+      const t = ts[i]!;
+      const controlResiduals =
+        control && components.controlnet
+          ? await components.controlnet({
+              sample: x,
+              t,
+              textCond: sourceCond,
+              condition: control.condition,
+              scale: control.scale,
+            })
+          : undefined;
+      let eps: DeviceTensor;
+      try {
+        eps = await components.unet({
+          sample: x,
+          t,
+          textCond: sourceCond,
+          frames,
+          ...(controlResiduals ? { controlResiduals } : {}),
+        });
+      } finally {
+        disposeResiduals(controlResiduals);
+      }
+      const next = ops.ddimStep(scheduler.stepCoefficients(t), eps, x, false).prev;
+      eps.dispose();
+      x.dispose();
+      x = next;
+      if (trajectory) trajectory.push({ t: t + ratio, latents: await components.runtime.download(x) });
+      args.onStep?.(i + 1, ts.length);
+    }
+    return { latentsT: x, ...(trajectory ? { trajectory } : {}) };
+  } catch (e) {
+    x.dispose();
+    throw e;
   }
-  return {
-    steps: args.steps,
-    frames,
-    height,
-    width,
-    latentsT: x,
-    z0: args.z0,
-    ...(trajectory ? { trajectory } : {}),
-  };
 }
