@@ -1,13 +1,15 @@
 /**
  * `Components` from the graph builders (../models) run by onnxruntime-web, on either execution target:
- *  - cpu (Node tests, CLI): wasm sessions; the UNet runs as one graph when nothing needs its attention cores
- *    (ORT's own attention is faster there) and partitioned with a CPU AttentionBackend when the call is
- *    modulated or probed;
- *  - webgpu (engine worker): sessions on the engine's device; the UNet is ALWAYS partitioned with the WGSL
- *    attention backend (one compiled network per shape, unmodulated calls just pass no modulation), so its
- *    weights sit on the GPU once; CLIP, VAE and ControlNet run as whole graphs.
- * One network is compiled per input shape, lazily, and kept until `release()`, which also releases the
- * attention backend (GPU: cached modulation maps), so no GPU buffer of ours outlives it.
+ *  - cpu (Node tests, CLI): wasm sessions, the CPU AttentionBackend between segments, CPU tensors;
+ *  - webgpu (engine worker): sessions on the engine's device, the WGSL attention backend, GPU tensors that stay
+ *    on the device between networks (`runOnDevice`; the runtime's step kernels work on them).
+ * The UNet and the ControlNet are ALWAYS partitioned at their attention cores (DESIGN §4): their space-time
+ * self-attention spans every frame, and ORT's standard ops would materialise the N×N scores (at 4 frames of 512²
+ * that overflows ORT's int sizes on the CPU). One compiled network per shape serves modulated and plain calls.
+ * CLIP (causal, 77 tokens) and the VAE (per-frame attention) run as whole graphs.
+ * One network is compiled per input shape, lazily, and kept until `release()` (which also releases the
+ * attention backend: GPU cached modulation maps) or, on the CPU, until `focus` moves to another stage's networks
+ * (they share one wasm heap).
  * Weights are streamed per tensor when a network is compiled (DESIGN §4): with a reader that can `open` a file
  * for byte ranges, WeightStore reads the header and then only the tensors the network uses, straight into the
  * session's external data, dropped once the session exists; a reader without `open` is read whole.
