@@ -15,6 +15,7 @@ import { DEFAULT_MODEL_CHOICES, type ModelChoices, type ModelSourceChoice } from
 import { useStore } from '../../state/store';
 import { setPromptTokenizer } from '../regions/tokenizer';
 import { runTask } from '../tasks/run-task';
+import { conditionForControlNet, loadedControlNet } from '../run/defaults';
 import { cacheIdOf, sourceChoice, toSpec, type LocalPick } from './sources';
 
 export const MODELS_TASK = 'models';
@@ -124,7 +125,20 @@ export async function loadModels(): Promise<boolean> {
     for (const kind of KINDS) await loadOne(kind, 'auto', progress);
   });
   await refreshCachedModels();
+  if (ok) followControlNet();
   return ok;
+}
+
+/**
+ * Consistent defaults (issue 14, item 3): a ControlNet the user just loaded makes the condition its own
+ * (canny/depth/pose; canny for a custom one) when the condition was "none", and says so.
+ */
+function followControlNet(): void {
+  const s = useStore.getState();
+  const kind = conditionForControlNet(loadedControlNet(s));
+  if (kind === 'none' || s.editSettings.condition.kind !== 'none' || !s.projectId) return;
+  s.setEditSettings({ condition: { ...s.editSettings.condition, kind } });
+  s.notify('info', `Structure condition set to ${kind}: a ControlNet is loaded (pick None to edit without it).`);
 }
 
 export function cancelModelLoad(): void {

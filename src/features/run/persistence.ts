@@ -7,9 +7,13 @@
 import { useStore } from '../../state/store';
 import { editBulk } from '../../state/edit-bulk';
 import * as db from '../../services/persistence/project-db';
-import { DEFAULT_EDIT_SETTINGS, type EditSettings, type RegionAttentionMap } from '../../core/protocol/edit';
+import type { EditSettings, RegionAttentionMap } from '../../core/protocol/edit';
 import type { EditResultMeta } from '../../state/slices/edit';
 import { mergeSettings } from './settings';
+import { loadedControlNet, referenceSettings } from './defaults';
+
+/** A project without saved settings starts from the reference, its condition following the loaded ControlNet. */
+const freshSettings = (): EditSettings => referenceSettings(loadedControlNet(useStore.getState()));
 
 interface AttentionHeader {
   readonly region: number;
@@ -109,7 +113,7 @@ export async function restoreEdit(projectId: string): Promise<void> {
     const stored = record?.sections.edit as EditSection | undefined;
     editBulk.clear();
     if (!stored || stored.format !== 1) {
-      useStore.setState({ ...EMPTY, editSettings: DEFAULT_EDIT_SETTINGS, wantAttentionMaps: true });
+      useStore.setState({ ...EMPTY, editSettings: freshSettings(), wantAttentionMaps: true });
       return;
     }
     const settings = mergeSettings(stored.settings);
@@ -138,7 +142,7 @@ export async function restoreEdit(projectId: string): Promise<void> {
     });
   } catch (e) {
     editBulk.clear();
-    useStore.setState({ ...EMPTY, editSettings: DEFAULT_EDIT_SETTINGS });
+    useStore.setState({ ...EMPTY, editSettings: freshSettings() });
     useStore
       .getState()
       .notify('error', `The saved edit result could not be read: ${(e as Error).message}`, 'EDIT_DATA_CORRUPT');
@@ -152,7 +156,7 @@ export function startEditAutosave(): () => void {
   return useStore.subscribe((s, prev) => {
     if (s.projectId === null && prev.projectId !== null) {
       editBulk.clear();
-      useStore.setState({ ...EMPTY, editSettings: DEFAULT_EDIT_SETTINGS });
+      useStore.setState({ ...EMPTY, editSettings: freshSettings() });
       return;
     }
     if (s.projectId !== prev.projectId) return;
