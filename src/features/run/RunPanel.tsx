@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from '../../state/store';
-import { DEFAULT_EDIT_SETTINGS, type ConditionKind, type EditSettings } from '../../core/protocol/edit';
+import type { ConditionKind, EditSettings } from '../../core/protocol/edit';
 import { usePromptTokenizer } from '../regions/tokenizer';
 import { AdvancedSettings } from './AdvancedSettings';
+import { ResetDefaults } from './ResetDefaults';
 import { NumberField, CheckField, SelectField } from './fields';
 import { cancelEdit, currentBlockers, describeStage, setConditionFrames, startEdit } from './actions';
 import { loadConditionImages } from './condition-frames';
@@ -148,9 +149,7 @@ export function RunPanel() {
         onChange={setWantMaps}
       />
       <div className="run-actions">
-        <button type="button" data-testid="edit-reset" onClick={() => set(DEFAULT_EDIT_SETTINGS)}>
-          Reset to reference defaults
-        </button>
+        <ResetDefaults />
         {run ? (
           <button type="button" data-testid="edit-cancel" onClick={cancelEdit} title="Esc">
             Cancel
