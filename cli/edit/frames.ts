@@ -1,6 +1,7 @@
 /**
  * Edited frames from a frames folder on disk: decode (PNG via fast-png, JPEG via jpeg-js), scale the short side
- * to `size` and centre-crop (squareCropGeometry, DESIGN §1), as RGBA bytes.
+ * to `size` and centre-crop (squareCropGeometry of src/core/clip/geometry.ts, the app's geometry too; DESIGN §1),
+ * as RGBA bytes.
  *
  * Resampling is PIL's antialiased bilinear (`Image.resize(…, BILINEAR)`, which torchvision's Resize uses on
  * PIL images): a separable triangle filter whose support grows with the downscale factor,
@@ -11,7 +12,7 @@ import { extname, join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { CliUsageError } from '../command.ts';
-import { squareCropGeometry, type CropGeometry } from '../../src/core/masks/resize.ts';
+import { squareCropGeometry, type CropGeometry } from '../../src/core/clip/geometry.ts';
 
 const FRAME_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 

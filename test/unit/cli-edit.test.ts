@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decode, encode } from 'fast-png';
 import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { squareCropGeometry } from '../../src/core/masks/resize.ts';
+import { squareCropGeometry } from '../../src/core/clip/geometry.ts';
 import { cropResizeRgba } from '../../cli/edit/frames.ts';
 import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
 import { mp4Tracks } from '../fixtures/video-mp4.ts';

@@ -148,34 +148,34 @@ describe('geometry', () => {
   });
   test('960×540 to 512² square: scale to 910×512, crop x = 199', () => {
     expect(frameGeometry(960, 540, 0, { mode: 'square', size: 512 })).toEqual({
-      displayWidth: 960,
-      displayHeight: 540,
+      sourceWidth: 960,
+      sourceHeight: 540,
       scaledWidth: 910,
       scaledHeight: 512,
-      cropX: 199,
-      cropY: 0,
+      left: 199,
+      top: 0,
       width: 512,
       height: 512,
     });
   });
   test('aspect kept: 960×540 short side 512 → 896×512 (multiples of 64), centre crop of 910×512', () => {
     const g = frameGeometry(960, 540, 0, { mode: 'aspect', shortSide: 512 });
-    expect(g).toMatchObject({ width: 896, height: 512, scaledWidth: 910, scaledHeight: 512, cropX: 7, cropY: 0 });
+    expect(g).toMatchObject({ width: 896, height: 512, scaledWidth: 910, scaledHeight: 512, left: 7, top: 0 });
   });
   test('a portrait phone clip (1920×1080 coded, rotated 90°) is cropped in display orientation', () => {
     const g = frameGeometry(1920, 1080, 90, { mode: 'aspect', shortSide: 512 });
     expect(g).toMatchObject({
-      displayWidth: 1080,
-      displayHeight: 1920,
+      sourceWidth: 1080,
+      sourceHeight: 1920,
       width: 512,
       height: 896,
       scaledHeight: 910,
-      cropY: 7,
+      top: 7,
     });
   });
-  test('upscaling a small clip covers the output', () => {
+  test('upscaling a small clip covers the output (long side floored: 320·512/240 = 682.7 → 682)', () => {
     const g = frameGeometry(320, 240, 0, { mode: 'square', size: 512 });
-    expect(g).toMatchObject({ scaledWidth: 683, scaledHeight: 512, cropX: 85, width: 512, height: 512 });
+    expect(g).toMatchObject({ scaledWidth: 682, scaledHeight: 512, left: 85, width: 512, height: 512 });
   });
 });
 

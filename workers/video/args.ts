@@ -31,13 +31,11 @@ export function extractFilter(start: number, stride: number, g: FrameGeometry): 
   const select =
     stride === 1 ? `select=gte(n\\,${start})` : `select=gte(n\\,${start})*not(mod(n-${start}\\,${stride}))`;
   const scale =
-    g.scaledWidth === g.displayWidth && g.scaledHeight === g.displayHeight
+    g.scaledWidth === g.sourceWidth && g.scaledHeight === g.sourceHeight
       ? []
       : [`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic`];
   const crop =
-    g.width === g.scaledWidth && g.height === g.scaledHeight
-      ? []
-      : [`crop=${g.width}:${g.height}:${g.cropX}:${g.cropY}`];
+    g.width === g.scaledWidth && g.height === g.scaledHeight ? [] : [`crop=${g.width}:${g.height}:${g.left}:${g.top}`];
   return [select, ...scale, ...crop].join(',');
 }
 

@@ -1,28 +1,18 @@
 /**
  * Bringing imported masks to the frames' geometry. Frames are made from the source by scaling so the source
- * covers the output (square: short side to the size; aspect mode: short side to the size, long side floored
- * to a multiple of 64) and cropping the centre — so a mask drawn on the source is mapped the same way:
- * scale s = max(W/w, H/h), centre crop, nearest neighbour through pixel centres.
+ * covers the output and cropping the centre (src/core/clip/geometry.ts, the one definition the video worker
+ * and the CLI use too), so a mask drawn on the source is mapped the same way, by nearest neighbour
+ * (src/core/masks/resize.ts `cropResizeMask`).
  */
 import { AppError } from '../protocol/errors';
+import { coverCropGeometry } from '../clip/geometry';
 import type { MaskSize } from './raster';
+import { cropResizeMask } from './resize';
 
 /** Values (labels or 0/1) of a `from`-sized raster resampled to `to` with cover-scale + centre crop. */
 export function coverResizeNearest(values: Uint8Array, from: MaskSize, to: MaskSize): Uint8Array {
   if (from.width === to.width && from.height === to.height) return values.slice();
-  const s = Math.max(to.width / from.width, to.height / from.height);
-  const ox = (from.width * s - to.width) / 2;
-  const oy = (from.height * s - to.height) / 2;
-  const out = new Uint8Array(to.width * to.height);
-  const colSrc = new Int32Array(to.width);
-  for (let x = 0; x < to.width; x++) colSrc[x] = Math.min(from.width - 1, Math.floor((x + 0.5 + ox) / s));
-  for (let y = 0; y < to.height; y++) {
-    const sy = Math.min(from.height - 1, Math.floor((y + 0.5 + oy) / s));
-    const srcRow = sy * from.width;
-    const dstRow = y * to.width;
-    for (let x = 0; x < to.width; x++) out[dstRow + x] = values[srcRow + colSrc[x]!]!;
-  }
-  return out;
+  return cropResizeMask(values, coverCropGeometry(from.width, from.height, to.width, to.height));
 }
 
 /** Relative aspect-ratio difference tolerated between a mask and the source it was drawn on (853 vs 854 px). */

@@ -1,6 +1,8 @@
 /**
  * Nearest-neighbour index maps with the exact semantics of the two libraries the official code uses
- * (DESIGN §3.4), plus the frame geometry of DESIGN §1 (short side → size, centre crop).
+ * (DESIGN §3.4), and the one mask crop-resize: a mask drawn on the source brought to the edited frame through
+ * the frame geometry of src/core/clip/geometry.ts (short side → size, centre crop), used by mask import and by
+ * the CLI's official-config masks alike.
  *
  * - OpenCV `cv2.resize(..., interpolation=INTER_NEAREST)` (imgproc resize.cpp, resizeNN): fx = out/in in
  *   double, ifx = 1/fx, src = min(floor(dst·ifx), in − 1). Note ifx is 1/(out/in), not in/out: the two differ
@@ -9,6 +11,8 @@
  * - PyTorch `F.interpolate(mode="nearest")` with an output size (UpSample.h nearest_idx): out == in → dst;
  *   out == 2·in → dst >> 1; else scale = float32(in/out), src = min(floor(float32(dst·scale)), in − 1).
  */
+
+import type { CropGeometry } from '../clip/geometry';
 
 export type NearestMode = 'opencv' | 'torch';
 
@@ -54,42 +58,10 @@ export function resizeNearest<T extends Uint8Array | Uint32Array>(
   return dst;
 }
 
-/** How a source frame maps to the edited frame: scale the short side to `size`, then centre-crop. */
-export interface CropGeometry {
-  readonly sourceWidth: number;
-  readonly sourceHeight: number;
-  /** Size after the short-side scale (long side = floor(long · size / short), as the official transform). */
-  readonly scaledWidth: number;
-  readonly scaledHeight: number;
-  /** Top-left of the crop in the scaled image: floor((scaled − out) / 2). */
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** Square output `size`×`size` (DESIGN §1's default); the short side is scaled to `size`. */
-export function squareCropGeometry(sourceWidth: number, sourceHeight: number, size: number): CropGeometry {
-  const short = Math.min(sourceWidth, sourceHeight);
-  const long = Math.max(sourceWidth, sourceHeight);
-  const scaledLong = Math.floor((size / short) * long);
-  const scaledWidth = sourceWidth <= sourceHeight ? size : scaledLong;
-  const scaledHeight = sourceWidth <= sourceHeight ? scaledLong : size;
-  return {
-    sourceWidth,
-    sourceHeight,
-    scaledWidth,
-    scaledHeight,
-    left: Math.floor((scaledWidth - size) / 2),
-    top: Math.floor((scaledHeight - size) / 2),
-    width: size,
-    height: size,
-  };
-}
-
 /**
- * Brings a mask drawn on the source frame to the edited frame: nearest (PyTorch semantics) short-side scale,
- * then the centre crop. Masks must be binary, so nearest is the only resampling that keeps them so.
+ * Brings a mask (labels or 0/1) drawn on the source frame to the edited frame: nearest (PyTorch semantics)
+ * scale to the geometry's scaled size, then its crop. Masks must stay binary, so nearest is the only resampling
+ * that keeps them so.
  */
 export function cropResizeMask(src: Uint8Array, geometry: CropGeometry): Uint8Array {
   const { sourceWidth, sourceHeight, scaledWidth, scaledHeight, left, top, width, height } = geometry;
