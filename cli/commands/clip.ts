@@ -82,54 +82,76 @@ async function clipInPage(r: PageRequest): Promise<PageResult> {
   }
 }
 
+export interface ClipArgs {
+  readonly input: string;
+  readonly output: string;
+  readonly request: { start: number; frames: number; stride: number; sizing: FrameSizing };
+  readonly crf: number;
+  readonly audio: boolean;
+  readonly chromium?: string;
+}
+
+/** The arguments, checked without touching any file (pure: the fuzz suite drives it with random argv). */
+export function parseClipArgs(argv: string[]): ClipArgs {
+  const { values, positionals } = parseCliArgs(argv, {
+    start: { type: 'string' },
+    frames: { type: 'string' },
+    stride: { type: 'string' },
+    size: { type: 'string' },
+    'keep-aspect': { type: 'boolean' },
+    crf: { type: 'string' },
+    'no-audio': { type: 'boolean' },
+    chromium: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length !== 1) throw new CliUsageError('give exactly one input video (see --help)');
+  if (!values.output) throw new CliUsageError('-o out.mp4 is required');
+  const side = intOption(values.size, 'size', 512, 64, 2048);
+  const sizing: FrameSizing = values['keep-aspect']
+    ? { mode: 'aspect', shortSide: side }
+    : { mode: 'square', size: side };
+  const request = {
+    start: intOption(values.start, 'start', 0),
+    frames: intOption(values.frames, 'frames', 16, 1, 64),
+    stride: intOption(values.stride, 'stride', 1, 1),
+    sizing,
+  };
+  const problems = clipRequestProblems(request);
+  if (problems.length > 0) throw new CliUsageError(problems.join(' '));
+  return {
+    input: positionals[0]!,
+    output: values.output,
+    request,
+    crf: intOption(values.crf, 'crf', 18, 0, 51),
+    audio: !values['no-audio'],
+    ...(values.chromium ? { chromium: values.chromium } : {}),
+  };
+}
+
 const command: CliCommand = {
   name: 'clip',
   summary: 'extract frames as the editor would and write them as an MP4',
   usage,
   async run(argv) {
-    const { values, positionals } = parseCliArgs(argv, {
-      start: { type: 'string' },
-      frames: { type: 'string' },
-      stride: { type: 'string' },
-      size: { type: 'string' },
-      'keep-aspect': { type: 'boolean' },
-      crf: { type: 'string' },
-      'no-audio': { type: 'boolean' },
-      chromium: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-    });
-    if (positionals.length !== 1) throw new CliUsageError('give exactly one input video (see --help)');
-    if (!values.output) throw new CliUsageError('-o out.mp4 is required');
-    const input = resolve(positionals[0]!);
-    if (!existsSync(input) || !statSync(input).isFile()) throw new CliUsageError(`${positionals[0]} is not a file`);
+    const args = parseClipArgs(argv);
+    const { request, crf } = args;
+    const input = resolve(args.input);
+    if (!existsSync(input) || !statSync(input).isFile()) throw new CliUsageError(`${args.input} is not a file`);
     // Before any work: never the input itself, a folder, or a missing/read-only folder (cli/output-path.ts).
-    const output = checkOutputPath(values.output, [input]);
+    const output = checkOutputPath(args.output, [input]);
     const bytes = statSync(input).size;
     if (bytes > MAX_SOURCE_BYTES)
       throw new CliUsageError(
-        `${positionals[0]} is ${(bytes / 2 ** 20).toFixed(0)} MiB; clips up to ${MAX_SOURCE_BYTES / 2 ** 20} MiB are accepted (FILE_TOO_LARGE)`,
+        `${args.input} is ${(bytes / 2 ** 20).toFixed(0)} MiB; clips up to ${MAX_SOURCE_BYTES / 2 ** 20} MiB are accepted (FILE_TOO_LARGE)`,
       );
-    if (bytes === 0) throw new CliUsageError(`${positionals[0]} is empty (NOT_A_VIDEO)`);
-    const side = intOption(values.size, 'size', 512, 64, 2048);
-    const sizing: FrameSizing = values['keep-aspect']
-      ? { mode: 'aspect', shortSide: side }
-      : { mode: 'square', size: side };
-    const request = {
-      start: intOption(values.start, 'start', 0),
-      frames: intOption(values.frames, 'frames', 16, 1, 64),
-      stride: intOption(values.stride, 'stride', 1, 1),
-      sizing,
-    };
-    const problems = clipRequestProblems(request);
-    if (problems.length > 0) throw new CliUsageError(problems.join(' '));
-    const crf = intOption(values.crf, 'crf', 18, 0, 51);
+    if (bytes === 0) throw new CliUsageError(`${args.input} is empty (NOT_A_VIDEO)`);
 
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const progress = progressPrinter(log);
     const session = await startHeadlessSession({
       log,
       onProgress: progress,
-      ...(values.chromium ? { chromium: values.chromium } : {}),
+      ...(args.chromium ? { chromium: args.chromium } : {}),
     });
     try {
       const out = session.server.addOutput(output);
@@ -139,16 +161,16 @@ const command: CliCommand = {
         outputUrl: out.url,
         ...request,
         crf,
-        audio: !values['no-audio'],
+        audio: args.audio,
       });
       if (!result.ok) {
-        const line = `${positionals[0]}: ${result.message}${result.code ? ` (${result.code})` : ''}`;
+        const line = `${args.input}: ${result.message}${result.code ? ` (${result.code})` : ''}`;
         if (result.code && INPUT_CODES.has(result.code as VideoErrorCode)) throw new CliUsageError(line);
         throw new Error(line);
       }
       await out.written;
       console.log(
-        `wrote ${values.output}: ${result.frames} frames ${result.width}×${result.height} at ${+result.fps.toFixed(3)} fps${result.audio ? ' with audio' : ''} (${result.bytes} bytes)`,
+        `wrote ${args.output}: ${result.frames} frames ${result.width}×${result.height} at ${+result.fps.toFixed(3)} fps${result.audio ? ' with audio' : ''} (${result.bytes} bytes)`,
       );
       return 0;
     } finally {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decode as decodePng } from 'fast-png';
+import { isPng, MAX_MASK_PIXELS, MAX_MASK_SIDE } from '../../src/core/masks/files.ts';
 import jpeg from 'jpeg-js';
 import { CliUsageError } from '../command.ts';
 
@@ -18,11 +19,23 @@ export interface BinaryImage extends ImageSize {
 }
 
 function readBytes(file: string): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    return new Uint8Array(readFileSync(file));
+    bytes = new Uint8Array(readFileSync(file));
   } catch (e) {
     throw new CliUsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  checkPngSize(file, bytes);
+  return bytes;
+}
+
+/** Bounds before allocation: a PNG declaring 100000×100000 in a few bytes would take minutes to decode. */
+function checkPngSize(file: string, bytes: Uint8Array): void {
+  if (!isPng(bytes) || bytes.byteLength < 24) return;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [w, h] = [v.getUint32(16), v.getUint32(20)];
+  if (w > MAX_MASK_SIDE || h > MAX_MASK_SIDE || w * h > MAX_MASK_PIXELS)
+    throw new CliUsageError(`${file} declares ${w}×${h} pixels; images up to ${MAX_MASK_SIDE} px a side are accepted`);
 }
 
 export function readImageSize(file: string): ImageSize {

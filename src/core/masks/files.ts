@@ -84,7 +84,26 @@ export interface DecodedMaskPng {
   readonly palette: readonly (readonly number[])[] | null;
 }
 
+/**
+ * The largest mask PNG decoded: 8192 px a side and 8K UHD's pixel count (7680×4320) with margin. The size is
+ * read from IHDR first, since decoding a PNG that declares 100000×100000 in a few bytes takes minutes (found by
+ * the fuzz suite, test/unit/fuzz.test.ts).
+ */
+export const MAX_MASK_SIDE = 8192;
+export const MAX_MASK_PIXELS = 40_000_000;
+
 export function decodeMaskPng(path: string, bytes: Uint8Array): DecodedMaskPng {
+  // IHDR is the first chunk: signature (8) + length (4) + "IHDR" (4) + width (4) + height (4), big-endian.
+  if (bytes.byteLength >= 24 && isPng(bytes)) {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const w = v.getUint32(16);
+    const h = v.getUint32(20);
+    if (w > MAX_MASK_SIDE || h > MAX_MASK_SIDE || w * h > MAX_MASK_PIXELS)
+      throw new AppError(
+        'MASK_CORRUPT_PNG',
+        `${path} declares ${w}×${h} pixels; masks up to ${MAX_MASK_SIDE} px a side are accepted. Export the masks at the video's size.`,
+      );
+  }
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
