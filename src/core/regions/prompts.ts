@@ -102,7 +102,6 @@ export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): Pro
       message: `The target prompt is ${targetCount} tokens; at most ${MAX_PROMPT_TOKENS} fit. Shorten it.`,
     });
   }
-  const claimed = new Map<string, string>();
   for (const region of doc.regions) {
     const regionEnc = tokenizer.tokenize(region.prompt);
     const words = regionEnc.tokens;
@@ -118,15 +117,6 @@ export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): Pro
       } else {
         spans[region.id] = span;
         for (let i = span.start; i < span.end; i++) owners[i]!.push(region.id);
-        const key = `${span.start}:${span.end}`;
-        const other = claimed.get(key);
-        if (other)
-          problems.push({
-            severity: 'warning',
-            regionId: region.id,
-            message: `"${region.name}" owns the same words as "${other}".`,
-          });
-        else claimed.set(key, region.name);
       }
     }
     const frames = doc.masks[region.id] ?? [];
@@ -151,7 +141,33 @@ export function analyzePrompts(doc: RegionsDoc, tokenizer: PromptTokenizer): Pro
         message: `Part "${region.name}" has no parent instance.`,
       });
   }
-  return { targetTokens: target, targetLabels: encoded.labels ?? target, spans, owners, problems };
+  const labels = encoded.labels ?? target;
+  const nameOf = (id: string) => doc.regions.find((r) => r.id === id)?.name ?? id;
+  for (const shared of sharedOwnership(owners)) {
+    const names = shared.regionIds.map((id) => `"${nameOf(id)}"`);
+    const words = shared.tokens.map((i) => JSON.stringify(labels[i])).join(' ');
+    problems.push({
+      severity: 'warning',
+      regionId: shared.regionIds[shared.regionIds.length - 1]!,
+      message: `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} own the same tokens (${words}): their cross-attention gets the same words. Give each region prompt its own words of the target prompt (each takes the first exact match).`,
+    });
+  }
+  return { targetTokens: target, targetLabels: labels, spans, owners, problems };
+}
+
+/** Target tokens owned by more than one region, grouped by the set of owners (in token order). */
+export function sharedOwnership(
+  owners: readonly (readonly string[])[],
+): { readonly regionIds: readonly string[]; readonly tokens: readonly number[] }[] {
+  const groups = new Map<string, { regionIds: string[]; tokens: number[] }>();
+  owners.forEach((ids, i) => {
+    if (ids.length < 2) return;
+    const key = ids.join('\u0000');
+    const group = groups.get(key) ?? { regionIds: [...ids], tokens: [] };
+    group.tokens.push(i);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
 }
 
 export const hasBlockingProblems = (a: PromptAnalysis): boolean => a.problems.some((p) => p.severity === 'error');

@@ -18,6 +18,19 @@ export function PromptEditor() {
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the document is read from the mask store at `version`
   const analysis = useMemo(() => analyzePrompts(maskStore.doc(), tokenizer), [version, tokenizer]);
   const colorOf = (id: string) => regions.find((r) => r.id === id)?.color ?? '#888';
+  const nameOf = (id: string) => regions.find((r) => r.id === id)?.name ?? id;
+  // A token owned by several regions shows every owner's colour in stripes, and all their names on hover.
+  const chipStyle = (owners: readonly string[]) =>
+    owners.length === 0
+      ? undefined
+      : owners.length === 1
+        ? { background: colorOf(owners[0]!), color: '#fff' }
+        : {
+            background: `linear-gradient(135deg, ${owners
+              .map((id, k) => `${colorOf(id)} ${(100 * k) / owners.length}% ${(100 * (k + 1)) / owners.length}%`)
+              .join(', ')})`,
+            color: '#fff',
+          };
   return (
     <div className="prompt-editor">
       <label>
@@ -48,10 +61,15 @@ export function PromptEditor() {
           return (
             <span
               key={i}
-              className={`token${owners.length ? ' owned' : ''}`}
+              className={`token${owners.length ? ' owned' : ''}${owners.length > 1 ? ' shared' : ''}`}
               data-testid={`token-${i}`}
               data-owners={owners.join(' ')}
-              style={owners.length ? { background: colorOf(owners[0]!), color: '#fff' } : undefined}
+              title={
+                owners.length === 0
+                  ? 'Owned by no region'
+                  : `Owned by ${owners.map(nameOf).join(' and ')}${owners.length > 1 ? ' — two regions should not share tokens' : ''}`
+              }
+              style={chipStyle(owners)}
             >
               {label}
             </span>

@@ -74,6 +74,7 @@ export function RegionsPanel() {
                 value={r.name}
                 data-testid="region-name"
                 aria-label="Name"
+                title={r.name}
                 onChange={(e) => actions.renameRegion(r.id, e.target.value)}
               />
               <button
