@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliUsageError } from '../command.ts';
-import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
+import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip.ts';
 
 /** ../shared/models/clip_tokenizer beside the checkout (the test data's real SD1.5 tokenizer). */
 export const DEFAULT_TOKENIZER_DIR = resolve(
@@ -14,23 +14,25 @@ export const DEFAULT_TOKENIZER_DIR = resolve(
   '../../../shared/models/clip_tokenizer',
 );
 
-export function loadClipTokenizer(dir: string): ClipTokenizer {
+/** The tokenizer files of a folder, as the engine takes them (ClipTokenizerFiles). */
+export function readClipTokenizerFiles(dir: string): ClipTokenizerFiles {
   const file = (name: string) => join(dir, name);
   const config = existsSync(file('tokenizer_config.json'))
     ? readFileSync(file('tokenizer_config.json'), 'utf8')
     : undefined;
   if (existsSync(file('tokenizer.json')))
-    return createClipTokenizer({
-      tokenizerJson: readFileSync(file('tokenizer.json'), 'utf8'),
-      tokenizerConfig: config,
-    });
+    return { tokenizerJson: readFileSync(file('tokenizer.json'), 'utf8'), tokenizerConfig: config };
   if (existsSync(file('vocab.json')) && existsSync(file('merges.txt')))
-    return createClipTokenizer({
+    return {
       vocabJson: readFileSync(file('vocab.json'), 'utf8'),
       merges: readFileSync(file('merges.txt'), 'utf8'),
       tokenizerConfig: config,
-    });
+    };
   throw new CliUsageError(
     `no CLIP tokenizer in ${dir} (needs tokenizer.json, or vocab.json + merges.txt); pass --tokenizer <dir>`,
   );
+}
+
+export function loadClipTokenizer(dir: string): ClipTokenizer {
+  return createClipTokenizer(readClipTokenizerFiles(dir));
 }

@@ -1,6 +1,10 @@
 /**
- * Turns an official VideoGrain config plus CLI overrides into what `runEdit` needs (workers/engine/pipeline/
- * edit.ts): cropped RGBA frames, region masks, prompts, step/guidance/ControlNet settings, the condition.
+ * Turns an official VideoGrain config plus CLI overrides into the engine's EditRequest (src/core/protocol/
+ * edit.ts) — the same request the app's run panel sends — for both backends: cropped RGBA frames, one region per
+ * layout_mask_order entry with its masks and prompt, the settings, and the condition (canny: estimated by the
+ * engine from the frames; --control-frames: the request's condition images). Checks of the request itself
+ * (sizes, counts, setting ranges, prompts vs. the layout) are the engine's (workers/engine/edit/request.ts and
+ * runEdit's layout compiler); here only what is about the config and the command line.
  * Prompts follow `videograin layout`: editing_prompts[k] = [target, region 0 prompt, …], region r pairs with
  * layout_mask_order[r]; the source prompt (inversion) is dataset_config.prompt.
  */
@@ -8,10 +12,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliUsageError } from '../command.ts';
 import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input.ts';
-import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../config/tokenizer-files.ts';
+import { DEFAULT_TOKENIZER_DIR } from '../config/tokenizer-files.ts';
 import type { VideoGrainConfig } from '../config/videograin-yaml.ts';
-import { cannyCondition } from '../../src/core/conditions/canny.ts';
-import type { EditInput, EditOptions } from '../../workers/engine/pipeline/edit.ts';
+import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit.ts';
 import { listFrameFiles, loadClipFrames } from './frames.ts';
 
 export interface PrepareRequest {
@@ -26,17 +29,14 @@ export interface PrepareRequest {
   readonly guidance?: number;
   readonly seed: number;
   readonly encodeWith: 'sample' | 'mean';
+  /** EditRequest.returnLatents (--save-latents). */
+  readonly returnLatents?: boolean;
 }
 
 export interface PreparedEdit {
-  readonly input: EditInput;
-  readonly options: EditOptions;
+  readonly request: EditRequest;
   readonly warnings: string[];
-  /** What the condition is, for messages and the inversion key. */
-  readonly conditionKind: 'none' | 'canny' | 'frames';
-  /** conditionKind 'frames': the condition images as RGBA (the engine's EditRequest.conditionFrames). */
-  readonly conditionRgba?: readonly Uint8Array[];
-  /** The CLIP tokenizer folder used (the model's own tokenizer/, --tokenizer, or the shared one). */
+  /** The CLIP tokenizer folder to use (the model's own tokenizer/, --tokenizer, or the shared one). */
   readonly tokenizerDir: string;
 }
 
@@ -48,15 +48,6 @@ export function tokenizerDir(req: Pick<PrepareRequest, 'tokenizerDir' | 'modelDi
   return hasFiles ? own : DEFAULT_TOKENIZER_DIR;
 }
 
-function toCondition(frames: readonly Uint8Array[], size: number): Float32Array {
-  const plane = size * size;
-  const out = new Float32Array(frames.length * 3 * plane);
-  frames.forEach((rgba, f) => {
-    for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) out[(f * 3 + c) * plane + p] = rgba[4 * p + c]! / 255;
-  });
-  return out;
-}
-
 export function prepareEdit(req: PrepareRequest): PreparedEdit {
   const { config, size } = req;
   const edit = config.editingPrompts[req.editIndex];
@@ -65,75 +56,64 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
     throw new CliUsageError(
       `edit ${req.editIndex} has ${edit.regions.length} region prompts but layout_mask_order names ${config.layoutMaskOrder.length} regions`,
     );
+  if (req.controlFramesDir && !req.controlnet) throw new CliUsageError('--control-frames needs --controlnet <dir>');
   const source = resolveFrameSource(config);
   if (source.sizeFrom !== 'frames')
     throw new CliUsageError(
       `${config.framesPath}: edit reads a frames folder for now; extract the frames first (videograin clip, or ffmpeg)`,
     );
   const loaded = loadLayoutMasks(config, source, size);
-  const masks = loaded.masks;
   const warnings = [...loaded.warnings];
   const frames = loadClipFrames(config.framesPath, source.frameIndices, size);
-  const tokenizerFolder = tokenizerDir(req);
-  const tokenizer = loadClipTokenizer(tokenizerFolder);
 
-  let condition: EditOptions['condition'];
-  let conditionKind: PreparedEdit['conditionKind'] = 'none';
-  let conditionRgba: Uint8Array[] | undefined;
-  const scale = config.controlnetConditioningScale ?? 1;
-  if (req.controlFramesDir && !req.controlnet) throw new CliUsageError('--control-frames needs --controlnet <dir>');
+  let condition: EditSettings['condition'] = { kind: 'none', scale: config.controlnetConditioningScale ?? 1 };
+  let conditionFrames: Uint8Array[] | undefined;
   if (req.controlnet && req.controlFramesDir) {
     const count = listFrameFiles(req.controlFramesDir).length;
-    if (count < source.frameIndices.length)
-      throw new CliUsageError(
-        `${req.controlFramesDir} has ${count} frames; the clip needs ${source.frameIndices.length}`,
-      );
-    // Control frames are already per clip frame when there are exactly as many; else indexed like the source.
+    // Control frames are per clip frame when there are exactly as many; else indexed like the source. Frames
+    // past the folder's end are left out: the engine refuses a condition that does not cover every frame.
     const indices = count === source.frameIndices.length ? source.frameIndices.map((_, i) => i) : source.frameIndices;
-    conditionRgba = loadClipFrames(req.controlFramesDir, indices, size);
-    condition = { frames: toCondition(conditionRgba, size), scale };
-    conditionKind = 'frames';
+    conditionFrames = loadClipFrames(
+      req.controlFramesDir,
+      indices.filter((i) => i < count),
+      size,
+    );
+    condition = { ...condition, kind: 'frames' };
   } else if (req.controlnet) {
     if (config.controlType && config.controlType !== 'canny')
       warnings.push(
         `control_type "${config.controlType}" needs its own annotator; using canny edges from the frames (pass --control-frames)`,
       );
-    const plane = size * size;
-    const all = new Float32Array(frames.length * 3 * plane);
-    frames.forEach((rgba, f) => all.set(cannyCondition(rgba, size, size), f * 3 * plane));
-    condition = { frames: all, scale };
-    conditionKind = 'canny';
+    condition = { ...condition, kind: 'canny' };
   }
 
   const steps = req.steps ?? config.numInferenceSteps ?? 50;
-  // editing_config.modulated_percentage (the official pipeline's default 0.3 = 15 of 50 steps)
-  const modulatedSteps =
-    config.modulatedPercentage === null ? undefined : Math.round(config.modulatedPercentage * steps);
-  const input: EditInput = {
-    frames,
-    width: size,
-    height: size,
-    masks,
-    tokenizer,
-    sourcePrompt: config.sourcePrompt,
-    targetPrompt: edit.target,
-    regionPrompts: edit.regions,
-    negativePrompt: config.negativePrompt,
-  };
-  const options: EditOptions = {
+  const settings: EditSettings = {
+    ...DEFAULT_EDIT_SETTINGS,
     steps,
     guidance: req.guidance ?? config.guidanceScale ?? 7.5,
     seed: req.seed,
+    negativePrompt: config.negativePrompt,
+    condition,
+    // editing_config.modulated_percentage (the official pipeline's default 0.3 = 15 of 50 steps)
+    modulatedSteps: config.modulatedPercentage === null ? null : Math.round(config.modulatedPercentage * steps),
     encodeWith: req.encodeWith,
-    ...(modulatedSteps !== undefined ? { modulatedSteps } : {}),
-    ...(condition ? { condition } : {}),
   };
-  return {
-    input,
-    options,
-    warnings,
-    conditionKind,
-    ...(conditionRgba ? { conditionRgba } : {}),
-    tokenizerDir: tokenizerFolder,
+  const request: EditRequest = {
+    width: size,
+    height: size,
+    frames,
+    sourcePrompt: config.sourcePrompt,
+    targetPrompt: edit.target,
+    // Region r is layout_mask_order[r]; a region past the edit's prompts gets prompt ''.
+    regions: loaded.masks.masks.map((masks, r) => ({
+      name: config.layoutMaskOrder[r] ?? `region ${r}`,
+      prompt: edit.regions[r] ?? '',
+      masks,
+    })),
+    settings,
+    ...(conditionFrames ? { conditionFrames } : {}),
+    ...(req.returnLatents ? { returnLatents: true } : {}),
   };
+  return { request, warnings, tokenizerDir: tokenizerDir(req) };
 }

@@ -1,33 +1,27 @@
 /**
- * `videograin edit --backend webgpu`: the edit on the engine the UI uses (workers/engine behind
- * src/services/engine-client.ts), in the headless page of a headless session (cli/headless/). The model
- * folders are mounted read-only on the session's server and loaded as URL sources; the request travels as
- * one raw file (src/headless/edit-transfer.ts); the MP4 is encoded in the same session.
- * Ctrl-C cancels the edit in the engine (cancelEdit), then closes the browser.
+ * `videograin edit --backend webgpu`: the EditRequest of ./prepare.ts sent to the engine the UI uses
+ * (workers/engine behind src/services/engine-client.ts), in the headless page of a headless session
+ * (./engine-page.ts). The request travels as one raw file (src/headless/edit-transfer.ts); errors come back with
+ * the protocol's serialization, so their codes decide the exit as on the CPU backend (./errors.ts); the MP4 is
+ * encoded in the same session. Ctrl-C cancels the edit in the engine (cancelEdit), then closes the browser.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { progressPrinter } from '../headless/progress.ts';
-import { startHeadlessSession, type HeadlessSession } from '../headless/session.ts';
+import { join } from 'node:path';
+import { loadClipTokenizer } from '../config/tokenizer-files.ts';
 import { encodeMp4InSession } from './encode-mp4.ts';
-import type { EditEvent, EditRequest, EditResultData } from '../../src/core/protocol/edit.ts';
-import type { ModelKind } from '../../src/core/models/files.ts';
-import { HEADLESS_EDIT_EVENT, HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
-import { packEditInput, unpackEditOutput, type EditJob, type LatentName } from '../../src/headless/edit-transfer.ts';
-
-/** Pipeline errors the user caused: one line, exit 2 (as the CPU backend). */
-const INPUT_CODES = new Set(['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'TOKENIZER_INVALID', 'MASKS_INVALID']);
-
-/** Ctrl-C stopped the edit; the command exits 130. */
-export class EditCancelledError extends Error {
-  override readonly name = 'EditCancelledError';
-}
+import { EditCancelledError, engineErrorForCli } from './errors.ts';
+import { editEventPrinter } from './events.ts';
+import { loadFolderModel, openEnginePage, type EnginePage, type Globals } from './engine-page.ts';
+import { compileLayout } from '../../src/core/layout/compile.ts';
+import type { EditRequest, EditResultData } from '../../src/core/protocol/edit.ts';
+import { AppError, deserializeError } from '../../src/core/protocol/errors.ts';
+import { HEADLESS_EDIT_EVENT, HEADLESS_GLOBAL } from '../../src/headless/types.ts';
+import { packEditInput, unpackEditOutput, type EditJob } from '../../src/headless/edit-transfer.ts';
+import { checkRequest, editInput } from '../../workers/engine/edit/request.ts';
 
 export interface WebGpuEditOptions {
   readonly request: EditRequest;
-  readonly returnLatents: boolean;
   readonly modelDir: string;
   readonly controlnetDir?: string;
   /** Served as the model's tokenizer/ when it is not that folder already (prepare.ts picks it). */
@@ -40,96 +34,66 @@ export interface WebGpuEditOptions {
 }
 
 export interface WebGpuEditResult {
-  readonly frames: Uint8ClampedArray[];
-  readonly latents?: Record<LatentName, Float32Array>;
+  /** The engine's result (without attention maps: the CLI does not ask for them). */
+  readonly result: EditResultData;
   readonly adapter: string;
   readonly mp4Bytes: number;
-  readonly summary: Omit<EditResultData, 'frames' | 'attentionMaps' | 'latents'>;
 }
 
-type Globals = Record<string, HeadlessGlobals>;
-
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '';
-  const s = Math.max(0, Math.round(seconds));
-  return s < 60 ? ` · ETA ${s} s` : ` · ETA ${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+/**
+ * The engine's own request checks and layout compile, in Node before a browser starts and models load: a bad
+ * request fails in a second with the code the engine would give (EDIT_INPUT_INVALID, LAYOUT_INVALID).
+ */
+export function preflight(request: EditRequest, tokenizerDir: string): void {
+  checkRequest(request);
+  const input = editInput(request, loadClipTokenizer(tokenizerDir));
+  const layout = compileLayout({
+    masks: input.masks,
+    tokenizer: input.tokenizer,
+    targetPrompt: input.targetPrompt,
+    regionPrompts: input.regionPrompts,
+    ...(request.settings.modulateAllResolutions ? { modulateAllResolutions: true } : {}),
+  });
+  const errors = layout.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) throw new AppError('LAYOUT_INVALID', errors.map((e) => e.message).join('; '));
 }
-
-/** One line per stage start, then each inversion/denoising step with the engine's ETA. */
-export function editEventPrinter(log: (line: string) => void): (e: EditEvent) => void {
-  let last = '';
-  return (e) => {
-    if (e.kind !== 'progress') return;
-    const stepped = e.stage === 'invert' || e.stage === 'denoise';
-    const line = stepped && e.step > 0 ? `${e.stage} ${e.step}/${e.total}${formatEta(e.etaSeconds)}` : `${e.stage}…`;
-    const key = stepped && e.step > 0 ? line.split(' · ')[0]! : e.stage;
-    if (key === last) return;
-    last = key;
-    log(line);
-  };
-}
-
-async function loadModel(session: HeadlessSession, kind: ModelKind, baseUrl: string, dir: string): Promise<string> {
-  const spec = { kind, source: { type: 'url' as const, baseUrl }, precision: 'auto' as const };
-  const r = await session.page.evaluate(
-    ({ g, spec }) => (globalThis as unknown as Globals)[g]!.engine.loadModel(spec),
-    { g: HEADLESS_GLOBAL, spec },
-  );
-  if (!r.ok) throw new CliUsageError(`${kind === 'sd15' ? 'model' : 'controlnet'} ${dir}: ${firstLine(r.message)}`);
-  return `${r.info.precision}, ${r.info.summary}`;
-}
-
-const firstLine = (s: string) => s.split('\n')[0]!;
 
 export async function runWebGpuEdit(opts: WebGpuEditOptions): Promise<WebGpuEditResult> {
   const { log } = opts;
   let phase: 'start' | 'edit' | 'other' = 'start';
   let interrupted = false;
-  let session: HeadlessSession | undefined;
+  let page: EnginePage | undefined;
   const onSigint = () => {
     if (interrupted || phase !== 'edit') {
       interrupted = true;
       log('interrupted: closing the browser');
-      void session?.close();
+      void page?.session.close();
       return;
     }
     interrupted = true;
     log('cancelling the edit… (Ctrl-C again to quit at once)');
-    void session?.page
+    void page?.session.page
       .evaluate((g) => (globalThis as unknown as Globals)[g]!.engine.cancelEdit(), HEADLESS_GLOBAL)
       .catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
   const tmp = mkdtempSync(join(tmpdir(), 'vg-webgpu-'));
   try {
-    session = await startHeadlessSession({
+    page = await openEnginePage({
       log,
-      onProgress: progressPrinter(log),
       expose: { [HEADLESS_EDIT_EVENT]: editEventPrinter(log) },
       ownSigint: true,
       ...(opts.chromium ? { chromium: opts.chromium } : {}),
     });
     phase = 'other';
     if (interrupted) throw new EditCancelledError('edit cancelled');
-    const s = session;
-    const status = await s.page.evaluate((g) => (globalThis as unknown as Globals)[g]!.engine.init(), HEADLESS_GLOBAL);
-    if (status.state !== 'ready') {
-      const why = status.state === 'unavailable' ? `${status.code}: ${status.message}` : status.state;
-      throw new Error(`WebGPU is not available in headless Chromium (${firstLine(why)}); use --backend cpu`);
-    }
-    const adapter = status.adapterLabel;
-    log(`GPU adapter: ${adapter}`);
+    const s = page.session;
+    log(`model: ${await loadFolderModel(page, { kind: 'sd15', dir: opts.modelDir, tokenizerDir: opts.tokenizerDir })}`);
+    if (opts.controlnetDir)
+      log(`controlnet: ${await loadFolderModel(page, { kind: 'controlnet', dir: opts.controlnetDir })}`);
 
-    const modelUrl = s.server.mount('sd', opts.modelDir);
-    if (resolve(opts.tokenizerDir) !== resolve(opts.modelDir, 'tokenizer'))
-      s.server.mount('sd/tokenizer', opts.tokenizerDir);
-    log(`model: ${await loadModel(s, 'sd15', modelUrl, opts.modelDir)}`);
-    if (opts.controlnetDir) {
-      const url = s.server.mount('controlnet', opts.controlnetDir);
-      log(`controlnet: ${await loadModel(s, 'controlnet', url, opts.controlnetDir)}`);
-    }
-
-    const { job: request, bytes } = packEditInput(opts.request, opts.returnLatents);
+    const returnLatents = opts.request.returnLatents ?? false;
+    const { job: request, bytes } = packEditInput(opts.request, returnLatents);
     const inputFile = join(tmp, 'edit-input.bin');
     const outputFile = join(tmp, 'edit-output.bin');
     writeFileSync(inputFile, bytes);
@@ -141,11 +105,7 @@ export async function runWebGpuEdit(opts: WebGpuEditOptions): Promise<WebGpuEdit
       job,
     });
     phase = 'other';
-    if (!outcome.ok) {
-      if (outcome.code === 'CANCELLED') throw new EditCancelledError('edit cancelled');
-      if (INPUT_CODES.has(outcome.code)) throw new CliUsageError(firstLine(outcome.message));
-      throw new Error(`the edit failed: ${firstLine(outcome.message)} (${outcome.code})`);
-    }
+    if (!outcome.ok) throw engineErrorForCli(deserializeError(outcome.error));
     await out.written;
     const t = outcome.result.timings;
     log(
@@ -164,13 +124,13 @@ export async function runWebGpuEdit(opts: WebGpuEditOptions): Promise<WebGpuEdit
       output: opts.output,
       log,
     });
-    return { frames, ...(latents ? { latents } : {}), adapter, mp4Bytes, summary: outcome.result };
+    return { result: { ...outcome.result, frames, ...(latents ? { latents } : {}) }, adapter: page.adapter, mp4Bytes };
   } catch (e) {
     if (interrupted) throw new EditCancelledError('edit cancelled');
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
-    await session?.close().catch(() => undefined);
+    await page?.session.close().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

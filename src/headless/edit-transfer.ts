@@ -8,6 +8,7 @@
  *              float32, each F · 4 · H/8 · W/8 values.
  */
 import type { EditRequest, EditResultData } from '../core/protocol/edit';
+import type { SerializedError } from '../core/protocol/errors';
 
 /** The request without its bulk arrays (they travel in the input file). */
 export interface EditJobRequest extends Omit<EditRequest, 'frames' | 'regions' | 'conditionFrames' | 'returnLatents'> {
@@ -31,7 +32,8 @@ export type EditJobOutcome =
       /** Whether the output file carries latents after the frames. */
       readonly latents: boolean;
     }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  /** The engine's error as the protocol serializes it (deserializeError on the driver keeps its code). */
+  | { readonly ok: false; readonly error: SerializedError };
 
 export const LATENT_NAMES = ['z0', 'xT', 'final'] as const;
 export type LatentName = (typeof LATENT_NAMES)[number];

@@ -4,9 +4,11 @@
  */
 import { Comlink } from '../core/protocol/rpc';
 import type { EditEvent } from '../core/protocol/edit';
+import { AppError, serializeError, type SerializedError } from '../core/protocol/errors';
 import { createEngineClient, type EngineClient } from '../services/engine-client';
 import { createVideoClient } from '../services/video-client';
 import { packEditOutput, unpackEditInput } from './edit-transfer';
+import { packInferTensors, unpackInferTensors } from './infer-transfer';
 import {
   HEADLESS_EDIT_EVENT,
   HEADLESS_GLOBAL,
@@ -20,9 +22,9 @@ type EditEventSink = (event: EditEvent) => void;
 
 const sink = <T>(name: string): T | undefined => (globalThis as unknown as Record<string, T | undefined>)[name];
 
-function failure(e: unknown): { ok: false; code: string; message: string } {
-  const err = e as Error & { code?: unknown };
-  return { ok: false, code: typeof err.code === 'string' ? err.code : 'ERROR', message: String(err.message ?? e) };
+/** The error as plain data with its code (Playwright would keep only the message of an Error). */
+function failure(e: unknown): { ok: false; error: SerializedError } {
+  return { ok: false, error: serializeError(e) };
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
@@ -65,7 +67,7 @@ function createHeadlessEngine(): HeadlessEngine {
         });
         const result = await engine().api.edit(request, onEvent);
         if (job.request.returnLatents && !result.latents)
-          return { ok: false, code: 'EDIT_LATENTS_UNAVAILABLE', message: 'the engine returned no latents' };
+          return failure(new AppError('EDIT_LATENTS_UNAVAILABLE', 'the engine returned no latents'));
         const latents = job.request.returnLatents ? result.latents : undefined;
         await postBytes(job.outputUrl, packEditOutput(result.frames, latents));
         const { frames: _frames, attentionMaps: _maps, latents: _latents, ...summary } = result;
@@ -76,6 +78,21 @@ function createHeadlessEngine(): HeadlessEngine {
     },
     async cancelEdit() {
       await client?.api.cancelEdit();
+    },
+    async infer(job) {
+      try {
+        const inputs = unpackInferTensors(await fetchBytes(job.inputUrl));
+        const { outputs } = await engine().api.infer({
+          component: job.component,
+          inputs,
+          ...(job.frames !== undefined ? { frames: job.frames } : {}),
+          ...(job.taps ? { taps: true } : {}),
+        });
+        await postBytes(job.outputUrl, packInferTensors(outputs));
+        return { ok: true, outputs: Object.keys(outputs) };
+      } catch (e) {
+        return failure(e);
+      }
     },
   };
 }

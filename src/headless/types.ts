@@ -4,24 +4,27 @@
  */
 import type { VideoApi } from '../core/protocol/video';
 import type { EngineStatus, LoadedModelInfo, ModelSpec } from '../core/protocol/engine';
+import type { SerializedError } from '../core/protocol/errors';
 import type { EditJob, EditJobOutcome } from './edit-transfer';
+import type { InferJob, InferJobOutcome } from './infer-transfer';
 
 /** The video client as the driver sees it (progress arrives through the page's `__videograinProgress`). */
 export type HeadlessVideo = Pick<VideoApi, 'probe' | 'extract' | 'encode'>;
 
 /**
  * The engine worker as the driver sees it (src/services/engine-client.ts, started on first use). Results are
- * plain data: errors come back as `{ ok: false, code, message }` because Playwright drops an Error's code.
+ * plain data: Playwright drops an Error's code, so errors come back as `{ ok: false, error }` with the
+ * protocol's own serialization (src/core/protocol/errors.ts; the driver calls deserializeError).
  */
 export interface HeadlessEngine {
   init(): Promise<EngineStatus>;
   /** Load progress goes to `progress('loading <kind>', fraction)`. */
-  loadModel(
-    spec: ModelSpec,
-  ): Promise<{ ok: true; info: LoadedModelInfo } | { ok: false; code: string; message: string }>;
+  loadModel(spec: ModelSpec): Promise<{ ok: true; info: LoadedModelInfo } | { ok: false; error: SerializedError }>;
   /** Runs the edit of `job` (edit-transfer.ts); progress events go to `__videograinEditEvent`. */
   edit(job: EditJob): Promise<EditJobOutcome>;
   cancelEdit(): Promise<void>;
+  /** Runs one network of the loaded models on the job's tensors (infer-transfer.ts; EngineApi.infer). */
+  infer(job: InferJob): Promise<InferJobOutcome>;
 }
 
 export interface HeadlessGlobals {

@@ -9,7 +9,9 @@ import { Comlink } from '../../src/core/protocol/rpc';
 import { createEditService, type EditModels } from './edit-service';
 import { trackDeviceBuffers } from './gpu/buffer-tracker';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
+import { runInfer } from './infer-service';
 import { createModelsService, type LoadedModel, type ModelsService } from './models-service';
+import { gpuAttentionBackend } from './onnx/gpu-attention';
 import type { Components } from './pipeline/components';
 import { createWebGpuComponents, modelFilesOf } from './pipeline/components-webgpu';
 import type { OpfsModelCache } from './weights/cache';
@@ -154,5 +156,31 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       editing.setPreviewFrame(frame);
     },
     releaseEditCache: () => editing.releaseCache(),
+    async infer(request) {
+      const status = await init();
+      if (status.state !== 'ready' || !acquired)
+        throw new AppError('GPU_UNAVAILABLE', 'message' in status ? status.message : 'The GPU device is not ready.');
+      const { device } = acquired;
+      trackDeviceBuffers(device).ensure();
+      const sd = models.loaded('sd15');
+      const controlnet = models.loaded('controlnet');
+      const attention = gpuAttentionBackend(device);
+      try {
+        const result = await runInfer(
+          {
+            ...(sd ? { sd: modelFilesOf(sd.model).read } : {}),
+            ...(controlnet ? { controlnet: modelFilesOf(controlnet.model).read } : {}),
+          },
+          request,
+          { target: { kind: 'webgpu', device }, attention },
+        );
+        return Comlink.transfer(
+          result,
+          Object.values(result.outputs).map((t) => t.data.buffer as ArrayBuffer),
+        );
+      } finally {
+        attention.release();
+      }
+    },
   };
 }

@@ -43,6 +43,43 @@ export interface EngineApi {
   setEditPreviewFrame(frame: number): Promise<void>;
   /** Forgets cached inversions and releases compiled networks (GPU memory back to idle). */
   releaseEditCache(): Promise<void>;
+
+  /**
+   * Runs one network of the loaded models on given tensors (`videograin infer --backend webgpu`; DESIGN §9):
+   * the ControlNet from the loaded ControlNet, the others from the loaded SD1.5 model. Compiles, runs once and
+   * releases. Tensor names follow the diffusers arguments, as the CPU backend's (see `InferRequest`).
+   */
+  infer(request: InferRequest): Promise<InferResultData>;
+}
+
+/** The networks `infer` runs (workers/engine/models/components.ts builds them). */
+export const INFER_COMPONENTS = ['text_encoder', 'unet', 'controlnet', 'vae_encoder', 'vae_decoder'] as const;
+export type InferComponent = (typeof INFER_COMPONENTS)[number];
+
+/** A tensor as plain data: float32, or int64 (`input_ids`). Row-major, `data.length` = product of `dims`. */
+export interface InferTensor {
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array;
+}
+
+/**
+ * Inputs by diffusers argument name: text_encoder `input_ids` → `last_hidden_state`; unet `sample`,
+ * `timestep` [1], `encoder_hidden_states`[, `down_block_additional_residuals.{i}`,
+ * `mid_block_additional_residual`] → `noise_pred`; controlnet + `controlnet_cond`, `conditioning_scale` [1] →
+ * `down_block_res_samples.{i}`, `mid_block_res_sample`; vae_encoder `image` → `latent_mean`, `latent_std`;
+ * vae_decoder `latent` → `image`.
+ */
+export interface InferRequest {
+  readonly component: InferComponent;
+  readonly inputs: Readonly<Record<string, InferTensor>>;
+  /** UNet: frames per CFG half that self-attention spans jointly (default 1). */
+  readonly frames?: number;
+  /** UNet/ControlNet: also return every module output under its diffusers module path. */
+  readonly taps?: boolean;
+}
+
+export interface InferResultData {
+  readonly outputs: Readonly<Record<string, { readonly dims: readonly number[]; readonly data: Float32Array }>>;
 }
 
 /** A `FileSystemDirectoryHandle`, typed structurally: src/core also compiles without the DOM lib. */
