@@ -15,6 +15,7 @@ import { ModelsPanel } from '../features/models/ModelsPanel';
 import { MODELS_TASK, cancelModelLoad } from '../features/models/actions';
 import { RunPanel } from '../features/run/RunPanel';
 import { LivePreview } from '../features/run/LivePreview';
+import { EditButton } from '../features/run/EditButton';
 import { EDIT_TASK, cancelEdit } from '../features/run/actions';
 import { ResultView } from '../features/result/ResultView';
 import { CenterTabs } from '../features/result/CenterTabs';
@@ -44,17 +45,18 @@ export function App() {
         </aside>
         <section className="center">
           <CenterTabs />
-          <LivePreview />
-          {showResult ? (
-            <ResultView />
-          ) : (
-            <>
-              <MaskEditorBar />
+          {!showResult && <MaskEditorBar />}
+          {/* The stage: the frame (mask editor or result); notices stack in its corner, over the picture only. */}
+          <div className="stage">
+            {showResult ? (
+              <ResultView />
+            ) : (
               <FrameViewer>
                 <MaskCanvas />
               </FrameViewer>
-            </>
-          )}
+            )}
+            <Notices />
+          </div>
           <FrameStrip />
         </section>
         <aside className="right">
@@ -62,8 +64,12 @@ export function App() {
           <RunPanel />
         </aside>
       </main>
-      <TaskBar onCancel={cancelTask} />
-      <Notices />
+      {/* The run bar: Edit (or Cancel), every task's progress and the live preview, always in view (issue 14). */}
+      <footer className="run-bar" data-testid="run-bar">
+        <EditButton />
+        <TaskBar onCancel={cancelTask} ownCancel={[EDIT_TASK]} />
+        <LivePreview />
+      </footer>
     </div>
   );
 }

@@ -1,133 +1,181 @@
-import { useEffect, useRef, useState } from 'react';
+/**
+ * The result viewer (issue 14): source | edit side by side, or one frame with a before/after wipe (drag the
+ * frame or the slider; hold B or the Before button to see the source in place of the edit); play/pause and
+ * frame stepping on the frame strip's index (← / → keep working); the per-region attention map as a
+ * translucent overlay with its own opacity; zoom to fit or to 1:1 / 2× / 4× for small drafts.
+ */
+import { useEffect, useMemo, useRef, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
 import { useStore } from '../../state/store';
 import { bulk } from '../../state/bulk';
 import { editBulk } from '../../state/edit-bulk';
-import { downloadResultMp4 } from './actions';
-import { heatRgba } from './heatmap';
+import { HeatCanvas, ImageCanvas, useBoxSize, type Rgba } from './canvases';
+import { ResultToolbar } from './ResultToolbar';
+import { displaySize, resultView, useResultView } from './view-state';
 import './result.css';
 
-function draw(
-  canvas: HTMLCanvasElement | null,
-  rgba: ArrayLike<number> | undefined,
-  width: number,
-  height: number,
-): void {
-  if (!canvas || !rgba) return;
-  canvas.width = width;
-  canvas.height = height;
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+
+/** Hold B: the edit shows the source ("before") until the key is released or the window loses focus. */
+function useHoldBefore(): void {
+  useEffect(() => {
+    const { set } = resultView();
+    const down = (e: KeyboardEvent) => {
+      if ((e.key === 'b' || e.key === 'B') && !e.repeat && !isTyping(e.target) && !e.ctrlKey && !e.metaKey)
+        set({ before: true });
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.key === 'b' || e.key === 'B') set({ before: false });
+    };
+    const blur = () => set({ before: false });
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    window.addEventListener('blur', blur);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', blur);
+      set({ before: false });
+    };
+  }, []);
 }
 
-/** Source | edit side by side; one frame index (the frame strip's) drives both; optional attention heat map. */
+/** Advances the shared frame index at the clip's frame rate while playing. */
+function usePlayback(frameCount: number): void {
+  const { playing } = useResultView();
+  const fps = useStore((s) => s.frames?.fps ?? 8);
+  useEffect(() => {
+    if (!playing || frameCount <= 0) return;
+    const timer = setInterval(() => {
+      const { currentFrame, setCurrentFrame } = useStore.getState();
+      setCurrentFrame((currentFrame + 1) % frameCount);
+    }, 1000 / fps);
+    return () => clearInterval(timer);
+  }, [playing, frameCount, fps]);
+  useEffect(() => () => resultView().set({ playing: false }), []);
+}
+
+/** A scrollable pane that sizes its stack for the zoom (fit = inside the pane, else device pixels per pixel). */
+function Pane({
+  caption,
+  width,
+  height,
+  testId,
+  onPointer,
+  children,
+}: {
+  caption: ReactNode;
+  width: number;
+  height: number;
+  testId: string;
+  onPointer?: (e: ReactPointerEvent<HTMLDivElement>) => void;
+  children: ReactNode;
+}) {
+  const { zoom } = useResultView();
+  const scroller = useRef<HTMLDivElement>(null);
+  const box = useBoxSize(scroller);
+  const size = displaySize(zoom, width, height, box.width, box.height, window.devicePixelRatio || 1);
+  const upscaled = size.width >= width;
+  return (
+    <figure className="result-pane">
+      <div className="result-scroll" ref={scroller}>
+        <div
+          className={`result-stack${upscaled ? ' pixelated' : ''}${onPointer ? ' draggable' : ''}`}
+          data-testid={testId}
+          style={{ width: size.width, height: size.height }}
+          onPointerDown={
+            onPointer &&
+            ((e) => {
+              e.currentTarget.setPointerCapture(e.pointerId);
+              onPointer(e);
+            })
+          }
+          onPointerMove={onPointer && ((e) => e.buttons !== 0 && onPointer(e))}
+        >
+          {children}
+        </div>
+      </div>
+      <figcaption>{caption}</figcaption>
+    </figure>
+  );
+}
+
 export function ResultView() {
   const meta = useStore((s) => s.editResult);
   const stale = useStore((s) => s.editResultStale);
-  const framesMeta = useStore((s) => s.frames);
+  const framesVersion = useStore((s) => s.frames?.version);
   const current = useStore((s) => s.currentFrame);
-  const setCurrent = useStore((s) => s.setCurrentFrame);
   const region = useStore((s) => s.attentionRegion);
-  const setRegion = useStore((s) => s.setAttentionRegion);
-  const [playing, setPlaying] = useState(false);
-  const source = useRef<HTMLCanvasElement>(null);
-  const edit = useRef<HTMLCanvasElement>(null);
-  const heat = useRef<HTMLCanvasElement>(null);
+  const { mode, wipe, heatOpacity, before, set } = useResultView();
+  useHoldBefore();
+  usePlayback(meta?.frameCount ?? 0);
 
-  useEffect(() => {
-    const f = bulk.frame(current);
-    if (f) draw(source.current, f.data, f.width, f.height);
-  }, [current, framesMeta?.version]);
-
-  useEffect(() => {
+  const source = useMemo<Rgba | null>(
+    () => bulk.frame(current) ?? null,
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- pixels live in bulk; the version says when they move
+    [current, framesVersion],
+  );
+  const edit = useMemo<Rgba | null>(() => {
     const r = editBulk.result();
-    const i = Math.min(current, (r?.frames.length ?? 1) - 1);
-    if (r) draw(edit.current, r.frames[i], r.width, r.height);
+    const data = r?.frames[Math.min(current, r.frames.length - 1)];
+    return r && data ? { width: r.width, height: r.height, data } : null;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- pixels live in editBulk; the version says when they move
   }, [current, meta?.version]);
-
-  useEffect(() => {
-    const c = heat.current;
-    const r = editBulk.result();
-    const map = region === null ? undefined : r?.attentionMaps.find((m) => m.region === region);
-    if (!c || !r) return;
-    c.width = r.width;
-    c.height = r.height;
-    const ctx = c.getContext('2d')!;
-    ctx.clearRect(0, 0, c.width, c.height);
-    if (!map) return;
-    const small = new OffscreenCanvas(map.width, map.height);
-    small.getContext('2d')!.putImageData(new ImageData(heatRgba(map, current), map.width, map.height), 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(small, 0, 0, c.width, c.height);
-  }, [current, region, meta?.version]);
-
-  useEffect(() => {
-    if (!playing || !meta) return;
-    const fps = framesMeta?.fps ?? 8;
-    const timer = setInterval(() => {
-      const { currentFrame } = useStore.getState();
-      setCurrent((currentFrame + 1) % meta.frameCount);
-    }, 1000 / fps);
-    return () => clearInterval(timer);
-  }, [playing, meta, framesMeta?.fps, setCurrent]);
+  const map = useMemo(
+    () => (region === null ? undefined : editBulk.result()?.attentionMaps.find((m) => m.region === region)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- as above
+    [region, meta?.version],
+  );
 
   if (!meta) return <div className="result-view empty">No edit yet: set up regions and prompts, then press Edit.</div>;
-  const aspect = `${meta.width} / ${meta.height}`;
+  const frame = Math.min(current, meta.frameCount - 1);
+  const heat = (
+    <HeatCanvas map={map} frame={frame} width={meta.width} height={meta.height} opacity={before ? 0 : heatOpacity} />
+  );
+  const editCaption = (
+    <>
+      {before ? 'Source (B held)' : 'Edit'} — “{meta.targetPrompt}”
+    </>
+  );
+  const shown = before ? 0 : wipe;
+  const dragWipe = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    set({ wipe: Math.round(((e.clientX - r.left) / r.width) * 100) });
+  };
   return (
-    <div className="result-view" data-testid="result-view" data-stale={stale}>
-      <div className="result-bar">
-        <button type="button" data-testid="result-play" onClick={() => setPlaying((p) => !p)} aria-pressed={playing}>
-          {playing ? '❚❚ Pause' : '▶ Play'}
-        </button>
-        <label>
-          Attention map{' '}
-          <select
-            data-testid="result-attention"
-            value={region ?? ''}
-            disabled={!meta.hasAttentionMaps}
-            title={
-              meta.hasAttentionMaps
-                ? 'Cross-attention of a region’s words, last step'
-                : 'Edit with “Per-region attention maps” on'
+    <div className="result-view" data-testid="result-view" data-stale={stale} data-mode={mode}>
+      <ResultToolbar />
+      <div className="result-panes">
+        {mode === 'side' ? (
+          <>
+            <Pane caption="Source" width={meta.width} height={meta.height} testId="result-source-stack">
+              <ImageCanvas image={source} testId="result-source" />
+            </Pane>
+            <Pane caption={editCaption} width={meta.width} height={meta.height} testId="result-edit-stack">
+              <ImageCanvas image={before ? source : edit} testId="result-edit" />
+              {heat}
+            </Pane>
+          </>
+        ) : (
+          <Pane
+            caption={
+              <>
+                Edit ◀ {shown} % │ {100 - shown} % ▶ Source — “{meta.targetPrompt}”
+              </>
             }
-            onChange={(e) => setRegion(e.target.value === '' ? null : Number(e.target.value))}
+            width={meta.width}
+            height={meta.height}
+            testId="result-wipe-stack"
+            onPointer={dragWipe}
           >
-            <option value="">off</option>
-            {meta.regionNames.map((name, i) => (
-              <option key={i} value={i}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        {stale && (
-          <span
-            className="result-stale"
-            data-testid="result-stale"
-            title="Prompts, masks, settings or frames changed since"
-          >
-            Stale — inputs changed
-          </span>
+            <ImageCanvas image={source} testId="result-source" />
+            <div className="wipe-edit" style={{ clipPath: `inset(0 ${100 - shown}% 0 0)` }}>
+              <ImageCanvas image={edit} testId="result-edit" />
+              {heat}
+            </div>
+            <div className="wipe-handle" style={{ left: `${shown}%` }} data-testid="result-wipe-handle" />
+          </Pane>
         )}
-        <span className="hint" data-testid="result-info">
-          {meta.inversionReused ? 'inversion reused · ' : ''}
-          {meta.unetCalls} UNet calls
-        </span>
-        <button type="button" className="primary" data-testid="download-mp4" onClick={() => void downloadResultMp4()}>
-          Download MP4
-        </button>
-      </div>
-      <div className="result-pair">
-        <figure>
-          <canvas ref={source} style={{ aspectRatio: aspect }} data-testid="result-source" />
-          <figcaption>Source</figcaption>
-        </figure>
-        <figure>
-          <div className="result-stack" style={{ aspectRatio: aspect }}>
-            <canvas ref={edit} data-testid="result-edit" />
-            <canvas ref={heat} className="heat" data-testid="result-heat" />
-          </div>
-          <figcaption>Edit — “{meta.targetPrompt}”</figcaption>
-        </figure>
       </div>
     </div>
   );

@@ -150,22 +150,7 @@ export function RunPanel() {
       />
       <div className="run-actions">
         <ResetDefaults />
-        {run ? (
-          <button type="button" data-testid="edit-cancel" onClick={cancelEdit} title="Esc">
-            Cancel
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            data-testid="edit-run"
-            disabled={blockers.length > 0}
-            title={blockers[0] ?? 'Ctrl/Cmd+Enter'}
-            onClick={() => void startEdit()}
-          >
-            Edit
-          </button>
-        )}
+        {/* Edit and Cancel live in the run bar (EditButton), always in view. */}
       </div>
       {!run && blockers.length > 0 && (
         <ul className="run-blockers" data-testid="edit-blockers">

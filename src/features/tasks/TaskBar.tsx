@@ -9,7 +9,17 @@ export function etaSeconds(task: Task, now: number): number | undefined {
   return (spent / task.fraction) * (1 - task.fraction);
 }
 
-export function TaskBar({ onCancel }: { onCancel: (taskId: string) => void }) {
+/**
+ * The tasks with their progress, inline in the run bar (issue 14: always visible, never over the workspace).
+ * `ownCancel` names tasks whose Cancel the run bar already shows (the edit's, beside the Edit button).
+ */
+export function TaskBar({
+  onCancel,
+  ownCancel = [],
+}: {
+  onCancel: (taskId: string) => void;
+  ownCancel?: readonly string[];
+}) {
   const tasks = useStore((s) => s.tasks);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -17,21 +27,28 @@ export function TaskBar({ onCancel }: { onCancel: (taskId: string) => void }) {
     const timer = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(timer);
   }, [tasks.length]);
-  if (tasks.length === 0) return null;
+  if (tasks.length === 0)
+    return (
+      <div className="taskbar idle" data-testid="taskbar-idle">
+        <span className="hint">No task running</span>
+      </div>
+    );
   return (
     <div className="taskbar" data-testid="taskbar">
       {tasks.map((t) => {
         const eta = etaSeconds(t, now);
         return (
           <div key={t.id} className="task" data-testid={`task-${t.id}`}>
-            <span className="task-label">
+            <span className="task-label" title={t.label}>
               {t.label} — {t.stage}
               {eta !== undefined ? ` (about ${Math.ceil(eta)} s left)` : ''}
             </span>
             <progress max={1} value={t.fraction} />
-            <button onClick={() => onCancel(t.id)} data-testid={`cancel-${t.id}`}>
-              Cancel
-            </button>
+            {!ownCancel.includes(t.id) && (
+              <button onClick={() => onCancel(t.id)} data-testid={`cancel-${t.id}`}>
+                Cancel
+              </button>
+            )}
           </div>
         );
       })}
