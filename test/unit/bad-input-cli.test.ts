@@ -156,11 +156,15 @@ describeShared('layout/edit: YAML counts are bounded before allocation', () => {
     [{ start_sample_frame: '9007199254740000', n_sample_frame: '16' }, /beyond any clip|start_sample_frame/],
     [{ sampling_rate: '1e15', n_sample_frame: '16' }, /beyond any clip|sampling_rate/],
   ])('%o → one line, exit 2, in bounded time', async (extra, why) => {
-    const r = spawnSync(process.execPath, ['bin/videograin.mjs', 'layout', '--config', yaml(extra)], {
-      cwd: REPO_DIR,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/videograin.mjs', 'layout', '--config', yaml(extra), '--tokenizer', sharedPath('models/clip_tokenizer')],
+      {
+        cwd: REPO_DIR,
+        encoding: 'utf8',
+        timeout: 45_000,
+      },
+    );
     expect(r.signal).toBeNull();
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
