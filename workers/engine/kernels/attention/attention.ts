@@ -1,7 +1,9 @@
 /**
- * Host wrapper of the fused ST-Layout attention kernel (attention.wgsl; formula in its header and DESIGN §3.4).
- * Receives the engine's GPUDevice (never requests one). Inputs are GPU buffers in the projections' layout
- * (Q [B, Nq, H·d], K/V [Bkv, Nk, H·d]); the storage type is f16 when the device has `shader-f16`, else f32.
+ * Host wrapper of the tiled fused ST-Layout attention kernel (attention.wgsl; formula in its header and
+ * DESIGN §3.4; tiling in tiles.ts). Receives the engine's GPUDevice (never requests one). Inputs are GPU buffers
+ * in the projections' layout (Q [B, Nq, H·d], K/V [Bkv, Nk, H·d]); the storage type is f16 when the device has
+ * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
+ * device; the subgroup variant is used where the device has `subgroups` and the tiles allow it.
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */
@@ -12,11 +14,21 @@ import {
   type AttentionShape,
   type ModulationMaps,
 } from '../../../../src/core/attention/types';
-import { attentionShaderSource, chooseTiles, packParams, PARAMS_BYTES, type StorageType } from './shader';
+import { attentionShaderSource, packParams, PARAMS_BYTES, type StorageType } from './shader';
+import {
+  defaultTiles,
+  deriveTiles,
+  tileKey,
+  tileProblem,
+  type AttentionFeatures,
+  type AttentionTiles,
+  type TileLimits,
+} from './tiles';
 import { planAttention, type AttentionLimits, type AttentionPlan } from './plan';
 
 export { AttentionTooLargeError, type AttentionPlan, type AttentionLimits } from './plan';
 export type { StorageType } from './shader';
+export type { AttentionTiles, AttentionFeatures } from './tiles';
 
 export interface AttentionCoreOptions {
   readonly headDim: number;
@@ -24,6 +36,33 @@ export interface AttentionCoreOptions {
   readonly storage?: StorageType;
   /** Tighter limits than the device's (tests use them to exercise chunking). */
   readonly limits?: Partial<AttentionLimits>;
+  /** Tile sizes (the autotuner's choice or an override); default: defaultTiles for this device. */
+  readonly tiles?: AttentionTiles;
+  /** Subgroup reductions: default on where the device has `subgroups` and the tiles allow it. */
+  readonly subgroups?: boolean;
+}
+
+/** The device's limits that decide which tile configurations run (tiles.ts). */
+export function tileLimitsOf(device: GPUDevice): TileLimits {
+  const l = device.limits;
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return {
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    subgroupMinSize: device.features.has('subgroups') ? (info?.subgroupMinSize ?? 0) : 0,
+  };
+}
+
+/** Whether the subgroup variant can run with these tiles on this device. */
+export function subgroupsUsable(
+  device: GPUDevice,
+  headDim: number,
+  storage: StorageType,
+  tiles: AttentionTiles,
+): boolean {
+  if (!device.features.has('subgroups')) return false;
+  return !tileProblem(tiles, headDim, storage, { subgroups: true }, tileLimitsOf(device));
 }
 
 /** Modulation maps resident on the GPU (upload once per resolution, reuse every step). */
@@ -67,6 +106,8 @@ export class AttentionCore {
   readonly headDim: number;
   readonly blockQ: number;
   readonly blockK: number;
+  readonly tiles: AttentionTiles;
+  readonly features: AttentionFeatures;
   readonly limits: AttentionLimits;
   private readonly pipelines = new Map<boolean, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
@@ -87,11 +128,33 @@ export class AttentionCore {
       minUniformBufferOffsetAlignment: l.minUniformBufferOffsetAlignment,
       ...options.limits,
     };
-    const tiles = chooseTiles(this.headDim, l.maxComputeWorkgroupStorageSize, l.maxComputeInvocationsPerWorkgroup);
-    if (tiles.blockK < 1)
-      throw new AppError('ATTENTION_TOO_LARGE', `head dim ${this.headDim} does not fit this GPU's workgroup memory`);
-    this.blockQ = tiles.blockQ;
-    this.blockK = tiles.blockK;
+    const tileLimits = tileLimitsOf(device);
+    let tiles = options.tiles;
+    if (!tiles) {
+      try {
+        tiles = defaultTiles(this.headDim, this.storage, { subgroups: false }, tileLimits);
+      } catch {
+        throw new AppError('ATTENTION_TOO_LARGE', `head dim ${this.headDim} does not fit this GPU's workgroup memory`);
+      }
+    }
+    const subgroups =
+      options.subgroups ??
+      (device.features.has('subgroups') && subgroupsUsable(device, this.headDim, this.storage, tiles));
+    if (subgroups && !device.features.has('subgroups'))
+      throw new AppError('ATTENTION_UNSUPPORTED', 'subgroup attention needs a device with the subgroups feature.');
+    this.features = { subgroups };
+    const problem = tileProblem(tiles, this.headDim, this.storage, this.features, tileLimits);
+    if (problem)
+      throw new AppError('ATTENTION_UNSUPPORTED', `attention tiles ${tileKey(tiles)} cannot run here: ${problem}`);
+    this.tiles = tiles;
+    const derived = deriveTiles(tiles, this.headDim, this.storage, this.features);
+    this.blockQ = derived.blockQ;
+    this.blockK = derived.blockK;
+  }
+
+  /** A short label of the variant (storage, tiles, features) for logs and benchmarks. */
+  get variantLabel(): string {
+    return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}`;
   }
 
   plan(shape: AttentionShape, modulation?: { groups: number }): AttentionPlan {
@@ -243,11 +306,11 @@ export class AttentionCore {
       headDim: this.headDim,
       storage: this.storage,
       modulated,
-      blockQ: this.blockQ,
-      blockK: this.blockK,
+      tiles: this.tiles,
+      features: this.features,
     });
     const pipeline = this.device.createComputePipeline({
-      label: `attention d${this.headDim} ${this.storage}${modulated ? ' modulated' : ''}`,
+      label: `attention ${this.variantLabel}${modulated ? ' modulated' : ''}`,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module: this.device.createShaderModule({ label: 'attention', code }), entryPoint: 'main' },
     });

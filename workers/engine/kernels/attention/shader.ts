@@ -1,11 +1,13 @@
 /**
- * Builds the WGSL of the attention kernel variants from attention.wgsl: the constants (head dim, tile sizes),
- * the element type and the Params struct are generated here, so TS and WGSL share one definition.
+ * Builds the WGSL of the attention kernel variants from attention.wgsl: the constants (head dim, tile sizes
+ * from tiles.ts), the element types, the `enable` lines and the Params struct are generated here, so TS and
+ * WGSL share one definition.
  * `//#if NAME` / `//#else` / `//#endif` lines in the .wgsl select variant code.
  */
 import attentionWgsl from './attention.wgsl?raw';
+import { deriveTiles, type AttentionFeatures, type AttentionTiles, type StorageType } from './tiles';
 
-export type StorageType = 'f32' | 'f16';
+export type { StorageType } from './tiles';
 
 /** Params of one dispatch chunk, in struct order (all u32 except `scale`). */
 export const PARAM_FIELDS = [
@@ -31,23 +33,8 @@ export interface AttentionVariant {
   readonly headDim: number;
   readonly storage: StorageType;
   readonly modulated: boolean;
-  readonly blockQ: number;
-  readonly blockK: number;
-}
-
-/** Most keys per tile: the per-thread score array is BLOCK_K long. */
-export const MAX_BLOCK_K = 32;
-export const DEFAULT_BLOCK_Q = 64;
-
-/** Tile sizes that fit the device's workgroup memory (K and V tiles of BLOCK_K × d f32 + the bits tile). */
-export function chooseTiles(
-  headDim: number,
-  maxWorkgroupStorageBytes: number,
-  maxInvocationsPerWorkgroup: number,
-): { blockQ: number; blockK: number } {
-  const spare = maxWorkgroupStorageBytes - (MAX_BLOCK_K * 4 + 16);
-  const blockK = Math.min(MAX_BLOCK_K, Math.floor(spare / (2 * 4 * headDim)));
-  return { blockQ: Math.min(DEFAULT_BLOCK_Q, maxInvocationsPerWorkgroup), blockK };
+  readonly tiles: AttentionTiles;
+  readonly features: AttentionFeatures;
 }
 
 /** Applies `//#if FLAG` / `//#else` / `//#endif` (nestable) for the given flags. */
@@ -89,14 +76,33 @@ export function packParams(values: Readonly<Record<ParamName, number>>): ArrayBu
 }
 
 export function attentionShaderSource(v: AttentionVariant): string {
-  if (v.blockK < 1) throw new Error(`head dim ${v.headDim} does not fit the device's workgroup memory`);
+  const t = v.tiles;
+  const d = deriveTiles(t, v.headDim, v.storage, v.features, v.modulated);
   const prelude = [
     v.storage === 'f16' ? 'enable f16;' : '',
+    v.features.subgroups ? 'enable subgroups;' : '',
     `alias Elem = ${v.storage};`,
+    // Tiles in the storage type (f16 halves workgroup memory and staging traffic); all math in f32.
+    `alias TileElem = ${v.storage};`,
     `const HEAD_DIM: u32 = ${v.headDim}u;`,
-    `const BLOCK_Q: u32 = ${v.blockQ}u;`,
-    `const BLOCK_K: u32 = ${v.blockK}u;`,
+    `const TQ: u32 = ${t.tq}u;`,
+    `const TK: u32 = ${t.tk}u;`,
+    `const RQ: u32 = ${t.rq}u;`,
+    `const RK: u32 = ${t.rk}u;`,
+    `const DK: u32 = ${t.dk}u;`,
+    `const DC: u32 = ${d.dc}u;`,
+    `const DP: u32 = ${d.dp}u;`,
+    `const BQ: u32 = ${d.blockQ}u;`,
+    `const BK: u32 = ${d.blockK}u;`,
+    `const THREADS: u32 = ${d.threads}u;`,
     paramsStructWgsl(),
-  ].join('\n');
-  return `${prelude}\n${preprocess(attentionWgsl, { MODULATED: v.modulated })}`;
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const body = preprocess(attentionWgsl, {
+    MODULATED: v.modulated,
+    SUBGROUPS: v.features.subgroups,
+    Q_RESIDENT: d.qResident,
+  });
+  return `${prelude}\n${body}`;
 }
