@@ -1,0 +1,312 @@
+/**
+ * Tiled attention kernel without a GPU: tile configurations and their workgroup-memory plan (tiles.ts), the
+ * generated WGSL of every variant — including those the CI software adapter cannot run (f16 storage, other
+ * subgroup sizes) — the dispatch plan, and the autotuner's sweep with a fake timer and cache.
+ */
+import { describe, expect, test } from 'vitest';
+import {
+  candidateTiles,
+  defaultTiles,
+  deriveTiles,
+  MAX_REGISTERS,
+  tileKey,
+  tileProblem,
+  type AttentionTiles,
+  type TileLimits,
+} from '../../workers/engine/kernels/attention/tiles';
+import { attentionShaderSource } from '../../workers/engine/kernels/attention/shader';
+import { planAttention, type AttentionLimits } from '../../workers/engine/kernels/attention/plan';
+import {
+  AttentionAutotuner,
+  kindOfShape,
+  memoryTuneCache,
+  sweepTiles,
+  targetKey,
+  type TuneTarget,
+} from '../../workers/engine/kernels/attention/autotune';
+
+const SOFTWARE: TileLimits = {
+  maxComputeWorkgroupStorageSize: 32768,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  subgroupMinSize: 4,
+};
+/** WebGPU's guaranteed minimum: 16 KiB of workgroup memory, 256 invocations, no subgroups. */
+const MINIMUM: TileLimits = {
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+};
+/** A discrete GPU with 32-wide subgroups. */
+const DISCRETE: TileLimits = { ...SOFTWARE, subgroupMinSize: 32 };
+
+const SD_HEAD_DIMS = [40, 80, 160] as const;
+const TINY_HEAD_DIMS = [8, 16, 32, 64] as const;
+
+describe('tile configurations', () => {
+  test.each([...SD_HEAD_DIMS, ...TINY_HEAD_DIMS])(
+    'head dim %i: the default fits the minimum limits and every candidate fits its limits',
+    (d) => {
+      for (const storage of ['f32', 'f16'] as const) {
+        const t = defaultTiles(d, storage, { subgroups: false }, MINIMUM);
+        expect(tileProblem(t, d, storage, { subgroups: false }, MINIMUM)).toBeUndefined();
+        for (const [limits, subgroups] of [
+          [SOFTWARE, true],
+          [SOFTWARE, false],
+          [DISCRETE, true],
+          [MINIMUM, false],
+        ] as const) {
+          const all = candidateTiles(d, storage, { subgroups }, limits);
+          expect(all.length).toBeGreaterThan(3);
+          for (const c of all) {
+            expect(tileProblem(c, d, storage, { subgroups }, limits)).toBeUndefined();
+            const derived = deriveTiles(c, d, storage, { subgroups });
+            expect(derived.workgroupBytes).toBeLessThanOrEqual(limits.maxComputeWorkgroupStorageSize);
+            expect(derived.registers).toBeLessThanOrEqual(MAX_REGISTERS);
+            // The head dim is split across the TK invocations of a row: DC·TK covers d.
+            expect(derived.dc * c.tk).toBeGreaterThanOrEqual(d);
+            expect(derived.dc * c.tk - d).toBeLessThan(c.tk);
+          }
+        }
+      }
+    },
+  );
+
+  test('workgroup memory: Q tile + K/V tile + P tile (+ partial maxima without subgroups), f16 tiles halve Q and K/V', () => {
+    const t: AttentionTiles = { tq: 16, tk: 4, rq: 4, rk: 4, dk: 40 };
+    const f32 = deriveTiles(t, 40, 'f32', { subgroups: false });
+    expect(f32.blockQ).toBe(64);
+    expect(f32.blockK).toBe(16);
+    expect(f32.qResident).toBe(true);
+    expect(f32.workgroupBytes).toBe(64 * 40 * 4 + 16 * 40 * 4 + 64 * 16 * 4 + 2 * 64 * 4 * 4 + 16);
+    const f16 = deriveTiles(t, 40, 'f16', { subgroups: true });
+    expect(f16.workgroupBytes).toBe(64 * 40 * 2 + 16 * 40 * 2 + 64 * 16 * 4 + 16);
+    // d = 160 does not keep Q resident in 16 KiB: the default chunks the head dim.
+    const big = defaultTiles(160, 'f32', { subgroups: false }, MINIMUM);
+    expect(big.dk).toBeLessThan(160);
+    expect(deriveTiles(big, 160, 'f32', { subgroups: false }).workgroupBytes).toBeLessThanOrEqual(16384);
+  });
+
+  test('subgroup variants need TK ≤ the minimum subgroup size and whole subgroups', () => {
+    const t: AttentionTiles = { tq: 8, tk: 8, rq: 2, rk: 2, dk: 40 };
+    expect(tileProblem(t, 40, 'f32', { subgroups: true }, SOFTWARE)).toMatch(/subgroup size/);
+    expect(tileProblem(t, 40, 'f32', { subgroups: true }, DISCRETE)).toBeUndefined();
+    expect(tileProblem({ ...t, tk: 3 }, 40, 'f32', { subgroups: true }, DISCRETE)).toMatch(/power-of-two/);
+    expect(tileProblem(t, 40, 'f32', { subgroups: true }, MINIMUM)).toMatch(/subgroup size \(0\)/);
+    expect(tileProblem({ ...t, dk: 41 }, 40, 'f32', { subgroups: false }, SOFTWARE)).toMatch(/exceeds head dim/);
+    expect(tileProblem({ ...t, tq: 64 }, 40, 'f32', { subgroups: false }, SOFTWARE)).toMatch(/invocations/);
+  });
+});
+
+describe('generated WGSL per variant', () => {
+  const tiles: AttentionTiles = { tq: 16, tk: 4, rq: 2, rk: 4, dk: 32 };
+  test('f32, no subgroups, d chunked: constants from tiles.ts, partial-max reduction, Q staged per chunk', () => {
+    const src = attentionShaderSource({
+      headDim: 80,
+      storage: 'f32',
+      modulated: true,
+      tiles,
+      features: { subgroups: false },
+    });
+    expect(src).toContain('const HEAD_DIM: u32 = 80u;');
+    expect(src).toContain('const BQ: u32 = 32u;');
+    expect(src).toContain('const BK: u32 = 16u;');
+    expect(src).toContain('const DC: u32 = 20u;');
+    expect(src).toContain('const THREADS: u32 = 64u;');
+    expect(src).toContain('var<workgroup> partMax');
+    expect(src).toContain('var<workgroup> partMin');
+    expect(src).not.toContain('subgroupShuffleXor');
+    expect(src).not.toMatch(/enable (f16|subgroups)/);
+    expect(src).toContain('stageQ(qBase, rows, d0, lid);');
+    expect(src).not.toMatch(/\/\/#(if|else|endif)/);
+  });
+
+  test('f16 storage + subgroups (not runnable on the CI adapter): enables, f16 tiles, shuffles, no partials', () => {
+    const src = attentionShaderSource({
+      headDim: 40,
+      storage: 'f16',
+      modulated: false,
+      tiles: { ...tiles, dk: 40 },
+      features: { subgroups: true },
+    });
+    expect(src.startsWith('enable f16;\nenable subgroups;')).toBe(true);
+    expect(src).toContain('alias Elem = f16;');
+    expect(src).toContain('alias TileElem = f16;');
+    expect(src).toContain('subgroupShuffleXor(tileMax[i], off)');
+    expect(src).not.toContain('partMax');
+    expect(src).not.toContain('var<storage, read> itemStrength');
+    // Q resident (DK = d): staged once, not per chunk.
+    expect(src).not.toContain('stageQ(qBase, rows, d0, lid);');
+    expect(src).toContain('stageQ(qBase, rows, 0u, lid);');
+    // Math stays f32: scores, P, accumulators.
+    expect(src).toContain('var<workgroup> pTile: array<f32, BQ * BK>;');
+    expect(src).toContain('var acc: array<array<f32, DC>, RQ>;');
+  });
+});
+
+describe('dispatch plan of a tiled variant', () => {
+  const limits: AttentionLimits = {
+    maxStorageBufferBindingSize: 128 * 2 ** 20,
+    maxBufferSize: 256 * 2 ** 20,
+    maxComputeWorkgroupsPerDimension: 65535,
+    minStorageBufferOffsetAlignment: 256,
+    minUniformBufferOffsetAlignment: 256,
+  };
+  test.each([
+    [65536, 40, 'f16'],
+    [16384, 80, 'f32'],
+    [4096, 160, 'f32'],
+    [1024, 160, 'f16'],
+  ] as const)('SD1.5 level N %i, d %i, %s: workgroups = ⌈rows/BQ⌉ × heads × items, memory linear', (n, d, storage) => {
+    const t = defaultTiles(d, storage, { subgroups: true }, DISCRETE);
+    const bq = deriveTiles(t, d, storage, { subgroups: true }).blockQ;
+    const shape = { batch: 2, kvBatch: 2, queries: n, keys: n, heads: 8, headDim: d };
+    const plan = planAttention(shape, { storage, blockQ: bq, modulated: true, groups: 1 }, limits);
+    const rows = plan.chunks.reduce((a, c) => a + (c.q1 - c.q0) * (c.b1 - c.b0), 0);
+    expect(rows).toBe(2 * n);
+    for (const c of plan.chunks) {
+      expect(c.workgroups[0]).toBe(Math.ceil((c.q1 - c.q0) / bq));
+      expect(c.workgroups[1]).toBe(8);
+      expect(c.qBinding.size).toBeLessThanOrEqual(limits.maxStorageBufferBindingSize);
+    }
+    const elem = storage === 'f16' ? 2 : 4;
+    // Output + maps + scratch: O(tokens), never N².
+    expect(plan.allocatedBytes).toBeLessThan(2 * n * 8 * d * elem + 3 * n * 4 + 64 * 1024);
+  });
+
+  test('cross-attention (Nk 77) tunes separately from self-attention', () => {
+    expect(kindOfShape({ batch: 32, kvBatch: 2, queries: 4096, keys: 77, heads: 8, headDim: 40 })).toBe('cross');
+    expect(kindOfShape({ batch: 2, kvBatch: 2, queries: 4096, keys: 4096, heads: 8, headDim: 40 })).toBe('self');
+  });
+});
+
+/** A clock that advances only when the fake measurement says so. */
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 0;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+describe('autotune sweep (fake timer)', () => {
+  const a: AttentionTiles = { tq: 16, tk: 4, rq: 4, rk: 4, dk: 40 };
+  const b: AttentionTiles = { tq: 8, tk: 4, rq: 2, rk: 4, dk: 40 };
+  const c: AttentionTiles = { tq: 32, tk: 2, rq: 2, rk: 8, dk: 40 };
+  const times: Record<string, number> = { [tileKey(a)]: 10, [tileKey(b)]: 4, [tileKey(c)]: 7 };
+
+  test('picks the fastest configuration (fastest of its repeats counts)', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const result = await sweepTiles({
+      candidates: [a, b, c],
+      budgetMs: 1e9,
+      repeats: 2,
+      now: clock.now,
+      measure: (t) => {
+        calls++;
+        const ms = times[tileKey(t)]! + (calls % 2) * 5; // noisy repeats
+        clock.advance(ms);
+        return Promise.resolve(ms);
+      },
+    });
+    expect(result.best).toEqual(b);
+    expect(result.timings.map((x) => x.ms)).toEqual([10, 4, 7]);
+    expect(calls).toBe(6);
+  });
+
+  test('stops at the budget (the first candidate is always measured) and skips failing ones', async () => {
+    const clock = fakeClock();
+    const result = await sweepTiles({
+      candidates: [a, c, b],
+      budgetMs: 15,
+      repeats: 1,
+      now: clock.now,
+      measure: (t) => {
+        clock.advance(times[tileKey(t)]!);
+        if (t === c) return Promise.reject(new Error('pipeline failed'));
+        return Promise.resolve(times[tileKey(t)]!);
+      },
+    });
+    // a (10 ms) measured, c failed (7 ms spent) → 17 ms ≥ 15: b is skipped.
+    expect(result.timings.map((x) => x.tiles)).toEqual([a]);
+    expect(result.failed).toEqual([{ tiles: c, error: 'pipeline failed' }]);
+    expect(result.skipped).toBe(1);
+    expect(result.best).toEqual(a);
+    const zero = await sweepTiles({
+      candidates: [b, a],
+      budgetMs: 0,
+      now: clock.now,
+      measure: () => Promise.resolve(1),
+    });
+    expect(zero.best).toEqual(b);
+    expect(zero.skipped).toBe(1);
+  });
+
+  test('all failing: the first candidate, nothing cached', async () => {
+    const fakeDevice = {
+      limits: { ...SOFTWARE },
+      features: new Set<string>(),
+      adapterInfo: { subgroupMinSize: 4 },
+    } as unknown as GPUDevice;
+    const cache = memoryTuneCache();
+    const tuner = new AttentionAutotuner(fakeDevice, {
+      adapterKey: 'fake',
+      cache,
+      measure: () => Promise.reject(new Error('lost')),
+    });
+    const target: TuneTarget = { headDim: 40, storage: 'f32', features: { subgroups: false }, kind: 'self' };
+    const t = await tuner.tiles(target);
+    expect(t).toEqual(defaultTiles(40, 'f32', { subgroups: false }, SOFTWARE));
+    expect(await cache.get(`fake|${targetKey(target)}`)).toBeUndefined();
+  });
+
+  test('autotuner: override wins, else cache, else one sweep per target (stored per adapter)', async () => {
+    const fakeDevice = {
+      limits: { ...SOFTWARE },
+      features: new Set(['subgroups']),
+      adapterInfo: { subgroupMinSize: 4 },
+    } as unknown as GPUDevice;
+    const clock = fakeClock();
+    const measured: string[] = [];
+    const cache = memoryTuneCache();
+    const target: TuneTarget = { headDim: 80, storage: 'f32', features: { subgroups: true }, kind: 'cross' };
+    const measure = (_t: TuneTarget, tiles: AttentionTiles): Promise<number> => {
+      measured.push(tileKey(tiles));
+      const ms = tiles.tq * tiles.rq === 32 ? 1 : 3; // 32-row tiles are fastest here
+      clock.advance(ms);
+      return Promise.resolve(ms);
+    };
+    const tuner = new AttentionAutotuner(fakeDevice, {
+      adapterKey: 'gpu A',
+      cache,
+      measure,
+      now: clock.now,
+      budgetMs: 1e9,
+    });
+    const [first, again] = await Promise.all([tuner.tiles(target), tuner.tiles(target)]);
+    expect(first).toBe(again);
+    expect(first.tq * first.rq).toBe(32);
+    const sweptOnce = measured.length;
+    expect(sweptOnce).toBeGreaterThan(2);
+    expect(await cache.get(`gpu A|${targetKey(target)}`)).toEqual(first);
+
+    // A new session on the same adapter reads the cache: no sweep.
+    const next = new AttentionAutotuner(fakeDevice, { adapterKey: 'gpu A', cache, measure, now: clock.now });
+    expect(await next.tiles(target)).toEqual(first);
+    expect(measured.length).toBe(sweptOnce);
+
+    // An override wins over the cache.
+    const forced: AttentionTiles = { tq: 8, tk: 4, rq: 1, rk: 4, dk: 16 };
+    const overridden = new AttentionAutotuner(fakeDevice, {
+      adapterKey: 'gpu A',
+      cache,
+      measure,
+      overrides: { [targetKey(target)]: forced },
+    });
+    expect(await overridden.tiles(target)).toEqual(forced);
+    expect(measured.length).toBe(sweptOnce);
+
+    // Another adapter sweeps for itself.
+    const other = new AttentionAutotuner(fakeDevice, { adapterKey: 'gpu B', cache, measure, now: clock.now });
+    await other.tiles(target);
+    expect(measured.length).toBeGreaterThan(sweptOnce);
+  });
+});
