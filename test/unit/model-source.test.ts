@@ -148,14 +148,14 @@ test('missing files are all named in one MODEL_FILE_NOT_FOUND', async () => {
 
 test('config checks name the offending field', () => {
   expect(() => parseUNetConfig({ ...SD15_UNET_CONFIG, _class_name: 'UNet3DConditionModel' })).toThrow(
-    /unet\/config\.json: _class_name = "UNet3DConditionModel" is not supported/,
+    /unet\/config\.json: "_class_name" = "UNet3DConditionModel" is not supported/,
   );
   expect(() =>
     parseUNetConfig({
       ...SD15_UNET_CONFIG,
       up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'AttnUpBlock2D', 'CrossAttnUpBlock2D'],
     }),
-  ).toThrow(/up_block_types\[2\] = "AttnUpBlock2D" is not supported/);
+  ).toThrow(/"up_block_types\[2\]" = "AttnUpBlock2D" is not supported/);
   expect(() => parseUNetConfig({ ...SD15_UNET_CONFIG, addition_embed_type: 'text_time' })).toThrow(
     /addition_embed_type/,
   );

@@ -1,9 +1,17 @@
 /**
- * The config.json fields that the loader and the memory plan read, parsed from untrusted JSON with the field
- * named on failure. Only the SD1.5 family is accepted (DESIGN §4): `_class_name` and block types are checked
- * here (MODEL_ARCHITECTURE); the finer architecture checks belong to the graph builder.
+ * The config.json fields that the loader and the memory plan read. Every config goes through the graph
+ * builders' own architecture parser (./architecture.ts) first, so a model the loader calls ready is one the
+ * builders build (DESIGN §4, §7): an unsupported value, including builder-only fields such as `act_fn` or
+ * `resnet_time_scale_shift`, is refused at load with the field named.
  */
-import { ModelError } from './errors';
+import {
+  ConfigReader,
+  ModelConfigError,
+  parseClipArch,
+  parseUNetArch,
+  parseVaeArch,
+  type UNetArch,
+} from './architecture';
 
 export interface UNetConfig {
   readonly inChannels: number;
@@ -41,171 +49,68 @@ export interface VaeConfig {
   readonly midBlockAddAttention: boolean;
 }
 
-type Json = Record<string, unknown>;
-
-const DOWN_TYPES = ['CrossAttnDownBlock2D', 'DownBlock2D'];
-const UP_TYPES = ['CrossAttnUpBlock2D', 'UpBlock2D'];
-
-class Fields {
-  constructor(
-    private readonly json: Json,
-    private readonly file: string,
-  ) {}
-
-  fail(code: 'MODEL_CONFIG_INVALID' | 'MODEL_ARCHITECTURE', field: string, why: string): never {
-    throw new ModelError(
-      code,
-      `${this.file}: ${field} ${why}. This app runs Stable Diffusion 1.5-family models only.`,
-      {
-        file: this.file,
-        field,
-      },
+/** A loader slot's class check: the architecture parser accepts both UNet and ControlNet configs. */
+function expectKind(arch: UNetArch, kind: UNetArch['kind'], file: string): void {
+  if (arch.kind !== kind)
+    throw new ModelConfigError(
+      'MODEL_ARCHITECTURE',
+      `${file}: "_class_name" is ${kind === 'unet' ? '"ControlNetModel"' : '"UNet2DConditionModel"'}; this slot needs ${kind === 'unet' ? '"UNet2DConditionModel"' : '"ControlNetModel"'}.`,
+      { file, field: '_class_name' },
     );
-  }
-
-  int(field: string, fallback?: number): number {
-    const v = this.json[field] ?? fallback;
-    if (!Number.isSafeInteger(v) || (v as number) <= 0)
-      this.fail('MODEL_CONFIG_INVALID', field, `must be a positive integer (got ${JSON.stringify(v)})`);
-    return v as number;
-  }
-
-  ints(field: string, fallback?: number[]): number[] {
-    const v = this.json[field] ?? fallback;
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isSafeInteger(x) && x > 0))
-      this.fail('MODEL_CONFIG_INVALID', field, 'must be a non-empty list of positive integers');
-    return v as number[];
-  }
-
-  /** An int, or the single value of a list (diffusers allows per-block lists; we need them uniform). */
-  uniformInt(field: string, fallback: number): number {
-    const v = this.json[field];
-    if (Array.isArray(v)) {
-      if (!v.every((x) => x === v[0])) this.fail('MODEL_ARCHITECTURE', field, 'must be the same for every block');
-      return new Fields({ [field]: v[0] }, this.file).int(field);
-    }
-    return this.int(field, fallback);
-  }
-
-  oneOf(field: string, allowed: readonly (string | boolean | null)[], fallback?: string | boolean | null): void {
-    const v = field in this.json ? this.json[field] : fallback;
-    if (!allowed.includes(v as string | boolean | null))
-      this.fail(
-        'MODEL_ARCHITECTURE',
-        field,
-        `= ${JSON.stringify(v)} is not supported (supported: ${allowed.map((a) => JSON.stringify(a)).join(', ')})`,
-      );
-  }
-
-  blockTypes(field: string, allowed: readonly string[]): string[] {
-    const v = this.json[field];
-    if (!Array.isArray(v) || v.length === 0) this.fail('MODEL_CONFIG_INVALID', field, 'must be a non-empty list');
-    v.forEach((t, i) => {
-      if (!allowed.includes(t as string))
-        this.fail(
-          'MODEL_ARCHITECTURE',
-          `${field}[${i}]`,
-          `= ${JSON.stringify(t)} is not supported (supported: ${allowed.join(', ')})`,
-        );
-    });
-    return v as string[];
-  }
 }
 
-function asObject(json: unknown, file: string): Json {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new ModelError('MODEL_CONFIG_INVALID', `${file} is not a JSON object`, { file });
-  return json as Json;
-}
-
-function unetCommon(obj: Json, f: Fields, blockOut: number[]) {
-  const heads =
-    obj.num_attention_heads != null ? f.uniformInt('num_attention_heads', 8) : f.uniformInt('attention_head_dim', 8);
+/** The plan's view of a UNet/ControlNet: heads as one count (the largest; SD1.5 has 8 in every block). */
+function unetCommon(arch: UNetArch) {
   return {
-    inChannels: f.int('in_channels', 4),
-    blockOutChannels: blockOut,
-    layersPerBlock: f.uniformInt('layers_per_block', 2),
-    crossAttentionDim: f.int('cross_attention_dim', 768),
-    attentionHeads: heads,
-    transformerLayersPerBlock: f.uniformInt('transformer_layers_per_block', 1),
+    inChannels: arch.inChannels,
+    blockOutChannels: arch.blockOutChannels,
+    downBlockTypes: arch.downBlockTypes,
+    layersPerBlock: arch.layersPerBlock,
+    crossAttentionDim: arch.crossAttentionDim,
+    attentionHeads: Math.max(...arch.heads),
+    // The architecture parser accepts only 1 (DESIGN §4: what the builder implements).
+    transformerLayersPerBlock: 1,
   };
 }
 
 export function parseUNetConfig(json: unknown, file = 'unet/config.json'): UNetConfig {
-  const obj = asObject(json, file);
-  const f = new Fields(obj, file);
-  f.oneOf('_class_name', ['UNet2DConditionModel']);
-  f.oneOf('mid_block_type', ['UNetMidBlock2DCrossAttn'], 'UNetMidBlock2DCrossAttn');
-  f.oneOf('addition_embed_type', [null], null);
-  f.oneOf('class_embed_type', [null], null);
-  const blockOut = f.ints('block_out_channels');
-  const down = f.blockTypes('down_block_types', DOWN_TYPES);
-  const up = f.blockTypes('up_block_types', UP_TYPES);
-  if (down.length !== blockOut.length || up.length !== blockOut.length)
-    f.fail('MODEL_ARCHITECTURE', 'down_block_types', 'and up_block_types must have one entry per block_out_channels');
-  return {
-    ...unetCommon(obj, f, blockOut),
-    outChannels: f.int('out_channels', 4),
-    downBlockTypes: down,
-    upBlockTypes: up,
-  };
+  const arch = parseUNetArch(json, file);
+  expectKind(arch, 'unet', file);
+  return { ...unetCommon(arch), outChannels: arch.outChannels, upBlockTypes: arch.upBlockTypes };
 }
 
 export function parseControlNetConfig(json: unknown, file = 'config.json'): ControlNetConfig {
-  const obj = asObject(json, file);
-  const f = new Fields(obj, file);
-  f.oneOf('_class_name', ['ControlNetModel']);
-  f.oneOf('mid_block_type', ['UNetMidBlock2DCrossAttn'], 'UNetMidBlock2DCrossAttn');
-  f.oneOf('class_embed_type', [null], null);
-  f.oneOf('global_pool_conditions', [false], false);
-  const blockOut = f.ints('block_out_channels');
-  const down = f.blockTypes('down_block_types', DOWN_TYPES);
-  if (down.length !== blockOut.length)
-    f.fail('MODEL_ARCHITECTURE', 'down_block_types', 'must have one entry per block_out_channels');
+  const arch = parseUNetArch(json, file);
+  expectKind(arch, 'controlnet', file);
   return {
-    ...unetCommon(obj, f, blockOut),
-    downBlockTypes: down,
-    conditioningChannels: f.int('conditioning_channels', 3),
-    conditioningEmbeddingOutChannels: f.ints('conditioning_embedding_out_channels', [16, 32, 96, 256]),
+    ...unetCommon(arch),
+    conditioningChannels: arch.conditioningChannels,
+    conditioningEmbeddingOutChannels: arch.conditioningEmbeddingOutChannels,
   };
 }
 
 export function parseTextEncoderConfig(json: unknown, file = 'text_encoder/config.json'): TextEncoderConfig {
-  const obj = asObject(json, file);
-  const f = new Fields(obj, file);
-  const arch = obj.architectures;
-  if (Array.isArray(arch) ? !arch.includes('CLIPTextModel') : obj.model_type !== 'clip_text_model')
-    f.fail(
-      'MODEL_ARCHITECTURE',
-      'architectures',
-      `= ${JSON.stringify(arch)} is not supported (supported: ["CLIPTextModel"])`,
-    );
-  f.oneOf('hidden_act', ['quick_gelu', 'gelu'], 'quick_gelu');
+  const arch = parseClipArch(json, file);
+  // Sizes the plan counts parameters with (the builder reads them from the weights' shapes).
+  const r = new ConfigReader(json, file);
   return {
-    vocabSize: f.int('vocab_size'),
-    hiddenSize: f.int('hidden_size'),
-    intermediateSize: f.int('intermediate_size'),
-    numHiddenLayers: f.int('num_hidden_layers'),
-    numAttentionHeads: f.int('num_attention_heads'),
-    maxPositionEmbeddings: f.int('max_position_embeddings', 77),
+    vocabSize: r.positive('vocab_size'),
+    hiddenSize: arch.hidden,
+    intermediateSize: r.positive('intermediate_size'),
+    numHiddenLayers: arch.layers,
+    numAttentionHeads: arch.heads,
+    maxPositionEmbeddings: arch.positions,
   };
 }
 
 export function parseVaeConfig(json: unknown, file = 'vae/config.json'): VaeConfig {
-  const obj = asObject(json, file);
-  const f = new Fields(obj, file);
-  f.oneOf('_class_name', ['AutoencoderKL']);
-  const blockOut = f.ints('block_out_channels');
-  f.blockTypes('down_block_types', ['DownEncoderBlock2D']);
-  f.blockTypes('up_block_types', ['UpDecoderBlock2D']);
-  const add: unknown = obj.mid_block_add_attention ?? true;
-  if (typeof add !== 'boolean') return f.fail('MODEL_CONFIG_INVALID', 'mid_block_add_attention', 'must be a boolean');
+  const arch = parseVaeArch(json, file);
   return {
-    inChannels: f.int('in_channels', 3),
-    outChannels: f.int('out_channels', 3),
-    latentChannels: f.int('latent_channels', 4),
-    blockOutChannels: blockOut,
-    layersPerBlock: f.int('layers_per_block', 1),
-    midBlockAddAttention: add,
+    inChannels: arch.inChannels,
+    outChannels: arch.outChannels,
+    latentChannels: arch.latentChannels,
+    blockOutChannels: arch.blockOutChannels,
+    layersPerBlock: arch.layersPerBlock,
+    midBlockAddAttention: arch.midAttention,
   };
 }

@@ -5,41 +5,12 @@
  */
 import { GraphBuilder, type Graph } from '../graph/ir.ts';
 import { attention } from './blocks.ts';
-import { ConfigReader } from './config.ts';
+import { parseClipArch, type ClipArch } from '../../../src/core/models/architecture.ts';
 import { gelu, layerNorm, linear, quickGelu, type Ctx } from './layers.ts';
 import type { WeightStore } from './weights.ts';
 
-export interface ClipArch {
-  readonly hidden: number;
-  readonly heads: number;
-  readonly layers: number;
-  readonly positions: number;
-  readonly eps: number;
-  readonly act: 'quick_gelu' | 'gelu';
-}
-
-export function parseClipArch(json: unknown, file: string): ClipArch {
-  const r = new ConfigReader(json, file);
-  const arch = r.json.architectures;
-  if (
-    Array.isArray(arch)
-      ? !arch.includes('CLIPTextModel') && !arch.includes('CLIPTextModelWithProjection')
-      : r.json.model_type !== 'clip_text_model'
-  )
-    r.unsupported('architectures', arch, '["CLIPTextModel"]');
-  r.only('hidden_act', ['quick_gelu', 'gelu']);
-  const hidden = r.positive('hidden_size');
-  const heads = r.positive('num_attention_heads');
-  if (hidden % heads) r.invalid('num_attention_heads', `must divide hidden_size ${hidden}`);
-  return {
-    hidden,
-    heads,
-    layers: r.positive('num_hidden_layers'),
-    positions: r.positive('max_position_embeddings', 77),
-    eps: r.number('layer_norm_eps', 1e-5),
-    act: r.string('hidden_act', 'quick_gelu') as ClipArch['act'],
-  };
-}
+/** The architecture comes from the loader's own parser (src/core/models/architecture.ts, DESIGN §4). */
+export { parseClipArch, type ClipArch };
 
 export interface ClipBuildOptions {
   readonly batch: number;

@@ -9,7 +9,7 @@
  */
 import { GraphBuilder, type Graph } from '../graph/ir.ts';
 import { attention, downsample, resnet, upsample, type Spatial } from './blocks.ts';
-import { ConfigReader } from './config.ts';
+import { parseVaeArch, type VaeArch } from '../../../src/core/models/architecture.ts';
 import { conv, fromTokens, groupNorm, silu, toTokens, type Ctx } from './layers.ts';
 import type { WeightStore } from './weights.ts';
 
@@ -38,42 +38,8 @@ export function vaeWeights(w: WeightStore): WeightStore {
   });
 }
 
-export interface VaeArch {
-  readonly blocks: number;
-  readonly layersPerBlock: number;
-  readonly groups: number;
-  readonly latentChannels: number;
-  readonly inChannels: number;
-  readonly midAttention: boolean;
-  readonly quantConv: boolean;
-  readonly postQuantConv: boolean;
-}
-
-export function parseVaeArch(json: unknown, file: string): VaeArch {
-  const r = new ConfigReader(json, file);
-  r.only('_class_name', ['AutoencoderKL']);
-  r.only('act_fn', ['silu']);
-  const blockOut = r.positiveList('block_out_channels', [64]);
-  r.stringList('down_block_types').forEach((t, i) => {
-    if (t !== 'DownEncoderBlock2D') r.unsupported(`down_block_types[${i}]`, t, '"DownEncoderBlock2D"');
-  });
-  r.stringList('up_block_types').forEach((t, i) => {
-    if (t !== 'UpDecoderBlock2D') r.unsupported(`up_block_types[${i}]`, t, '"UpDecoderBlock2D"');
-  });
-  r.only('latents_mean', [null]);
-  r.only('latents_std', [null]);
-  r.only('shift_factor', [null, 0]);
-  return {
-    blocks: blockOut.length,
-    layersPerBlock: r.positive('layers_per_block', 1),
-    groups: r.positive('norm_num_groups', 32),
-    latentChannels: r.positive('latent_channels', 4),
-    inChannels: r.positive('in_channels', 3),
-    midAttention: r.bool('mid_block_add_attention', true),
-    quantConv: r.bool('use_quant_conv', true),
-    postQuantConv: r.bool('use_post_quant_conv', true),
-  };
-}
+/** The architecture comes from the loader's own parser (src/core/models/architecture.ts, DESIGN §4). */
+export { parseVaeArch, type VaeArch };
 
 function midBlock(ctx: Ctx, x: string, s: Spatial, prefix: string, arch: VaeArch): string {
   const { g } = ctx;

@@ -1,0 +1,105 @@
+/**
+ * "Ready" means "will build" (DESIGN §4, §7; issue 19): the loader (resolveModelFiles + validateModel) parses
+ * every config.json with the graph builders' own parser (src/core/models/architecture.ts), so a value only the
+ * builder used to check is refused at load, with the field named.
+ */
+import { describe, expect, test } from 'vitest';
+import { parseUNetArch, parseVaeArch, parseClipArch } from '../../src/core/models/architecture';
+import { parseUNetConfig } from '../../src/core/models/configs';
+import {
+  SD15_CONTROLNET_CONFIG,
+  SD15_SCHEDULER_CONFIG,
+  SD15_TEXT_ENCODER_CONFIG,
+  SD15_UNET_CONFIG,
+  SD15_VAE_CONFIG,
+} from '../../src/core/models/known-configs';
+import type { ModelKind } from '../../src/core/models/files';
+import { resolveModelFiles } from '../../src/core/models/resolve';
+import type { ByteRange, ModelSource } from '../../src/core/models/source';
+import { validateModel } from '../../src/core/models/validate';
+import { writeSafetensors } from '../../src/core/tensors/safetensors';
+
+class MemorySource implements ModelSource {
+  readonly remote = false;
+  readonly id = 'memory';
+  constructor(readonly files: Record<string, Uint8Array>) {}
+  async list() {
+    return Object.keys(this.files);
+  }
+  async stat(path: string) {
+    const f = this.files[path];
+    return f ? { size: f.byteLength } : null;
+  }
+  async read(path: string, range?: ByteRange) {
+    const f = this.files[path]!;
+    return range ? f.subarray(range.start, range.end) : f;
+  }
+}
+
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const weights = () => writeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
+
+/** An SD1.5 folder (configs as published, one-tensor weights) with `patch` merged into one config. */
+function sdSource(patch: Partial<Record<'unet' | 'text_encoder' | 'vae' | 'scheduler', object>> = {}) {
+  return new MemorySource({
+    'model_index.json': json({ _class_name: 'StableDiffusionPipeline' }),
+    'unet/config.json': json({ ...SD15_UNET_CONFIG, ...patch.unet }),
+    'unet/diffusion_pytorch_model.safetensors': weights(),
+    'text_encoder/config.json': json({ ...SD15_TEXT_ENCODER_CONFIG, ...patch.text_encoder }),
+    'text_encoder/model.safetensors': weights(),
+    'vae/config.json': json({ ...SD15_VAE_CONFIG, ...patch.vae }),
+    'vae/diffusion_pytorch_model.safetensors': weights(),
+    'scheduler/scheduler_config.json': json({ ...SD15_SCHEDULER_CONFIG, ...patch.scheduler }),
+    'tokenizer/tokenizer.json': json({}),
+  });
+}
+
+async function load(source: ModelSource, kind: ModelKind = 'sd15') {
+  return validateModel(source, kind, await resolveModelFiles(source, kind));
+}
+
+describe('model load uses the builders’ architecture parser', () => {
+  test('SD1.5 as published loads, and its configs are the ones the builders parse', async () => {
+    const model = await load(sdSource());
+    expect(model.configs.unet).toMatchObject({ attentionHeads: 8, crossAttentionDim: 768, outChannels: 4 });
+    expect(model.configs.textEncoder).toMatchObject({ hiddenSize: 768, numHiddenLayers: 12, vocabSize: 49408 });
+    expect(model.configs.vae).toMatchObject({ blockOutChannels: [128, 256, 512, 512], latentChannels: 4 });
+    const cn = new MemorySource({
+      'config.json': json(SD15_CONTROLNET_CONFIG),
+      'diffusion_pytorch_model.safetensors': weights(),
+    });
+    expect((await load(cn, 'controlnet')).configs.controlnet).toMatchObject({ conditioningChannels: 3 });
+  });
+
+  test.each([
+    ['unet', 'act_fn', 'gelu'],
+    ['unet', 'resnet_time_scale_shift', 'scale_shift'],
+    ['unet', 'time_embedding_type', 'fourier'],
+    ['unet', 'transformer_layers_per_block', 2],
+    ['unet', 'center_input_sample', true],
+    ['vae', 'act_fn', 'relu'],
+    ['vae', 'shift_factor', 0.1159],
+    ['text_encoder', 'hidden_act', 'relu'],
+  ] as const)('%s/config.json with %s = %j is refused at load, naming the field', async (dir, field, value) => {
+    await expect(load(sdSource({ [dir]: { [field]: value } }))).rejects.toMatchObject({
+      code: 'MODEL_ARCHITECTURE',
+      details: { file: `${dir}/config.json`, field },
+      message: expect.stringContaining(`"${field}"`),
+    });
+  });
+
+  test('a ControlNet config in the UNet slot (and the reverse) is refused naming _class_name', () => {
+    expect(() => parseUNetConfig(SD15_CONTROLNET_CONFIG)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_ARCHITECTURE',
+        details: expect.objectContaining({ field: '_class_name' }),
+      }),
+    );
+  });
+
+  test('what loads is what the builders parse (same values)', () => {
+    expect(parseUNetArch(SD15_UNET_CONFIG, 'unet/config.json')).toMatchObject({ heads: [8, 8, 8, 8] });
+    expect(parseClipArch(SD15_TEXT_ENCODER_CONFIG, 't').act).toBe('quick_gelu');
+    expect(parseVaeArch(SD15_VAE_CONFIG, 'v').blocks).toBe(4);
+  });
+});
