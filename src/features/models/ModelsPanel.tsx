@@ -4,7 +4,15 @@ import { formatBytes } from '../../core/models/errors';
 import type { ModelKind } from '../../core/models/files';
 import { useStore } from '../../state/store';
 import type { ControlNetPreset, ModelSlot } from '../../state/slices/models';
-import { cancelModelLoad, deleteCachedModels, loadModels, restoreModels, setModelChoices } from './actions';
+import {
+  MODELS_TASK,
+  cancelModelLoad,
+  deleteCachedModels,
+  loadModels,
+  restoreModels,
+  setModelChoices,
+} from './actions';
+import { etaText } from '../tasks/eta';
 import { SourceFields } from './SourceFields';
 import './models.css';
 
@@ -12,13 +20,16 @@ let restored = false;
 
 function SlotStatus({ kind, slot }: { kind: ModelKind; slot: ModelSlot }) {
   const p = slot.progress;
+  const task = useStore((s) => s.tasks.find((t) => t.id === MODELS_TASK));
+  const eta = task && p?.phase === 'downloading' ? etaText(task, Date.now()) : null;
   let text = 'not loaded';
   if (slot.state === 'ready' && slot.info)
     text = `ready — ${slot.info.precision}, ${formatBytes(slot.info.bytes)}${slot.info.fromCache ? ', from cache' : ''}`;
   else if (slot.state === 'loading')
+    // The ETA is the models task's (the task bar shows the same text): one estimate on screen.
     text =
       p && p.total > 0
-        ? `${formatBytes(p.bytes)} of ${formatBytes(p.total)}${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`
+        ? `${formatBytes(p.bytes)} of ${formatBytes(p.total)}${eta ? `, ${eta}` : ''}`
         : 'checking files…';
   else if (slot.state === 'error') text = `failed (${slot.error?.code ?? 'error'})`;
   return (

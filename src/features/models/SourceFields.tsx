@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import type { ModelKind } from '../../core/models/files';
 import type { ModelSourceChoice } from '../../state/slices/models';
-import { setLocalFolder } from './actions';
+import { needsRepick, setLocalFolder } from './actions';
 
 type DirectoryPicker = () => Promise<FileSystemDirectoryHandle>;
 
@@ -51,6 +51,14 @@ export function SourceFields({
       </select>
       {choice.type === 'local' ? (
         <>
+          {needsRepick(kind) && (
+            <div className="model-repick" role="status" data-testid={`model-repick-${kind}`}>
+              The folder “{choice.value}” must be picked again after a reload (the browser does not keep folder access).{' '}
+              <button onClick={() => void pickFolder()} disabled={disabled} data-testid={`model-repick-button-${kind}`}>
+                Pick “{choice.value}” again…
+              </button>
+            </div>
+          )}
           <button onClick={() => void pickFolder()} disabled={disabled} data-testid={`model-folder-${kind}`}>
             {choice.value ? `Folder: ${choice.value}` : 'Choose folder…'}
           </button>

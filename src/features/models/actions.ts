@@ -11,7 +11,7 @@ import { Comlink } from '../../core/protocol/rpc';
 import { AppError, hasCode } from '../../core/protocol/errors';
 import { clipPromptTokenizer } from '../../core/regions/prompts';
 import { createClipTokenizer } from '../../core/tokenizer/clip';
-import { DEFAULT_MODEL_CHOICES, type ModelChoices, type ModelSourceChoice } from '../../state/slices/models';
+import { DEFAULT_MODEL_CHOICES, type ModelChoices } from '../../state/slices/models';
 import { useStore } from '../../state/store';
 import { setPromptTokenizer } from '../regions/tokenizer';
 import { runTask } from '../tasks/run-task';
@@ -38,10 +38,9 @@ export function setModelChoices(choices: ModelChoices): void {
 function restoredChoices(): ModelChoices {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as ModelChoices | null;
-    // A picked folder's handle does not survive a reload: its name alone would only mislead.
-    const fresh = (c: ModelSourceChoice): ModelSourceChoice => (c.type === 'local' ? { type: 'local', value: '' } : c);
-    if (saved?.sd15?.type && saved.controlnet?.preset)
-      return { sd15: fresh(saved.sd15), controlnet: { ...saved.controlnet, custom: fresh(saved.controlnet.custom) } };
+    // A picked folder's handle does not survive a reload: the name stays, and the panel asks for the folder
+    // again with one click (needsRepick) instead of silently showing "not loaded".
+    if (saved?.sd15?.type && saved.controlnet?.preset) return saved;
   } catch {
     // a torn entry: defaults
   }
@@ -58,9 +57,22 @@ export function setLocalFolder(kind: ModelKind, pick: LocalPick, name: string): 
   );
 }
 
+/** A remembered local folder whose files this page does not have (after a reload): it must be picked again. */
+export function needsRepick(kind: ModelKind): string | null {
+  const choice = sourceChoice(useStore.getState().modelChoices, kind);
+  return choice?.type === 'local' && choice.value && !local[kind] ? choice.value : null;
+}
+
 export async function refreshCachedModels(): Promise<void> {
   try {
-    useStore.getState().setCachedModels(await engine().listCachedModels());
+    const list = await engine().listCachedModels();
+    // A download that failed before its first byte leaves an empty source folder: not a cached model.
+    const empty = list.filter((m) => m.bytes === 0 && m.complete.length === 0);
+    for (const m of empty)
+      await engine()
+        .deleteCachedModels(m.id)
+        .catch(() => undefined);
+    useStore.getState().setCachedModels(list.filter((m) => !empty.includes(m)));
   } catch (e) {
     useStore.getState().notify('error', (e as Error).message, (e as { code?: string }).code);
   }
@@ -76,14 +88,24 @@ function describeProgress(kind: ModelKind, p: ModelLoadProgress): string {
   if (p.phase === 'resolving') return `${name}: checking files`;
   if (p.phase === 'verifying') return `${name}: verifying ${p.file ?? ''}`;
   if (p.phase === 'done') return `${name}: ${p.fromCache ? 'loaded from cache' : 'downloaded'}`;
-  const eta = p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
-  return `${name}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)} (${formatBytes(p.bytesPerSecond)}/s${eta})`;
+  // The ETA is the task's own (src/features/tasks/eta.ts), not part of this text: one ETA on screen.
+  return `${name}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)} (${formatBytes(p.bytesPerSecond)}/s)`;
+}
+
+/** A download's rate needs a few seconds before its ETA means anything (the first one said 1429 s). */
+export const DOWNLOAD_ETA_AFTER_MS = 3000;
+
+/** The download ETA to show: null ("measuring…") in its first seconds, none outside the download phase. */
+export function downloadEta(p: ModelLoadProgress, downloadingSinceMs: number | null): number | null | undefined {
+  if (p.phase !== 'downloading') return undefined;
+  if (downloadingSinceMs === null || downloadingSinceMs < DOWNLOAD_ETA_AFTER_MS || p.downloaded === 0) return null;
+  return p.etaSeconds;
 }
 
 async function loadOne(
   kind: ModelKind,
   precision: WeightsPrecision | 'auto',
-  report?: (s: string, f?: number) => void,
+  report?: (s: string, f?: number, eta?: number | null) => void,
 ) {
   const { setModelSlot } = useStore.getState();
   const choice = sourceChoice(useStore.getState().modelChoices, kind);
@@ -93,13 +115,19 @@ async function loadOne(
   }
   const spec: ModelSpec = { kind, precision, source: toSpec(choice, local[kind]) };
   setModelSlot(kind, { state: 'loading' });
+  let downloadingFrom: number | null = null;
   try {
     const info = await engine().loadModel(
       spec,
       Comlink.proxy((progress: ModelLoadProgress) => {
         const slot = useStore.getState().models[kind];
         if (slot.state === 'loading') setModelSlot(kind, { state: 'loading', progress });
-        report?.(describeProgress(kind, progress), progress.total > 0 ? progress.bytes / progress.total : undefined);
+        if (progress.phase === 'downloading') downloadingFrom ??= Date.now();
+        report?.(
+          describeProgress(kind, progress),
+          progress.total > 0 ? progress.bytes / progress.total : undefined,
+          downloadEta(progress, downloadingFrom === null ? null : Date.now() - downloadingFrom),
+        );
       }),
     );
     setModelSlot(kind, { state: 'ready', info });
@@ -167,6 +195,16 @@ export async function deleteCachedModels(id?: string): Promise<void> {
  */
 export async function restoreModels(): Promise<void> {
   useStore.getState().setModelChoices(restoredChoices());
+  for (const kind of KINDS) {
+    const folder = needsRepick(kind);
+    if (folder)
+      useStore
+        .getState()
+        .notify(
+          'info',
+          `The ${kind === 'sd15' ? 'Stable Diffusion' : 'ControlNet'} folder "${folder}" must be picked again after a reload (the browser does not keep folder access): Models → Pick "${folder}" again.`,
+        );
+  }
   await refreshCachedModels();
   const { cachedModels, modelChoices } = useStore.getState();
   for (const kind of KINDS) {

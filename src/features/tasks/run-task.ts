@@ -2,7 +2,8 @@
 import { useStore } from '../../state/store';
 import { hasCode } from '../../core/protocol/errors';
 
-export type ReportProgress = (stage: string, fraction?: number) => void;
+/** `eta`: the task's own measured seconds left (null while measuring); leave it out when it has none. */
+export type ReportProgress = (stage: string, fraction?: number, eta?: number | null) => void;
 
 /** Resolves true on success, false after the failure was shown to the user. */
 export async function runTask(
@@ -13,7 +14,7 @@ export async function runTask(
   const { startTask, updateTask, endTask, notify } = useStore.getState();
   startTask(id, label);
   try {
-    await work((stage, fraction) => updateTask(id, stage, fraction));
+    await work((stage, fraction, eta) => updateTask(id, stage, fraction, eta));
     return true;
   } catch (e) {
     if (hasCode(e, 'CANCELLED')) notify('info', `${label}: cancelled.`, 'CANCELLED');

@@ -8,6 +8,12 @@ export interface Task {
   readonly stage: string;
   readonly fraction?: number;
   readonly startedAt: number;
+  /** The task's own estimate (src/features/tasks/eta.ts): null = measuring, absent = none of its own. */
+  readonly etaSeconds?: number | null;
+  /** When etaSeconds was reported (ms). */
+  readonly etaAt?: number;
+  /** When the stage text last changed (ms): the task bar shows time in a long stage. */
+  readonly stageAt?: number;
 }
 
 export interface Notice {
@@ -21,7 +27,8 @@ export interface TasksSlice {
   readonly tasks: readonly Task[];
   readonly notices: readonly Notice[];
   startTask(id: string, label: string): void;
-  updateTask(id: string, stage: string, fraction?: number): void;
+  /** `eta`: seconds left as the task measured them, null while measuring, undefined when it has none. */
+  updateTask(id: string, stage: string, fraction?: number, eta?: number | null): void;
   endTask(id: string): void;
   notify(kind: Notice['kind'], message: string, code?: string): void;
   dismissNotice(id: number): void;
@@ -34,11 +41,24 @@ export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set
   notices: [],
   startTask: (id, label) =>
     set((s) => ({
-      tasks: [...s.tasks.filter((t) => t.id !== id), { id, label, stage: 'starting', startedAt: Date.now() }],
+      tasks: [
+        ...s.tasks.filter((t) => t.id !== id),
+        { id, label, stage: 'starting', startedAt: Date.now(), stageAt: Date.now() },
+      ],
     })),
-  updateTask: (id, stage, fraction) =>
+  updateTask: (id, stage, fraction, eta) =>
     set((s) => ({
-      tasks: s.tasks.map((t) => (t.id === id ? { ...t, stage, ...(fraction === undefined ? {} : { fraction }) } : t)),
+      tasks: s.tasks.map((t) =>
+        t.id === id
+          ? {
+              ...t,
+              stage,
+              ...(stage !== t.stage ? { stageAt: Date.now() } : {}),
+              ...(fraction === undefined ? {} : { fraction }),
+              ...(eta === undefined ? {} : { etaSeconds: eta, etaAt: Date.now() }),
+            }
+          : t,
+      ),
     })),
   endTask: (id) => set((s) => ({ tasks: s.tasks.filter((t) => t.id !== id) })),
   notify: (kind, message, code) =>

@@ -3,43 +3,63 @@
  *
  * The ETA comes from measured UNet calls (each with the ControlNet call before it): time per batch item,
  * ms / (B items), since a call's cost grows with its batch (inversion runs F items, CFG denoising 2F), and the
- * median over the calls so far, so that first calls that compile a network do not skew it. The work left is the
- * remaining calls' batch items; decode adds about one inversion call's worth (a guess until timed).
+ * median over the calls so far. The first call of each batch size compiles the network and is left out, so the
+ * ETA is null ("measuring…") until a call ran on compiled networks, instead of a compile-sized number that then
+ * drops by 10× (issue 14, item 6). The work left is the remaining calls' batch items; decode adds about one
+ * inversion call's worth (a guess until timed).
+ *
+ * Every wrapped network call first checks the edit's abort signal, so Cancel acts at the next network call
+ * boundary: the longest wait is one call (the pipeline itself checks once per step, up to four calls).
  */
 import type { Components } from '../pipeline/components.ts';
+import { throwIfCancelled } from '../pipeline/invert.ts';
 
 export interface InstrumentedComponents {
   readonly components: Components;
   unetCalls(): number;
-  /** Measured ms per UNet batch item (ControlNet included); null before the first call. */
+  /** Measured ms per UNet batch item (ControlNet included); null until a call ran on compiled networks. */
   msPerItem(): number | null;
 }
 
-export function instrumentComponents(inner: Components, now: () => number): InstrumentedComponents {
+export function instrumentComponents(
+  inner: Components,
+  now: () => number,
+  signal?: AbortSignal,
+): InstrumentedComponents {
   let calls = 0;
   const perItem: number[] = [];
+  /** Batch sizes already seen: the first call of each compiles (or recompiles) the network. */
+  const seen = new Set<number>();
   let controlMs = 0;
+  // Cancel acts at the next network call (not only at the next step, which runs up to four calls).
+  const check = () => throwIfCancelled(signal);
   const components: Components = {
     runtime: inner.runtime,
     textChannels: inner.textChannels,
     scalingFactor: inner.scalingFactor,
-    encodeText: (ids) => inner.encodeText(ids),
+    encodeText: (ids) => (check(), inner.encodeText(ids)),
     async unet(call) {
+      check();
       calls++;
       const start = now();
       const out = await inner.unet(call);
-      perItem.push((now() - start + controlMs) / call.sample.dims[0]!);
+      const items = call.sample.dims[0]!;
+      const ms = (now() - start + controlMs) / items;
+      // A first call of its batch size includes compiling: not an estimate of the calls to come.
+      if (seen.has(items)) perItem.push(ms);
+      else seen.add(items);
       controlMs = 0;
       return out;
     },
-    vaeEncode: (images) => inner.vaeEncode(images),
-    vaeDecode: (latents) => inner.vaeDecode(latents),
+    vaeEncode: (images) => (check(), inner.vaeEncode(images)),
+    vaeDecode: (latents) => (check(), inner.vaeDecode(latents)),
     ...(inner.focus ? { focus: inner.focus.bind(inner) } : {}),
     release: () => inner.release(),
   };
   const controlnet = inner.controlnet?.bind(inner);
   if (controlnet)
     components.controlnet = async (call) => {
+      check();
       const start = now();
       const out = await controlnet(call);
       controlMs += now() - start;
