@@ -4,6 +4,7 @@ import type { ConditionKind, EditSettings } from '../../core/protocol/edit';
 import { usePromptTokenizer } from '../regions/tokenizer';
 import { AdvancedSettings } from './AdvancedSettings';
 import { ResetDefaults } from './ResetDefaults';
+import { EditEta } from './EditEta';
 import { NumberField, CheckField, SelectField } from './fields';
 import { cancelEdit, currentBlockers, describeStage, setConditionFrames, startEdit } from './actions';
 import { loadConditionImages } from './condition-frames';
@@ -162,7 +163,7 @@ export function RunPanel() {
       {run && (
         <div className="run-status" data-testid="edit-status" data-stage={run.stage}>
           {describeStage(run.stage, run.step, run.total)}
-          {run.etaSeconds !== null && ` — about ${Math.ceil(run.etaSeconds)} s left`}
+          <EditEta />
         </div>
       )}
       {run?.inversionReused && (

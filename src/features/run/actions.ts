@@ -88,13 +88,14 @@ function onEvent(event: EditEvent, startedAt: number, progress: ReportProgress):
   useStore.setState((s) => ({
     editRun: { stage, step, total, etaSeconds, inversionReused, previewStep: s.editRun?.previewStep ?? 0 },
   }));
-  // With the engine's ETA, the fraction is time-based so the task bar's "s left" equals the engine's.
+  // One ETA (src/features/tasks/eta.ts): the engine's, from measured per-call times, null ("measuring…") until
+  // its first network call was timed; the bar's fraction follows it so bar and text agree.
   const spent = (Date.now() - startedAt) / 1000;
   const fraction =
     etaSeconds !== null && spent + etaSeconds > 0
       ? spent / (spent + etaSeconds)
       : stageFraction(stage, step, total, inversionReused);
-  progress(describeStage(stage, step, total), Math.min(0.99, fraction));
+  progress(describeStage(stage, step, total), Math.min(0.99, fraction), etaSeconds);
 }
 
 function keepResult(result: EditResultData, fingerprint: string, regionNames: string[], targetPrompt: string): void {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useStore } from '../../state/store';
 import type { Task } from '../../state/slices/tasks';
+import { etaText, stageElapsed } from './eta';
 
 /** Seconds left, from the fraction done and the time spent so far. */
 export function etaSeconds(task: Task, now: number): number | undefined {
@@ -36,12 +37,15 @@ export function TaskBar({
   return (
     <div className="taskbar" data-testid="taskbar">
       {tasks.map((t) => {
-        const eta = etaSeconds(t, now);
+        // One ETA per task (eta.ts), the same text the panel that started it shows.
+        const eta = etaText(t, now);
+        const inStage = stageElapsed(t, now);
         return (
           <div key={t.id} className="task" data-testid={`task-${t.id}`}>
             <span className="task-label" title={t.label}>
               {t.label} — {t.stage}
-              {eta !== undefined ? ` (about ${Math.ceil(eta)} s left)` : ''}
+              {inStage ? ` · ${inStage}` : ''}
+              {eta !== null ? <span data-testid={`eta-${t.id}`}>{` (${eta})`}</span> : ''}
             </span>
             <progress max={1} value={t.fraction} />
             {!ownCancel.includes(t.id) && (
