@@ -156,7 +156,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     const tok = await tokenizerFor(models.sd);
     cancelled();
     state.computing = true;
-    const instrumented = instrumentComponents(await componentsFor(models), now);
+    const instrumented = instrumentComponents(await componentsFor(models), now, signal);
     timing.instrumented = instrumented;
     cancelled();
     timing.eta = {
