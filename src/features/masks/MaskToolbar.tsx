@@ -1,6 +1,10 @@
 import { useStore } from '../../state/store';
 import type { MaskTool } from '../../state/slices/regions';
 import { clearCurrentFrame, interpolateSelected, propagateCurrent, redo, undo } from '../regions/actions';
+import { installEditorPreferences } from './preferences';
+
+// Brush size, opacity, onion skin and the active tab come back before the first render (module load).
+installEditorPreferences();
 
 const TOOLS: readonly { tool: MaskTool; label: string; key: string }[] = [
   { tool: 'brush', label: 'Brush', key: 'B' },
