@@ -14,6 +14,7 @@ import { prepareEdit } from '../edit/prepare.ts';
 import { checkLayout, toEditRequest } from '../edit/request.ts';
 import { EditCancelledError, runWebGpuEdit } from '../edit/webgpu.ts';
 import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
+import { SETTINGS_LIMITS as LIMITS } from '../../src/core/settings/validate.ts';
 import { hasCode } from '../../src/core/protocol/errors.ts';
 import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
 import { runEdit, type EditProgress } from '../../workers/engine/pipeline/edit.ts';
@@ -118,8 +119,9 @@ const command: CliCommand = {
       throw new CliUsageError(`--encode-with must be sample or mean, got "${encodeWith}"`);
     const size = intOption(values.size, 'size', 512, 64, 2048);
     if (size % 64 !== 0) throw new CliUsageError(`--size must be a multiple of 64, got ${size}`);
-    const steps = values.steps === undefined ? undefined : intOption(values.steps, 'steps', 50, 2, 1000);
-    const guidance = numberOption(values.guidance, 'guidance', 0, 100);
+    const steps =
+      values.steps === undefined ? undefined : intOption(values.steps, 'steps', 50, LIMITS.steps.min, LIMITS.steps.max);
+    const guidance = numberOption(values.guidance, 'guidance', LIMITS.guidance.min, LIMITS.guidance.max);
     const fps = numberOption(values.fps, 'fps', 0.1, 240) ?? 8;
     const crf = intOption(values.crf, 'crf', 18, 0, 51);
     const output = resolve(values.output);
@@ -127,7 +129,7 @@ const command: CliCommand = {
     const config = readVideoGrainConfig(values.config);
     const editIndex = intOption(values.edit, 'edit', 0, 0, config.editingPrompts.length - 1);
     const yamlSeed = defaultSeed(config);
-    const seed = intOption(values.seed, 'seed', yamlSeed.seed, 0, 2 ** 32 - 1);
+    const seed = intOption(values.seed, 'seed', yamlSeed.seed, LIMITS.seed.min, LIMITS.seed.max);
     const sd = modelReader(resolve(values.model), 'model');
     const cn = values.controlnet ? modelReader(resolve(values.controlnet), 'controlnet') : undefined;
     const prepared = prepareEdit({

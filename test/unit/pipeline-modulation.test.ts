@@ -7,7 +7,7 @@ import { compileLayout } from '../../src/core/layout/compile.ts';
 import type { CompiledLayout } from '../../src/core/layout/types.ts';
 import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
 import { modulationForCore, modulationPlanFor, prepareModulation } from '../../workers/engine/pipeline/modulation.ts';
-import { treg } from '../../workers/engine/scheduler/modulation.ts';
+import { treg } from '../../src/core/schedule/policy.ts';
 import { describeShared } from '../helpers/node/shared.ts';
 import { loadTokenizer, makeMasks } from './pipeline-fixture.ts';
 

@@ -1,12 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { describeShared, readShared } from '../helpers/node/shared.ts';
 import { referenceAttention } from '../../src/core/attention/reference.ts';
-import {
-  cfgItemStrength,
-  selfModulationMaps,
-  timeRegularizer,
-  type AttentionShape,
-} from '../../src/core/attention/types.ts';
+import { cfgItemStrength, selfModulationMaps, type AttentionShape } from '../../src/core/attention/types.ts';
+import { treg } from '../../src/core/schedule/policy.ts';
 import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs.ts';
 
 describeShared('reference attention vs the golden ST-Layout formula (1e-5)', () => {
@@ -35,7 +31,7 @@ describeShared('reference attention vs the golden ST-Layout formula (1e-5)', () 
   });
 
   test('treg(981) matches the golden float32 value', () => {
-    expect(timeRegularizer(981)).toBeCloseTo(0.903920889, 7);
+    expect(treg(981)).toBeCloseTo(0.903920889, 7);
   });
 });
 

@@ -7,8 +7,8 @@ import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
 import { describeShared, readShared } from '../helpers/node/shared.ts';
 import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
 import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
-import { isModulatedStep, modulatedStepCount, treg } from '../../workers/engine/scheduler/modulation.ts';
-import { leadingTimesteps, SD15_SCHEDULE } from '../../workers/engine/scheduler/schedule.ts';
+import { isModulatedStep, modulatedStepCount, treg } from '../../src/core/schedule/policy.ts';
+import { leadingTimesteps, SD15_SCHEDULE } from '../../src/core/schedule/schedule.ts';
 
 const list = (a: Int32Array): number[] => Array.from(a);
 

@@ -63,14 +63,9 @@ export function crossModulationMaps(
   return { groups: frames, queryBits: regionBits, keyBits: textTokenBits, sizeReg: crossSizeReg };
 }
 
-/** treg(t) = ((t − 1)/1000)^5 (DESIGN §3.4), computed in float32 as the official code does. */
-export function timeRegularizer(t: number): number {
-  return Math.fround(Math.pow(Math.fround((t - 1) / 1000), 5));
-}
-
 /**
  * Per-item strengths for a CFG batch: items [0, B/2) are the unconditional half, [B/2, B) the conditional one.
- * `strength` is w·treg(t).
+ * `strength` is w·treg(t) (treg: src/core/schedule/policy.ts).
  */
 export function cfgItemStrength(batch: number, branch: CfgBranch, strength: number): Float32Array {
   if (batch % 2 !== 0 && branch !== 'both' && branch !== 'none')

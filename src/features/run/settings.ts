@@ -4,21 +4,12 @@
  * worded for the person at the panel. Pure: unit-tested in Node (test/unit/edit-request.test.ts).
  */
 import { DEFAULT_EDIT_SETTINGS, type ConditionKind, type EditSettings } from '../../core/protocol/edit';
+import { validateSettings } from '../../core/settings/validate';
 
-/** Inclusive ranges the panel offers; the engine accepts wider ones (workers/engine/edit/request.ts). */
-export const SETTING_LIMITS = {
-  steps: { min: 1, max: 200 },
-  guidance: { min: 0, max: 30 },
-  seed: { min: 0, max: 2 ** 32 - 1 },
-  scale: { min: 0, max: 2 },
-  weight: { min: 0, max: 1 },
-} as const;
+export { referenceModulatedSteps } from '../../core/schedule/policy';
 
 /** Conditions that need an estimator model the app does not have yet (shown, disabled). */
 export const CONDITIONS_NEEDING_ESTIMATOR: readonly ConditionKind[] = ['depth', 'pose'];
-
-/** round(15·n/50): the reference's leading modulated steps for n denoising steps (DESIGN §3.4). */
-export const referenceModulatedSteps = (steps: number): number => Math.round((15 * steps) / 50);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -52,24 +43,12 @@ export function mergeSettings(stored: unknown): EditSettings {
   };
 }
 
-const whole = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
-const within = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
-
-/** What is wrong with the settings, one sentence each (empty when they can run). */
+/**
+ * What is wrong with the settings, one sentence each (empty when they can run): the shared limits
+ * (src/core/settings/validate.ts, the engine's and the CLI's too), plus the conditions this build cannot run.
+ */
 export function settingsProblems(s: EditSettings): string[] {
-  const L = SETTING_LIMITS;
-  const out: string[] = [];
-  if (!whole(s.steps, L.steps.min, L.steps.max))
-    out.push(`Steps must be a whole number from ${L.steps.min} to ${L.steps.max} (50 is the reference).`);
-  if (!within(s.guidance, L.guidance.min, L.guidance.max))
-    out.push(`Guidance must be from ${L.guidance.min} to ${L.guidance.max} (7.5 is the reference).`);
-  if (!whole(s.seed, L.seed.min, L.seed.max)) out.push(`Seed must be a whole number from 0 to ${L.seed.max}.`);
-  if (!within(s.condition.scale, L.scale.min, L.scale.max))
-    out.push(`ControlNet scale must be from ${L.scale.min} to ${L.scale.max}.`);
-  if (!within(s.wSelf, L.weight.min, L.weight.max) || !within(s.wCross, L.weight.min, L.weight.max))
-    out.push('w_self and w_cross must be from 0 to 1 (reference 0.3 and 1.0).');
-  if (s.modulatedSteps !== null && !whole(s.modulatedSteps, 0, s.steps))
-    out.push(`Modulated steps must be a whole number from 0 to the step count (${s.steps}), or auto.`);
+  const out = validateSettings(s).map((p) => p.message);
   if (CONDITIONS_NEEDING_ESTIMATOR.includes(s.condition.kind))
     out.push(`The ${s.condition.kind} condition needs an estimator model, which the app does not have yet.`);
   return out;

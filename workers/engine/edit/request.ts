@@ -1,11 +1,13 @@
 /**
  * An EditRequest (src/core/protocol/edit.ts) checked and turned into runEdit's input and options
- * (../pipeline/edit.ts). Checks say what is wrong and what to do (DESIGN §7); runEdit's layout compiler then
- * checks prompts and mask coverage (LAYOUT_INVALID).
+ * (../pipeline/edit.ts). Checks say what is wrong and what to do (DESIGN §7); settings go through the shared
+ * validateSettings (src/core/settings/validate.ts); runEdit's layout compiler then checks prompts and mask
+ * coverage (LAYOUT_INVALID).
  */
 import type { RegionMaskSet } from '../../../src/core/layout/types.ts';
 import type { EditRequest, EditSettings } from '../../../src/core/protocol/edit.ts';
 import { AppError } from '../../../src/core/protocol/errors.ts';
+import { validateSettings } from '../../../src/core/settings/validate.ts';
 import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
 import type { EditInput, EditOptions } from '../pipeline/edit.ts';
 
@@ -15,19 +17,10 @@ const invalid = (message: string): never => {
 
 const isCount = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 
-export const MAX_EDIT_STEPS = 1000;
-
+/** The shared settings check (src/core/settings/validate.ts: the run panel's and the CLI's limits too). */
 function checkSettings(s: EditSettings): void {
-  if (!isCount(s.steps, 1, MAX_EDIT_STEPS))
-    invalid(`steps is ${s.steps}; use a whole number from 1 to 1000 (50 is the reference)`);
-  if (!Number.isFinite(s.guidance) || s.guidance < 0)
-    invalid(`guidance is ${s.guidance}; use a number ≥ 0 (7.5 is the reference)`);
-  if (!Number.isSafeInteger(s.seed) || s.seed < 0) invalid(`seed is ${s.seed}; use a whole number ≥ 0`);
-  if (!Number.isFinite(s.condition.scale) || s.condition.scale < 0)
-    invalid(`condition scale is ${s.condition.scale}; use a number ≥ 0 (0.5–1.0 are usual)`);
-  if (!Number.isFinite(s.wSelf) || !Number.isFinite(s.wCross)) invalid('the attention weights must be finite numbers');
-  if (s.modulatedSteps !== null && !isCount(s.modulatedSteps, 0, s.steps))
-    invalid(`modulated steps is ${s.modulatedSteps}; use a whole number from 0 to the step count (${s.steps})`);
+  const problems = validateSettings(s);
+  if (problems.length > 0) invalid(problems.map((p) => p.message).join(' '));
 }
 
 /** Sizes and counts of frames, masks and condition frames; at least one region. */

@@ -21,7 +21,7 @@ import {
   alphasCumprod,
   leadingTimesteps,
   scaledLinearBetas,
-} from './schedule.ts';
+} from '../../../src/core/schedule/schedule.ts';
 import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
 
 export type InverseConvention = 'v0.19' | 'v0.40';

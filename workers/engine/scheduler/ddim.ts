@@ -20,7 +20,7 @@ import {
   alphasCumprod,
   leadingTimesteps,
   scaledLinearBetas,
-} from './schedule.ts';
+} from '../../../src/core/schedule/schedule.ts';
 import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
 
 export class DdimScheduler {
