@@ -18,16 +18,26 @@ const folder = (dir: string): ModelFiles => ({ read: (p) => fetchShared(`${dir}/
 
 async function timed(components: Components, input: EditInput, options: EditOptions) {
   const starts = new Map<EditStage, number>();
+  const { runtime } = components;
+  runtime.transfers.reset();
   const t0 = performance.now();
   const result = await runEdit(components, input, {
     ...options,
     onProgress: (p) => void (starts.has(p.stage) || starts.set(p.stage, performance.now())),
+    // A preview of frame 0 every step, as the app's edit service reads it (counted apart from the loop).
+    onStep: async (step) => {
+      const stage = runtime.transfers.stage;
+      runtime.transfers.setStage('preview');
+      await runtime.ops.previewRgba(step.predOriginalSample, 0);
+      runtime.transfers.setStage(stage);
+    },
   });
+  const transfers = runtime.transfers.stages();
   const end = performance.now();
   const order = STAGES.filter((s) => starts.has(s));
   const ms: Record<string, number> = { total: end - t0 };
   order.forEach((s, k) => (ms[s] = (k + 1 < order.length ? starts.get(order[k + 1]!)! : end) - starts.get(s)!));
-  return { result, ms };
+  return { result, ms, transfers };
 }
 
 const round = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +v.toFixed(1)]));
@@ -57,6 +67,9 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     log(`${'stage'.padEnd(10)}${'cold'.padStart(10)}${'full'.padStart(10)}${'re-edit'.padStart(10)}`);
     for (const s of [...STAGES, 'total'])
       log(`${s.padEnd(10)}${fmt(cold.ms[s])}${fmt(full.ms[s])}${fmt(reEdit.ms[s])}`);
+    log(`transfers of the full edit per stage (bytes up / back):`);
+    for (const [stage, t] of Object.entries(full.transfers))
+      log(`${stage.padEnd(10)}${String(t.uploadBytes).padStart(12)}${String(t.readbackBytes).padStart(12)}`);
     return {
       backend: 'webgpu',
       adapter: adapterLabel(capabilities),
@@ -67,6 +80,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       fullMs: round(full.ms),
       reEditMs: round(reEdit.ms),
       reEditRatio: +(reEdit.ms.total! / full.ms.total!).toFixed(3),
+      transfers: full.transfers,
+      readbackBytesPerDenoiseStep: (full.transfers.denoise?.readbackBytes ?? 0) / fixture.options.steps!,
+      uploadBytesPerDenoiseStep: (full.transfers.denoise?.uploadBytes ?? 0) / fixture.options.steps!,
+      previewBytesPerStep: (full.transfers.preview?.readbackBytes ?? 0) / fixture.options.steps!,
     };
   } finally {
     await components.release();

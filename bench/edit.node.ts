@@ -16,7 +16,9 @@ import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenize
 import { loadClipFrames } from '../cli/edit/frames.ts';
 import { cannyCondition } from '../src/core/conditions/canny.ts';
 import { hashFrames, inversionKey, type InversionKeyInput } from '../src/core/pipeline/inversion-key.ts';
+import { SD15_TEXT_ENCODER_CONFIG, SD15_UNET_CONFIG } from '../src/core/models/known-configs.ts';
 import { createNodeComponents } from '../workers/engine/pipeline/components-node.ts';
+import { denoiseTransfers, type TransferFigures } from './edit-transfers.ts';
 import { runEdit, type EditInput, type EditOptions, type EditStage } from '../workers/engine/pipeline/edit.ts';
 
 const SHARED = join(import.meta.dirname, '../../shared');
@@ -102,11 +104,49 @@ console.log(`${'stage'.padEnd(10)}${'cold'.padStart(10)}${'full'.padStart(10)}${
 for (const s of STAGES) console.log(`${s.padEnd(10)}${fmt(cold.ms[s])}${fmt(full.ms[s])}${fmt(reEdit.ms[s])}`);
 console.log(`${'total'.padEnd(10)}${fmt(cold.total)}${fmt(full.total)}${fmt(reEdit.total)}`);
 console.log(`inversion key ${key.slice(0, 12)}… shared by the re-edit: ${sameKey}`);
+// Transfers of the denoising loop (the engine's own loop, fake networks): the fixture's size and 16 × 512².
+const tinyUnet = JSON.parse(readFileSync(join(SHARED, 'golden/tiny-sd/unet/config.json'), 'utf8')) as {
+  block_out_channels: number[];
+  layers_per_block: number;
+  cross_attention_dim: number;
+};
+const transferCases: Record<string, TransferFigures> = {
+  [`tiny ${fixture.input.frames.length}×${fixture.input.width}²`]: await denoiseTransfers({
+    frames: fixture.input.frames.length,
+    size: fixture.input.width,
+    blockOutChannels: tinyUnet.block_out_channels,
+    layersPerBlock: tinyUnet.layers_per_block,
+    textChannels: tinyUnet.cross_attention_dim,
+    steps: 2,
+  }),
+  'SD1.5 16×512²': await denoiseTransfers({
+    frames: 16,
+    size: 512,
+    blockOutChannels: SD15_UNET_CONFIG.block_out_channels,
+    layersPerBlock: SD15_UNET_CONFIG.layers_per_block,
+    textChannels: SD15_TEXT_ENCODER_CONFIG.hidden_size,
+    steps: 2,
+  }),
+};
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(3)} MiB`.padStart(14);
+console.log(`\nbytes per denoising step (CFG 7.5, ControlNet, one preview), before → after the GPU-resident engine`);
+console.log(
+  `${'case'.padEnd(16)}${'up before'.padStart(14)}${'up after'.padStart(14)}${'back before'.padStart(14)}${'back after'.padStart(14)}${'preview'.padStart(14)}`,
+);
+for (const [name, t] of Object.entries(transferCases))
+  console.log(
+    `${name.padEnd(16)}${mb(t.before.uploadBytesPerDenoiseStep)}${mb(t.uploadBytesPerDenoiseStep)}` +
+      `${mb(t.before.readbackBytesPerDenoiseStep)}${mb(t.readbackBytesPerDenoiseStep)}${mb(t.previewBytesPerStep)}`,
+  );
+
 interface BrowserResult {
   readonly adapter: string;
   readonly fullMs: Record<string, number>;
   readonly reEditMs: Record<string, number>;
   readonly reEditRatio: number;
+  readonly readbackBytesPerDenoiseStep: number;
+  readonly uploadBytesPerDenoiseStep: number;
+  readonly previewBytesPerStep: number;
 }
 const browser: BrowserResult | undefined = process.env.BENCH_BROWSER_RESULT
   ? (JSON.parse(readFileSync(process.env.BENCH_BROWSER_RESULT, 'utf8')) as BrowserResult)
@@ -131,6 +171,14 @@ console.log(
     reEditMs: round({ ...reEdit.ms, total: reEdit.total }),
     reEditRatio: +(reEdit.total / full.total).toFixed(3),
     inversionKeyShared: sameKey,
+    transfersPerDenoiseStep: transferCases,
+    ...(browser
+      ? {
+          readbackBytesPerDenoiseStep: browser.readbackBytesPerDenoiseStep,
+          uploadBytesPerDenoiseStep: browser.uploadBytesPerDenoiseStep,
+          previewBytesPerStep: browser.previewBytesPerStep,
+        }
+      : {}),
     fixture: {
       cpuMs: round(fixtureMs),
       cpuReEditRatio: +(fixtureMs.reEdit / fixtureMs.full).toFixed(3),

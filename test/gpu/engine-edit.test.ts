@@ -92,7 +92,13 @@ describeShared('edits through the engine API on WebGPU (tiny SD + ControlNet, 2 
     expect(progress.some((e) => e.etaSeconds !== null && e.etaSeconds > 0)).toBe(true);
     const previews = events.filter((e) => e.kind === 'preview');
     expect(previews.map((p) => p.step)).toEqual([1, 2, 3]);
-    expect(previews.every((p) => p.frames.length === F && p.frames[0]!.length === (SIZE / 8) ** 2 * 4)).toBe(true);
+    // One frame per preview: the only values read back per denoising step (DESIGN §6).
+    const previewBytes = (SIZE / 8) ** 2 * 4;
+    expect(previews.every((p) => p.frame === 0 && p.rgba.length === previewBytes)).toBe(true);
+    console.info(`[engine] transfers per stage: ${JSON.stringify(first.transfers)}`);
+    expect(first.transfers.preview).toEqual({ uploadBytes: 0, readbackBytes: STEPS * previewBytes });
+    // With attention maps on, the last step's probe reads the cross-attention Q/K of the cond half: nothing else.
+    expect(first.transfers.denoise!.readbackBytes).toBeGreaterThan(0);
     expect(first).toMatchObject({
       width: SIZE,
       height: SIZE,

@@ -148,38 +148,39 @@ function toDevice(t: OrtTensor): DeviceTensor {
   return cpuTensor(t.data as Float32Array, t.dims);
 }
 
-function outputsOnDevice(names: Iterable<string>, values: ReadonlyMap<string, OrtTensor>): Map<string, DeviceTensor> {
-  const result = new Map<string, DeviceTensor>();
+/** The named outputs, handed over to the caller (who disposes them). */
+function pick(names: Iterable<string>, values: ReadonlyMap<string, OrtTensor>): Map<string, OrtTensor> {
+  const result = new Map<string, OrtTensor>();
   for (const name of names) {
     const t = values.get(name);
     if (!t) throw new Error(`output "${name}" was not produced`);
-    result.set(name, toDevice(t));
+    result.set(name, t);
   }
   return result;
 }
 
-/** `run` from `runOnDevice`: downloads every output, then frees the device copies. */
+/** `run`: downloads every output ORT produced (its tensors know how), then frees the device copies. */
 async function downloadOutputs(
-  outputs: Promise<Map<string, DeviceTensor>>,
+  outputs: Promise<Map<string, OrtTensor>>,
   o: CompileOptions,
 ): Promise<Map<string, HostTensor>> {
   const out = await outputs;
   try {
     const result = new Map<string, HostTensor>();
     for (const [name, t] of out) {
-      if (t.location === 'cpu') {
-        result.set(name, { dims: [...t.dims], data: t.data });
-        continue;
-      }
-      const data = (await downloadTensor(gpuFloat32Tensor(t.buffer, t.dims))) as Float32Array;
-      o.transfers?.countReadback(data.byteLength);
+      const onGpu = t.location === 'gpu-buffer';
+      const data = (await downloadTensor(t)) as Float32Array;
+      if (onGpu) o.transfers?.countReadback(data.byteLength);
       result.set(name, { dims: [...t.dims], data });
     }
     return result;
   } finally {
-    for (const t of out.values()) t.dispose();
+    disposeAll(out.values());
   }
 }
+
+const onDevice = async (outputs: Promise<Map<string, OrtTensor>>): Promise<Map<string, DeviceTensor>> =>
+  new Map([...(await outputs)].map(([name, t]) => [name, toDevice(t)]));
 
 /** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
 const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
@@ -228,25 +229,30 @@ function disposeAll(tensors: Iterable<OrtTensor>): void {
   for (const t of tensors) t.dispose();
 }
 
+/** One run with the outputs as ORT tensors, owned by the caller. */
+type RunOrt = (
+  inputs: Readonly<Record<string, NetworkInput>>,
+  options?: RunOptions & { prompt?: PromptCache },
+) => Promise<Map<string, OrtTensor>>;
+
 const emptyPrompt: PromptCache = { values: new Map(), release: () => undefined };
 
 export async function compileWhole(graph: Graph, options: CompileOptions = {}): Promise<CompiledNetwork> {
   const s = await session(lowerStandard(graph), options);
   const serial = serializer();
-  const runOnDevice: CompiledNetwork['runOnDevice'] = (inputs, runOptions = {}) =>
+  const runOrt: RunOrt = (inputs, runOptions = {}) =>
     serial(async () => {
       if (runOptions.modulation || runOptions.probe)
         throw new Error('modulation and probes need the partitioned lowering (compilePartitioned)');
       const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v, options)]));
-      const out = new Map(Object.entries(await feed(s, values)));
-      return outputsOnDevice(out.keys(), out);
+      return new Map(Object.entries(await feed(s, values)));
     });
   return {
     lowering: 'whole',
     sessions: 1,
     encodePrompt: () => Promise.resolve(emptyPrompt),
-    runOnDevice,
-    run: (inputs, runOptions) => downloadOutputs(runOnDevice(inputs, runOptions), options),
+    runOnDevice: (inputs, runOptions) => onDevice(runOrt(inputs, runOptions)),
+    run: (inputs, runOptions) => downloadOutputs(runOrt(inputs, runOptions), options),
     release: () => s.release(),
   };
 }
@@ -340,7 +346,7 @@ export async function compilePartitioned(
     return float32Tensor(out, q.dims);
   };
 
-  const runOnDevice: CompiledNetwork['runOnDevice'] = (inputs, runOptions = {}) =>
+  const runOrt: RunOrt = (inputs, runOptions = {}) =>
     serial(async () => {
       const ownPrompt = runOptions.prompt ? undefined : await encode(inputs);
       const prompt = runOptions.prompt ?? ownPrompt!;
@@ -369,7 +375,7 @@ export async function compilePartitioned(
               values.delete(name);
             }
         }
-        const outputs = outputsOnDevice(outputNames, values);
+        const outputs = pick(outputNames, values);
         // Handed over: the caller disposes them.
         for (const name of outputNames) created.delete(name);
         return outputs;
@@ -383,8 +389,8 @@ export async function compilePartitioned(
     lowering: 'partitioned',
     sessions: sessions.length,
     encodePrompt: (inputs) => serial(() => encode(inputs)),
-    runOnDevice,
-    run: (inputs, runOptions) => downloadOutputs(runOnDevice(inputs, runOptions), options),
+    runOnDevice: (inputs, runOptions) => onDevice(runOrt(inputs, runOptions)),
+    run: (inputs, runOptions) => downloadOutputs(runOrt(inputs, runOptions), options),
     release: releaseAll,
   };
 }

@@ -11,11 +11,13 @@
  *   all conditional frames) — diffusers' `torch.cat([latents] * 2)` with frames as the inner batch.
  * - text states [T, 77, C]; the UNet's item b reads text item ⌊b / F⌋ (one prompt per CFG half).
  * - images [F, 3, H, W] in [−1, 1] (VAE), ControlNet conditions [F, 3, H, W] in [0, 1].
- * Implementations may compile one network per batch size; they never keep references to the inputs.
+ * Implementations may compile one network per batch size. They never read an input after the call returns; the
+ * cross-attention K/V cache remembers text tensors by identity only.
  */
 import type { AttentionCore } from '../graph/ir.ts';
 import type { DeviceTensor } from '../tensors/device-tensor.ts';
 import type { TensorRuntime } from '../tensors/latent-ops.ts';
+import type { ScheduleConfig } from '../../../src/core/schedule/schedule.ts';
 import type { ModulationPlan } from './modulation.ts';
 
 /** A core's tensor on the CPU, row-major float32. */
@@ -88,6 +90,8 @@ export interface Components {
   readonly textChannels: number;
   /** VAE latent scaling factor (0.18215 for SD1.5). */
   readonly scalingFactor: number;
+  /** The checkpoint's noise schedule (its scheduler_config.json); absent: SD1.5's. */
+  readonly schedule?: ScheduleConfig;
   /** `last_hidden_state` of each 77-id prompt, concatenated: [N, 77, C]. */
   encodeText(ids: readonly Int32Array[]): Promise<DeviceTensor>;
   /** ε-prediction [B, 4, h, w]. */
