@@ -25,7 +25,7 @@ describe('editor preferences', () => {
   it('restores them at start-up and writes every change', () => {
     const storage = new MemoryStorage();
     storage.setItem(PREFERENCES_KEY, JSON.stringify({ brushSize: 60, overlayOpacity: 0.8 }));
-    installEditorPreferences(storage as unknown as Storage);
+    installEditorPreferences(storage);
     expect(useStore.getState().brushSize).toBe(60);
     expect(useStore.getState().overlayOpacity).toBe(0.8);
     useStore.getState().setOnionSkin(true);

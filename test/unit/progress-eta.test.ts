@@ -4,8 +4,7 @@
  * are not an estimate, and Cancel acts at the next network call.
  */
 import { describe, expect, it } from 'vitest';
-import { etaText, formatDuration, secondsLeft, stageElapsed } from '../../src/features/tasks/eta';
-import { downloadEta } from '../../src/features/models/actions';
+import { downloadEta, etaText, formatDuration, secondsLeft, stageElapsed } from '../../src/features/tasks/eta';
 import { instrumentComponents } from '../../workers/engine/edit/instrument.ts';
 import type { Components } from '../../workers/engine/pipeline/components.ts';
 import type { ModelLoadProgress } from '../../src/core/protocol/engine';

@@ -46,8 +46,22 @@ export function parsePreferences(text: string | null): Partial<EditorPreferences
 
 let installed = false;
 
+/** The part of the Web Storage API used here (localStorage in the app, a map in tests). */
+export interface PreferenceStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+const pageStorage = (): PreferenceStorage | undefined => {
+  try {
+    return (globalThis as { localStorage?: PreferenceStorage }).localStorage;
+  } catch {
+    return undefined; // storage blocked by the browser's settings
+  }
+};
+
 /** Applies the stored preferences and keeps them stored. Idempotent. */
-export function installEditorPreferences(storage: Storage | undefined = globalThis.localStorage): void {
+export function installEditorPreferences(storage: PreferenceStorage | undefined = pageStorage()): void {
   if (installed || !storage) return;
   installed = true;
   try {

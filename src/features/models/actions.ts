@@ -16,6 +16,7 @@ import { useStore } from '../../state/store';
 import { setPromptTokenizer } from '../regions/tokenizer';
 import { runTask } from '../tasks/run-task';
 import { conditionForControlNet, loadedControlNet } from '../run/defaults';
+import { downloadEta } from '../tasks/eta';
 import { cacheIdOf, sourceChoice, toSpec, type LocalPick } from './sources';
 
 export const MODELS_TASK = 'models';
@@ -90,16 +91,6 @@ function describeProgress(kind: ModelKind, p: ModelLoadProgress): string {
   if (p.phase === 'done') return `${name}: ${p.fromCache ? 'loaded from cache' : 'downloaded'}`;
   // The ETA is the task's own (src/features/tasks/eta.ts), not part of this text: one ETA on screen.
   return `${name}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)} (${formatBytes(p.bytesPerSecond)}/s)`;
-}
-
-/** A download's rate needs a few seconds before its ETA means anything (the first one said 1429 s). */
-export const DOWNLOAD_ETA_AFTER_MS = 3000;
-
-/** The download ETA to show: null ("measuring…") in its first seconds, none outside the download phase. */
-export function downloadEta(p: ModelLoadProgress, downloadingSinceMs: number | null): number | null | undefined {
-  if (p.phase !== 'downloading') return undefined;
-  if (downloadingSinceMs === null || downloadingSinceMs < DOWNLOAD_ETA_AFTER_MS || p.downloaded === 0) return null;
-  return p.etaSeconds;
 }
 
 async function loadOne(

@@ -8,6 +8,7 @@
  * (`etaAt`) until the next report. Tasks without their own estimate (video work) get one from the fraction done,
  * once there is enough of it to mean something.
  */
+import type { ModelLoadProgress } from '../../core/protocol/engine';
 
 export interface EtaSource {
   readonly startedAt: number;
@@ -52,4 +53,14 @@ export function stageElapsed(t: EtaSource, now: number): string | null {
   if (t.stageAt === undefined) return null;
   const s = (now - t.stageAt) / 1000;
   return s >= 2 ? `${Math.floor(s)} s` : null;
+}
+
+/** A download's rate needs a few seconds before its ETA means anything (the first one said 1429 s). */
+export const DOWNLOAD_ETA_AFTER_MS = 3000;
+
+/** The download ETA to report: null ("measuring…") in its first seconds, none outside the download phase. */
+export function downloadEta(p: ModelLoadProgress, downloadingSinceMs: number | null): number | null | undefined {
+  if (p.phase !== 'downloading') return undefined;
+  if (downloadingSinceMs === null || downloadingSinceMs < DOWNLOAD_ETA_AFTER_MS || p.downloaded === 0) return null;
+  return p.etaSeconds;
 }
