@@ -13,6 +13,7 @@ import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
 import type { ModelKind } from '../../src/core/models/files.ts';
 import { createEditService, type EditModel, type EditService } from '../../workers/engine/edit-service.ts';
 import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
+import { fileRangeReader } from '../config/file-ranges.ts';
 
 export interface CpuEditModels {
   /** diffusers SD1.5 folder (text_encoder/, unet/, vae/). */
@@ -26,11 +27,15 @@ export interface CpuEditModels {
 /** Reads files of a model folder; a missing one is the user's (one line, exit 2). */
 export function modelReader(dir: string, what: string): ModelFileReader {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliUsageError(`${what} ${dir} is not a folder`);
-  return (rel) => {
+  const existing = (rel: string) => {
     const file = join(dir, rel);
     if (!existsSync(file)) throw new CliUsageError(`${what} ${dir} has no ${rel}`);
-    return new Uint8Array(readFileSync(file));
+    return file;
   };
+  // Configs are read whole; weights stream per tensor by file reads at an offset (no whole-file buffer).
+  return Object.assign((rel: string) => new Uint8Array(readFileSync(existing(rel))), {
+    open: (rel: string) => fileRangeReader(existing(rel)),
+  });
 }
 
 interface FolderModel extends EditModel {
