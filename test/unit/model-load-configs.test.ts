@@ -18,6 +18,9 @@ import { resolveModelFiles } from '../../src/core/models/resolve';
 import type { ByteRange, ModelSource } from '../../src/core/models/source';
 import { validateModel } from '../../src/core/models/validate';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
+import { SD15_SCHEDULE, linspaceFloat32 } from '../../src/core/schedule/schedule';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
+import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
 
 class MemorySource implements ModelSource {
   readonly remote = false;
@@ -40,7 +43,10 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const weights = () => writeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
 
 /** An SD1.5 folder (configs as published, one-tensor weights) with `patch` merged into one config. */
-function sdSource(patch: Partial<Record<'unet' | 'text_encoder' | 'vae' | 'scheduler', object>> = {}) {
+function sdSource(
+  patch: Partial<Record<'unet' | 'text_encoder' | 'vae' | 'scheduler', object>> = {},
+  scheduler: object = { ...SD15_SCHEDULER_CONFIG, ...patch.scheduler },
+) {
   return new MemorySource({
     'model_index.json': json({ _class_name: 'StableDiffusionPipeline' }),
     'unet/config.json': json({ ...SD15_UNET_CONFIG, ...patch.unet }),
@@ -49,7 +55,7 @@ function sdSource(patch: Partial<Record<'unet' | 'text_encoder' | 'vae' | 'sched
     'text_encoder/model.safetensors': weights(),
     'vae/config.json': json({ ...SD15_VAE_CONFIG, ...patch.vae }),
     'vae/diffusion_pytorch_model.safetensors': weights(),
-    'scheduler/scheduler_config.json': json({ ...SD15_SCHEDULER_CONFIG, ...patch.scheduler }),
+    'scheduler/scheduler_config.json': json(scheduler),
     'tokenizer/tokenizer.json': json({}),
   });
 }
@@ -101,5 +107,66 @@ describe('model load uses the builders’ architecture parser', () => {
     expect(parseUNetArch(SD15_UNET_CONFIG, 'unet/config.json')).toMatchObject({ heads: [8, 8, 8, 8] });
     expect(parseClipArch(SD15_TEXT_ENCODER_CONFIG, 't').act).toBe('quick_gelu');
     expect(parseVaeArch(SD15_VAE_CONFIG, 'v').blocks).toBe(4);
+  });
+});
+
+describe("the checkpoint's scheduler_config.json (DESIGN §3.2, §4)", () => {
+  test('SD1.5 as published gives the SD1.5 schedule', async () => {
+    expect((await load(sdSource())).configs.scheduler).toEqual(SD15_SCHEDULE);
+  });
+
+  test('a different implemented schedule drives the schedulers (linear betas, offset 0, α past the end = 1)', async () => {
+    const scheduler = {
+      _class_name: 'DDIMScheduler',
+      beta_schedule: 'linear',
+      beta_start: 0.0001,
+      beta_end: 0.02,
+      num_train_timesteps: 1000,
+      steps_offset: 0,
+      set_alpha_to_one: true,
+      clip_sample: false,
+    };
+    const schedule = (await load(sdSource({}, scheduler))).configs.scheduler!;
+    expect(schedule).toEqual({
+      numTrainTimesteps: 1000,
+      betaStart: 0.0001,
+      betaEnd: 0.02,
+      betaSchedule: 'linear',
+      stepsOffset: 0,
+      setAlphaToOne: true,
+    });
+    const ddim = new DdimScheduler(schedule);
+    ddim.setTimesteps(50);
+    expect(ddim.timesteps[0]).toBe(980);
+    expect(ddim.timesteps[49]).toBe(0);
+    expect(ddim.betas).toEqual(linspaceFloat32(0.0001, 0.02, 1000));
+    expect(ddim.finalAlphaCumprod).toBe(1);
+    expect(ddim.alphasCumprod[0]).toBe(Math.fround(1 - Math.fround(0.0001)));
+    const sd = new DdimScheduler();
+    sd.setTimesteps(50);
+    expect(sd.timesteps[0]).toBe(981);
+    const inverse = new DdimInverseScheduler('v0.19', schedule);
+    expect(inverse.alphasCumprod).toEqual(ddim.alphasCumprod);
+  });
+
+  test.each([
+    ['prediction_type', 'v_prediction'],
+    ['timestep_spacing', 'trailing'],
+    ['beta_schedule', 'squaredcos_cap_v2'],
+    ['clip_sample', true],
+    ['thresholding', true],
+    ['trained_betas', [0.1, 0.2]],
+    ['rescale_betas_zero_snr', true],
+  ] as const)('%s = %j is refused at load, naming the field', async (field, value) => {
+    await expect(load(sdSource({ scheduler: { [field]: value } }))).rejects.toMatchObject({
+      code: 'MODEL_ARCHITECTURE',
+      details: { file: 'scheduler/scheduler_config.json', field },
+      message: expect.stringContaining(`"${field}"`),
+    });
+  });
+
+  test("an absent clip_sample takes DDIM's default (true) and is refused", async () => {
+    const { clip_sample: _omit, ...rest } = SD15_SCHEDULER_CONFIG;
+    await expect(load(sdSource({}, rest))).rejects.toMatchObject({ details: { field: 'clip_sample' } });
   });
 });

@@ -20,6 +20,8 @@ import {
   type VaeConfig,
 } from './configs';
 import { ModelError } from './errors';
+import { parseSchedulerConfig } from '../schedule/config';
+import type { ScheduleConfig } from '../schedule/schedule';
 import type { ModelKind, ResolvedFile } from './files';
 import type { ModelSource } from './source';
 
@@ -28,6 +30,8 @@ export interface ModelConfigs {
   readonly textEncoder?: TextEncoderConfig;
   readonly vae?: VaeConfig;
   readonly controlnet?: ControlNetConfig;
+  /** The checkpoint's scheduler_config.json (DDIM reading; unsupported values refused at load). */
+  readonly scheduler?: ScheduleConfig;
 }
 
 export interface ValidatedModel {
@@ -112,6 +116,7 @@ export async function validateModel(
           unet: parseUNetConfig(cfg('unet.config'), pathOf('unet.config')),
           textEncoder: parseTextEncoderConfig(cfg('text_encoder.config'), pathOf('text_encoder.config')),
           vae: parseVaeConfig(cfg('vae.config'), pathOf('vae.config')),
+          scheduler: parseSchedulerConfig(cfg('scheduler.config'), pathOf('scheduler.config')),
         };
   const headers = new Map<string, SafetensorsHeader>();
   for (const f of files)

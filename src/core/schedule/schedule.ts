@@ -1,5 +1,6 @@
 /**
- * Noise schedule of SD1.5 (diffusers `DDIMScheduler.__init__` / `set_timesteps`, v0.19 == v0.40 here):
+ * Noise schedule (diffusers `DDIMScheduler.__init__` / `set_timesteps`, v0.19 == v0.40 here), SD1.5's by default
+ * and a checkpoint's own `scheduler_config.json` where the engine implements it (./config.ts):
  *
  *   betas          = linspace(√β_start, √β_end, T, dtype=float32) ** 2          ("scaled_linear")
  *   alphas_cumprod = cumprod(1 − betas)                                           (ᾱ)
@@ -16,8 +17,8 @@ export interface ScheduleConfig {
   readonly numTrainTimesteps: number;
   readonly betaStart: number;
   readonly betaEnd: number;
-  /** Only SD's "scaled_linear" is implemented. */
-  readonly betaSchedule: 'scaled_linear';
+  /** SD's "scaled_linear" (betas = linspace(√β_start, √β_end)²) or "linear" (linspace(β_start, β_end)). */
+  readonly betaSchedule: 'scaled_linear' | 'linear';
   readonly stepsOffset: number;
   /** false: the α used past the end of the schedule is ᾱ[0] (SD1.5), true: 1. */
   readonly setAlphaToOne: boolean;
@@ -57,6 +58,13 @@ export function linspaceFloat32(start: number, end: number, steps: number): Floa
 export function scaledLinearBetas(config: ScheduleConfig): Float32Array {
   const roots = linspaceFloat32(Math.sqrt(config.betaStart), Math.sqrt(config.betaEnd), config.numTrainTimesteps);
   return roots.map((r) => f32(r * r));
+}
+
+/** The config's betas: "scaled_linear" above, or "linear" = torch.linspace(β_start, β_end, T, float32). */
+export function betasFor(config: ScheduleConfig): Float32Array {
+  return config.betaSchedule === 'linear'
+    ? linspaceFloat32(config.betaStart, config.betaEnd, config.numTrainTimesteps)
+    : scaledLinearBetas(config);
 }
 
 /** ᾱ = cumprod(1 − β): float32 factors, double accumulator, float32 outputs (torch CPU). */

@@ -91,7 +91,7 @@ class Scope {
 export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
   const { components, shape, guidance, control, signal } = args;
   const { ops, upload } = components.runtime;
-  const scheduler = new DdimScheduler();
+  const scheduler = new DdimScheduler(components.schedule);
   scheduler.setTimesteps(args.steps);
   const cfg = guidance !== 1;
   const halves: CfgHalf[] = cfg ? ['uncond', 'cond'] : ['cond'];

@@ -67,7 +67,7 @@ export interface Inverted {
 export async function invertLatents(args: InvertArgs): Promise<Inverted> {
   const { components, frames, sourceCond, control, signal } = args;
   const { ops } = components.runtime;
-  const scheduler = new DdimInverseScheduler('v0.19');
+  const scheduler = new DdimInverseScheduler('v0.19', components.schedule);
   scheduler.setTimesteps(args.steps);
   const ts = scheduler.loopTimesteps;
   const ratio = Math.floor(scheduler.config.numTrainTimesteps / args.steps);

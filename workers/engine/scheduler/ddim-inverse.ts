@@ -20,7 +20,7 @@ import {
   alphaAt,
   alphasCumprod,
   leadingTimesteps,
-  scaledLinearBetas,
+  betasFor,
 } from '../../../src/core/schedule/schedule.ts';
 import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
 
@@ -37,7 +37,7 @@ export class DdimInverseScheduler {
   constructor(convention: InverseConvention = 'v0.19', config: ScheduleConfig = SD15_SCHEDULE) {
     this.config = config;
     this.convention = convention;
-    this.alphasCumprod = alphasCumprod(scaledLinearBetas(config));
+    this.alphasCumprod = alphasCumprod(betasFor(config));
     this.initialAlphaCumprod = config.setAlphaToOne ? 1 : this.alphasCumprod[0]!;
   }
 

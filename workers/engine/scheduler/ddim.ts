@@ -19,7 +19,7 @@ import {
   alphaAt,
   alphasCumprod,
   leadingTimesteps,
-  scaledLinearBetas,
+  betasFor,
 } from '../../../src/core/schedule/schedule.ts';
 import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
 
@@ -34,7 +34,7 @@ export class DdimScheduler {
 
   constructor(config: ScheduleConfig = SD15_SCHEDULE) {
     this.config = config;
-    this.betas = scaledLinearBetas(config);
+    this.betas = betasFor(config);
     this.alphasCumprod = alphasCumprod(this.betas);
     this.finalAlphaCumprod = config.setAlphaToOne ? 1 : this.alphasCumprod[0]!;
   }
