@@ -38,7 +38,8 @@ export function referenceSettings(controlnet: LoadedControlNet): EditSettings {
   };
 }
 
-const LABELS: Record<Exclude<keyof EditSettings, 'condition'>, string> = {
+/** Panel labels of the settings (a setting added later shows under its field name). */
+const LABELS: Partial<Record<keyof EditSettings, string>> = {
   steps: 'Steps',
   guidance: 'Guidance',
   seed: 'Seed',
@@ -58,8 +59,9 @@ const show = (v: unknown) => (v === null ? 'auto' : typeof v === 'string' ? `"${
 /** One line per changed setting ("Guidance 5 → 7.5"). */
 export function describeChanges(before: EditSettings, after: EditSettings): string[] {
   const out: string[] = [];
-  for (const key of Object.keys(LABELS) as (keyof typeof LABELS)[])
-    if (before[key] !== after[key]) out.push(`${LABELS[key]} ${show(before[key])} → ${show(after[key])}`);
+  for (const key of Object.keys(after) as (keyof EditSettings)[])
+    if (key !== 'condition' && before[key] !== after[key])
+      out.push(`${LABELS[key] ?? key} ${show(before[key])} → ${show(after[key])}`);
   if (before.condition.kind !== after.condition.kind)
     out.push(`Structure condition ${before.condition.kind} → ${after.condition.kind}`);
   if (before.condition.scale !== after.condition.scale)
