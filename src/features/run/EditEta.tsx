@@ -17,6 +17,7 @@ export function EditEta() {
   const inStage = stageElapsed(task, now);
   return (
     <span data-testid="edit-eta">
+      {task.stage.startsWith('cancelling') ? ` — ${task.stage}` : ''}
       {inStage ? ` · ${inStage}` : ''}
       {eta ? ` — ${eta}` : ''}
     </span>

@@ -76,6 +76,9 @@ export const lastRunLog: { progress: Extract<EditEvent, { kind: 'progress' }>[];
   previews: 0,
 };
 
+/** Cancel was pressed for the edit in progress. */
+let cancelRequested = false;
+
 function onEvent(event: EditEvent, startedAt: number, progress: ReportProgress): void {
   if (event.kind === 'preview') {
     lastRunLog.previews++;
@@ -84,6 +87,8 @@ function onEvent(event: EditEvent, startedAt: number, progress: ReportProgress):
     return;
   }
   if (lastRunLog.progress.length < 10_000) lastRunLog.progress.push(event);
+  // Once Cancel was pressed, the engine's last progress events no longer describe what happens.
+  if (cancelRequested) return;
   const { stage, step, total, etaSeconds, inversionReused } = event;
   useStore.setState((s) => ({
     editRun: { stage, step, total, etaSeconds, inversionReused, previewStep: s.editRun?.previewStep ?? 0 },
@@ -150,6 +155,7 @@ export async function startEdit(): Promise<boolean> {
   });
   editBulk.setPreview(null);
   lastRunLog.progress = [];
+  cancelRequested = false;
   lastRunLog.previews = 0;
   const startedAt = Date.now();
   try {
@@ -180,7 +186,21 @@ export async function startEdit(): Promise<boolean> {
 
 export function cancelEdit(): void {
   if (useStore.getState().editRun === null) return;
-  useStore.getState().updateTask(EDIT_TASK, 'cancelling');
+  cancelRequested = true;
+  // No ETA while cancelling (it would be the edit's): the stage and its time say what happens.
+  useStore.setState((s) => ({
+    tasks: s.tasks.map((t) =>
+      t.id === EDIT_TASK
+        ? {
+            id: t.id,
+            label: t.label,
+            startedAt: t.startedAt,
+            stage: 'cancelling at the next network call',
+            stageAt: Date.now(),
+          }
+        : t,
+    ),
+  }));
   void services
     .engine()
     .api.cancelEdit()
