@@ -31,7 +31,7 @@ import {
   type Precision,
 } from '../../src/core/plan/plan.ts';
 import { formatPlan, planJson } from '../../src/core/plan/format.ts';
-import type { SafetensorsHeader } from '../../src/core/tensors/safetensors.ts';
+import { headerParams } from '../../src/core/plan/model.ts';
 
 /** A local folder as a ModelSource (Node side of the app's directory-handle source). */
 class NodeFolderSource implements ModelSource {
@@ -62,14 +62,6 @@ class NodeFolderSource implements ModelSource {
       await f.close();
     }
   }
-}
-
-/** Parameters in a weights file: every floating-point tensor's elements (buffers like position_ids are ints). */
-function headerParams(h: SafetensorsHeader | undefined): number | undefined {
-  if (!h) return undefined;
-  let n = 0;
-  for (const t of h.tensors.values()) if (/^(F|BF)/.test(t.dtype)) n += t.shape.reduce((a, d) => a * d, 1);
-  return n;
 }
 
 async function loadLocal(dir: string, kind: 'sd15' | 'controlnet', precision: Precision): Promise<ValidatedModel> {

@@ -7,6 +7,8 @@ import type { EngineApi, EngineStatus } from '../../src/core/protocol/engine';
 import { AppError } from '../../src/core/protocol/errors';
 import { Comlink } from '../../src/core/protocol/rpc';
 import { createEditService, type EditModels } from './edit-service';
+import { planModelOf } from '../../src/core/plan/model';
+import { DEFAULT_MEMORY_BUDGET_BYTES } from './edit/memory-check';
 import { trackDeviceBuffers } from './gpu/buffer-tracker';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
 import { runInfer } from './infer-service';
@@ -25,6 +27,8 @@ export interface EngineDeps {
   readonly modelCache?: OpfsModelCache;
   /** The edit's networks (default: WebGPU components of the loaded models). */
   readonly editComponents?: EditComponentsFactory;
+  /** Most GPU bytes an edit's memory plan may need (default DEFAULT_MEMORY_BUDGET_BYTES, edit/memory-check.ts). */
+  readonly memoryBudgetBytes?: number;
 }
 
 const webGpuEditComponents: EditComponentsFactory = (device, models) =>
@@ -108,6 +112,24 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
         );
       trackDeviceBuffers(acquired.device).ensure();
       return editComponents(acquired.device, m);
+    },
+    // The memory plan is checked before each edit; the measured peak comes from the device's buffer tracker.
+    memory: {
+      planModel: (sd, controlnet) => planModelOf(sd.model, controlnet?.model),
+      async device() {
+        await init();
+        if (!acquired) return undefined;
+        const { limits } = acquired.device;
+        const tracker = trackDeviceBuffers(acquired.device);
+        return {
+          limits: {
+            maxBufferSize: limits.maxBufferSize,
+            maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+            budgetBytes: deps.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES,
+          },
+          watchPeak: () => tracker.watchPeak(),
+        };
+      },
     },
   });
   /** Compiled networks of the old models must go when the models change. */

@@ -20,6 +20,7 @@ import { collectAttentionMaps, type AttentionMapCollector } from './edit/attenti
 import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './edit/conditions.ts';
 import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument.ts';
 import { InversionCache, requestInversionKey } from './edit/inversion-cache.ts';
+import { beginEditMemory, type EditMemoryDeps, type EditMemoryRun } from './edit/memory-check.ts';
 import { checkRequest, editInput, editOptions } from './edit/request.ts';
 
 export interface EditModel {
@@ -43,6 +44,8 @@ export interface EditServiceDeps<M extends EditModel> {
   readonly now?: () => number;
   /** Least time between two previews (default 250 ms); the first and the last denoising step always get one. */
   readonly previewIntervalMs?: number;
+  /** The memory plan's check before each edit and the measured peak (./edit/memory-check.ts); absent: none. */
+  readonly memory?: EditMemoryDeps<M>;
 }
 
 export interface EditService {
@@ -117,7 +120,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     request: EditRequest,
     emit: (event: EditEvent) => void,
     signal: AbortSignal,
-    state: { computing: boolean },
+    state: { computing: boolean; memory?: EditMemoryRun },
   ): Promise<EditResultData> {
     const started = now();
     const { settings } = request;
@@ -142,6 +145,8 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     progress('prepare', 0, 1);
     checkRequest(request);
     const models = modelsFor(request);
+    // The memory plan before anything runs: an edit that cannot fit is refused (EDIT_TOO_LARGE).
+    if (deps.memory) state.memory = await beginEditMemory(deps.memory, models.sd, models.controlnet, request);
     const estimate = settings.condition.kind === 'none' ? undefined : estimatorFor(estimators, settings.condition.kind);
     const condition = estimate ? await estimate(request, signal) : undefined;
     cancelled();
@@ -228,6 +233,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
       unetCalls: instrumented.unetCalls(),
       timings,
       transfers: instrumented.components.runtime.transfers.stages(),
+      ...(state.memory ? { memory: state.memory.finish() } : {}),
       ...(maps ? { attentionMaps: maps.maps() } : {}),
       ...(request.returnLatents
         ? {
@@ -254,7 +260,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
           // A failing listener must not fail the edit.
         }
       };
-      const state = { computing: false };
+      const state: { computing: boolean; memory?: EditMemoryRun } = { computing: false };
       try {
         return await run(request, emit, controller.signal, state);
       } catch (e) {
@@ -264,6 +270,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
         if (cancelled) throw new AppError('CANCELLED', 'The edit was cancelled; nothing was changed.');
         throw e;
       } finally {
+        state.memory?.stop();
         running = undefined;
         if (stale) await dropComponents();
       }

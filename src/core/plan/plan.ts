@@ -55,6 +55,13 @@ export interface PlanOptions {
   readonly vaeChunk: number;
   /** Prompts encoded per job (uncond, source, target, negative, region prompts). */
   readonly prompts: number;
+  /** Prompts per text-encoder pass (default: all `prompts` in one pass; the engine runs 1). */
+  readonly textBatch?: number;
+  /**
+   * Compiled UNet/ControlNet shapes resident at once, each with its own weights (default 1). The engine compiles
+   * one network per input shape: with batched CFG, F (inversion) and 2F (denoising) are both resident.
+   */
+  readonly denoiserCopies?: number;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, 'frames' | 'height' | 'width'> = {
@@ -115,7 +122,10 @@ export function computePlan(model: PlanModel, options: PlanOptions): MemoryPlan 
     vae: model.params?.vae ?? vaeParams(model.vae),
     controlnet: withControl ? (model.params?.controlnet ?? controlNetParams(model.controlnet!)) : 0,
   };
-  const weights = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v * b])) as Record<Component, number>;
+  const copies = o.denoiserCopies ?? 1;
+  const weights = Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, v * b * (k === 'unet' || k === 'controlnet' ? copies : 1)]),
+  ) as Record<Component, number>;
   const weightsBytes = Object.values(weights).reduce((a, v) => a + v, 0);
 
   const h = Math.ceil(o.height / 8);
@@ -146,10 +156,11 @@ export function computePlan(model: PlanModel, options: PlanOptions): MemoryPlan 
   });
 
   const te = model.textEncoder;
+  const textBatch = Math.min(o.textBatch ?? o.prompts, o.prompts);
   stage(
     'text_encode',
-    o.prompts * TEXT_TOKENS * (6 * te.hiddenSize + 2 * te.intermediateSize) * b +
-      o.prompts * te.numAttentionHeads * TEXT_TOKENS * TEXT_TOKENS * 4,
+    textBatch * TEXT_TOKENS * (6 * te.hiddenSize + 2 * te.intermediateSize) * b +
+      textBatch * te.numAttentionHeads * TEXT_TOKENS * TEXT_TOKENS * 4,
     'mlp',
   );
 

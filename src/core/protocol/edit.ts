@@ -30,6 +30,11 @@ export interface EditSettings {
   readonly blendWithInversion: boolean;
   /** Start latent: the VAE posterior sample (reference) or its mean. */
   readonly encodeWith: 'sample' | 'mean';
+  /**
+   * CFG halves one UNet/ControlNet call each (default 'sequential': half the activation memory) or both in one
+   * batch (fewer calls, twice the activations; the memory plan checks either).
+   */
+  readonly cfgBatch?: 'sequential' | 'batched';
 }
 
 export const DEFAULT_EDIT_SETTINGS: EditSettings = {
@@ -144,4 +149,10 @@ export interface EditResultData {
   readonly latents?: { readonly z0: Float32Array; readonly xT: Float32Array; readonly final: Float32Array };
   /** Transfers per stage (engine transfer accounting); previews are counted under `preview`. */
   readonly transfers: Readonly<Partial<Record<EditStageName | 'preview', StageTransfers>>>;
+  /**
+   * GPU memory of this edit (DESIGN §6; WebGPU engine only): the memory plan's peak for this request
+   * (weights + activations, src/core/plan), the buffer tracker's measured high-water mark of live GPU bytes
+   * during the edit, and the plan's resident weights.
+   */
+  readonly memory?: { readonly planPeakBytes: number; readonly measuredPeakBytes: number; readonly weightsBytes: number };
 }

@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   CONDITION_UNAVAILABLE: { cause: 'user', summary: 'The structure condition is not available.' },
   CONDITION_IMAGE_UNREADABLE: { cause: 'user', summary: 'A condition image cannot be read.' },
   EDIT_BUSY: { cause: 'environment', summary: 'Another edit is running.' },
+  EDIT_TOO_LARGE: { cause: 'user', summary: 'The edit needs more GPU memory than the engine may use.' },
   INVERSION_MISMATCH: { cause: 'environment', summary: 'The cached inversion does not fit this edit.' },
   EDIT_DATA_CORRUPT: { cause: 'environment', summary: 'The saved edit result cannot be read.' },
   EDIT_LATENTS_UNAVAILABLE: { cause: 'environment', summary: 'The engine returned no latents.' },

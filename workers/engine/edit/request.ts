@@ -100,5 +100,6 @@ export function editOptions(settings: EditSettings, condition: Float32Array | un
     ...(settings.modulatedSteps !== null ? { modulatedSteps: settings.modulatedSteps } : {}),
     wSelf: settings.wSelf,
     wCross: settings.wCross,
+    ...(settings.cfgBatch ? { cfgBatch: settings.cfgBatch } : {}),
   };
 }
