@@ -8,6 +8,7 @@
 import type { ModulationMaps } from '../../../src/core/attention/types.ts';
 import { AppError } from '../../../src/core/protocol/errors.ts';
 import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention.ts';
+import { kindOfShape, type TileChoice } from '../kernels/attention/autotune.ts';
 import type { GpuAttentionBackend } from './runner.ts';
 
 /**
@@ -16,8 +17,17 @@ import type { GpuAttentionBackend } from './runner.ts';
  */
 const MAX_RESIDENT_MAPS = 16;
 
-export function gpuAttentionBackend(device: GPUDevice): GpuAttentionBackend {
-  const kernels = new Map<number, AttentionKernel>();
+export interface GpuAttentionOptions {
+  /**
+   * Tile sizes per head dim and key-set kind (self / cross), e.g. from `autotuneAttention` at engine start;
+   * absent (or undefined for a core): the kernel's default tiles for this device.
+   */
+  readonly tiles?: TileChoice;
+}
+
+export function gpuAttentionBackend(device: GPUDevice, options: GpuAttentionOptions = {}): GpuAttentionBackend {
+  // One kernel per head dim and key-set kind (cross-attention's 77 keys tune differently).
+  const kernels = new Map<string, AttentionKernel>();
   // Insertion order = recency (a hit is re-inserted), so the first key is the least recently used.
   const resident = new Map<ModulationMaps, GpuModulationMaps>();
 
@@ -43,9 +53,14 @@ export function gpuAttentionBackend(device: GPUDevice): GpuAttentionBackend {
           'ATTENTION_UNSUPPORTED',
           `attention core ${core.name} is causal; run this network unpartitioned.`,
         );
-      let kernel = kernels.get(core.headDim);
-      if (!kernel)
-        kernels.set(core.headDim, (kernel = new AttentionKernel(device, { headDim: core.headDim, storage: 'f32' })));
+      const kind = kindOfShape(shape);
+      const kernelKey = `${core.headDim}/${kind}`;
+      let kernel = kernels.get(kernelKey);
+      if (!kernel) {
+        const tiles = options.tiles?.(core.headDim, kind);
+        kernel = new AttentionKernel(device, { headDim: core.headDim, storage: 'f32', ...(tiles ? { tiles } : {}) });
+        kernels.set(kernelKey, kernel);
+      }
       if (!modulation) return kernel.run({ shape, q, k, v });
       const maps = mapsOf(kernel, modulation.maps);
       return kernel.run({ shape, q, k, v, modulation: { maps, itemStrength: modulation.itemStrength } });

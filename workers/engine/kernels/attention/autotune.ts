@@ -2,7 +2,7 @@
  * Autotuning of the attention kernel's tile sizes (tiles.ts): per (head dim, precision, feature set, key-set
  * kind — self-attention, or cross-attention's 77 text keys) a short timed sweep over the candidate tile
  * configurations on the user's adapter picks the fastest; the choice is cached per adapter (IndexedDB in the
- * browser, a Map elsewhere) and can be overridden (a per-key table, e.g. from a debug setting).
+ * browser: autotune-idb.ts; a Map elsewhere) and can be overridden (a per-key table, e.g. from a debug setting).
  *
  * The sweep itself (`sweepTiles`) is pure logic over an injected `measure` and clock, so it is unit-tested with
  * a fake timer; `measureOnDevice` is the real measurement (median of a few timed runs after a warm-up that also
@@ -49,46 +49,6 @@ export function memoryTuneCache(): TuneCache {
     set: (key, tiles) => {
       map.set(key, tiles);
       return Promise.resolve();
-    },
-  };
-}
-
-const DB_NAME = 'videograin-attention-tuning';
-const STORE = 'tiles';
-
-function isTiles(x: unknown): x is AttentionTiles {
-  if (typeof x !== 'object' || x === null) return false;
-  const r = x as Record<string, unknown>;
-  return ['tq', 'tk', 'rq', 'rk', 'dk'].every((k) => Number.isInteger(r[k]) && (r[k] as number) > 0);
-}
-
-/** The browser cache: one IndexedDB store of tile choices keyed by adapter + target. */
-export function indexedDbTuneCache(factory: IDBFactory = indexedDB): TuneCache {
-  let db: Promise<IDBDatabase> | undefined;
-  const open = (): Promise<IDBDatabase> =>
-    (db ??= new Promise((resolve, reject) => {
-      const req = factory.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
-    }));
-  const request = <T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> =>
-    open().then(
-      (d) =>
-        new Promise<T>((resolve, reject) => {
-          const req = run(d.transaction(STORE, mode).objectStore(STORE));
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-        }),
-    );
-  return {
-    async get(key) {
-      const value = await request<unknown>('readonly', (s) => s.get(key));
-      // A stale or foreign entry is ignored (and re-tuned), never trusted.
-      return isTiles(value) ? value : undefined;
-    },
-    async set(key, tiles) {
-      await request('readwrite', (s) => s.put({ ...tiles }, key));
     },
   };
 }
@@ -263,4 +223,29 @@ export class AttentionAutotuner {
     if (result.timings.length > 0) await cache?.set(cacheKey, result.best).catch(() => undefined);
     return result.best;
   }
+}
+
+/** Tile choices resolved ahead of use, as gpu-attention.ts consumes them. */
+export type TileChoice = (headDim: number, kind: TuneTarget['kind']) => AttentionTiles | undefined;
+
+/**
+ * Engine start: tunes (or reads from the cache) every head dim the models use, for self- and cross-attention,
+ * and returns the choices for `gpuAttentionBackend(device, { tiles })`. Subgroup variants are tuned where the
+ * device has `subgroups`.
+ */
+export async function autotuneAttention(
+  device: GPUDevice,
+  headDims: readonly number[],
+  options: AutotunerOptions & { readonly storage?: StorageType },
+): Promise<TileChoice> {
+  const tuner = new AttentionAutotuner(device, options);
+  const storage = options.storage ?? 'f32';
+  const subgroups = (tileLimitsOf(device).subgroupMinSize ?? 0) > 0;
+  const chosen = new Map<string, AttentionTiles>();
+  for (const headDim of new Set(headDims))
+    for (const kind of ['self', 'cross'] as const) {
+      // One target at a time: sweeps time the device, so they must not overlap.
+      chosen.set(`${headDim}/${kind}`, await tuner.tiles({ headDim, storage, features: { subgroups }, kind }));
+    }
+  return (headDim, kind) => chosen.get(`${headDim}/${kind}`);
 }

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * Builds the WGSL of the attention kernel variants from attention.wgsl: the constants (head dim, tile sizes
  * from tiles.ts), the element types, the `enable` lines and the Params struct are generated here, so TS and
