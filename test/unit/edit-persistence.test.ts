@@ -60,6 +60,7 @@ function keepResult(frames: number, value: number): void {
       regionNames: ['all'],
       targetPrompt: `prompt ${value}`,
       createdAt: value,
+      fingerprint: `inputs-${value}`,
     },
   });
 }
