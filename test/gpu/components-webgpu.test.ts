@@ -17,6 +17,7 @@ import type { AttentionCore } from '../../workers/engine/graph/ir';
 import type { Components, ProbedTensor } from '../../workers/engine/pipeline/components';
 import { createWebGpuComponents, type ModelFiles } from '../../workers/engine/pipeline/components-webgpu';
 import { runEdit, type EditResult } from '../../workers/engine/pipeline/edit';
+import type { DeviceTensor, TransferCounts } from '../../workers/engine/tensors/device-tensor';
 import {
   buildEditFixture,
   EDIT_FIXTURE_TOKENIZER,
@@ -56,15 +57,15 @@ async function invertedLatents(components: Components, fixture: EditFixture, see
   const size = frames.length * 4 * (height / 8) * (width / 8);
   let latentsT: Float32Array | undefined;
   let denoising = false;
-  const stopAtDenoise = (sample: Float32Array) => {
+  const stopAtDenoise = async (sample: DeviceTensor) => {
     if (!denoising) return;
-    latentsT = sample.slice(0, size);
+    latentsT = (await components.runtime.download(sample)).slice(0, size);
     throw new StopAtDenoise();
   };
   const stopping: Components = {
     ...components,
-    unet: (call) => (stopAtDenoise(call.sample), components.unet(call)),
-    controlnet: (call) => (stopAtDenoise(call.sample), components.controlnet!(call)),
+    unet: async (call) => (await stopAtDenoise(call.sample), components.unet(call)),
+    controlnet: async (call) => (await stopAtDenoise(call.sample), components.controlnet!(call)),
   };
   const onProgress = (p: { stage: string }) => void (denoising ||= p.stage === 'denoise');
   await expect(runEdit(stopping, fixture.input, { ...fixture.options, seed, onProgress })).rejects.toBeInstanceOf(
@@ -83,6 +84,7 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
   let fixture: EditFixture;
   let node: Promise<FixtureEditResult>;
   let first: EditResult;
+  let firstTransfers: Readonly<Record<string, TransferCounts>>;
 
   beforeAll(async () => {
     gpu = await startGpuTest();
@@ -108,6 +110,7 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
       },
     });
     stageMs.set(stage, (stageMs.get(stage) ?? 0) + performance.now() - last);
+    firstTransfers = components.runtime.transfers.stages();
     const stages = [...stageMs].map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)}`).join(', ');
     console.info(
       `[webgpu] fixture edit, compiles included: ${((performance.now() - start) / 1000).toFixed(1)} s (${stages})`,
@@ -134,6 +137,20 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
     expect(frameDiff).toBeLessThanOrEqual(2);
   });
 
+  it('tensors stay on the GPU: nothing is read back while denoising, and only the noise is uploaded per step', () => {
+    const { frames, width, height } = fixture.input;
+    const latentBytes = frames.length * 4 * (height / 8) * (width / 8) * 4;
+    const steps = fixture.options.steps!;
+    console.info(`[webgpu] transfers per stage: ${JSON.stringify(firstTransfers)}`);
+    expect(firstTransfers.denoise).toMatchObject({ readbackBytes: 0 });
+    // Per step: the blend noise [F, 4, h, w]; the timestep scalars ORT uploads (4 bytes per segment that reads one).
+    const perStep = firstTransfers.denoise!.uploadBytes / steps;
+    expect(perStep).toBeGreaterThanOrEqual(latentBytes);
+    expect(perStep).toBeLessThan(latentBytes + 4096);
+    // The inversion: x_T, z0 and z0_mean read back once at its end (the reusable InversionResult).
+    expect(firstTransfers.invert!.readbackBytes).toBe(3 * latentBytes);
+  });
+
   it('same seed → bit-identical output; another seed differs', async () => {
     // Inversion: two more runs stopped at the first denoising network call, whose input holds x_T.
     const seven = await invertedLatents(components!, fixture, 7);
@@ -153,36 +170,32 @@ describeShared('WebGPU components: the fixture edit against the Node CPU compone
     const F = 2;
     const [h, w] = [8, 8];
     const batch = 2 * F;
-    const sample = Float32Array.from({ length: batch * 4 * h * w }, (_, i) => Math.sin(i * 0.37));
+    const sample = c.runtime.upload(
+      Float32Array.from({ length: batch * 4 * h * w }, (_, i) => Math.sin(i * 0.37)),
+      [batch, 4, h, w],
+    );
     const text = await c.encodeText([
       fixture.input.tokenizer.encode('').ids,
       fixture.input.tokenizer.encode('a cat').ids,
     ]);
-    const condition = new Float32Array(batch * 3 * 8 * h * 8 * w).fill(0.5);
-    const residuals = await c.controlnet!({ sample, t: 501, textCond: text, condition, scale: 1, height: h, width: w });
+    const condition = c.runtime.upload(new Float32Array(batch * 3 * 8 * h * 8 * w).fill(0.5), [batch, 3, 8 * h, 8 * w]);
+    const residuals = await c.controlnet!({ sample, t: 501, textCond: text, condition, scale: 1 });
     const captured: { core: AttentionCore; q: ProbedTensor; k: ProbedTensor }[] = [];
-    const plain = await c.unet({
+    const plainOut = await c.unet({ sample, t: 501, textCond: text, frames: F, controlResiduals: residuals });
+    const probedOut = await c.unet({
       sample,
       t: 501,
       textCond: text,
       frames: F,
-      height: h,
-      width: w,
-      controlResiduals: residuals,
-    });
-    const probed = await c.unet({
-      sample,
-      t: 501,
-      textCond: text,
-      frames: F,
-      height: h,
-      width: w,
       controlResiduals: residuals,
       probe: {
         wants: (core) => core.attention === 'cross' && core.queryTokens === 16,
         capture: (core, q, k) => captured.push({ core, q, k }),
       },
     });
+    const plain = await c.runtime.download(plainOut);
+    const probed = await c.runtime.download(probedOut);
+    for (const t of [sample, text, condition, plainOut, probedOut, ...residuals.down, residuals.mid]) t.dispose();
     expect(bitIdentical(probed, plain)).toBe(true); // probing does not disturb the run
     expect(captured.length).toBeGreaterThan(0);
     for (const { core, q, k } of captured) {
