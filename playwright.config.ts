@@ -24,6 +24,8 @@ export default defineConfig({
   projects: [{ name: 'chromium' }],
   webServer: {
     command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    // The CSP's connect-src (vite.config.ts) lets the app fetch models from the tests' model host.
+    env: { VIDEOGRAIN_MODEL_ORIGINS: 'http://models.test' },
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: false,
     timeout: 60_000,

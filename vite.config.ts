@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs';
 import { modelServer } from './test/helpers/node/model-server.ts';
 import { editCommands } from './test/helpers/node/edit-commands.ts';
+import { HUGGING_FACE_ORIGINS, parseModelOrigins, securityHeaders } from './src/core/security/csp.ts';
 
 const repoDir = dirname(fileURLToPath(import.meta.url));
 /** Test data (DESIGN §8) lives beside the checkout; only the test tiers read it. */
@@ -14,10 +15,20 @@ const sharedDir = process.env.VIDEOGRAIN_SHARED ?? resolve(repoDir, '../shared')
 
 // The app, the workers and both Vitest tiers share this file. The ffmpeg core and the ORT wasm are
 // imported with `?url` in the one module that uses each, so Vite serves and bundles them: no CDN.
+/**
+ * The built app's CSP (src/core/security/csp.ts): model downloads from Hugging Face plus any origins in
+ * VIDEOGRAIN_MODEL_ORIGINS (a custom model base URL; the e2e tests' http://models.test).
+ */
+const appHeaders = securityHeaders({
+  modelOrigins: [...HUGGING_FACE_ORIGINS, ...parseModelOrigins(process.env.VIDEOGRAIN_MODEL_ORIGINS)],
+});
+
 export default defineConfig({
   plugins: [react()],
+  // Relative asset URLs: the CLI serves the built app under a random per-session path (cli/headless/server.ts).
+  base: './',
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
-  preview: { host: '127.0.0.1', port: 4173 },
+  preview: { host: '127.0.0.1', port: 4173, headers: appHeaders },
   worker: { format: 'es' },
   // Pre-bundled up front so browser test runs never re-optimize (and reload) mid-run.
   optimizeDeps: { include: ['comlink'], exclude: ['@ffmpeg/ffmpeg', '@ffmpeg/util', 'onnxruntime-web'] },

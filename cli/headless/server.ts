@@ -6,12 +6,20 @@
  * (RFC 9110 §14: 206 + Content-Range, 416 when unsatisfiable), an ETag from size and mtime honoured by
  * If-Range. Nothing else is served: paths outside the root or a mount (`..`, encoded or not) and unknown
  * exchange tokens get 404.
+ *
+ * Hardening (issue 13): every URL lives under a random per-session prefix (`base`), so another local process
+ * cannot guess the app's, the inputs' or the mounted folders' URLs; a request whose Host is not this server
+ * (DNS rebinding: `Host: evil.example`) gets 403; files are contained by REAL path, so a symlink inside a mount
+ * or the app folder that points outside gets 404; every response carries `X-Content-Type-Options: nosniff`,
+ * `Referrer-Policy: no-referrer` and the page's Content-Security-Policy (src/core/security/csp.ts;
+ * connect-src 'self': the CLI's models are mounted folders).
  */
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { securityHeaders } from '../../src/core/security/csp.ts';
 import { commitTemporary, temporaryPathFor } from '../output-path.ts';
 
 const MIME: Record<string, string> = {
@@ -34,6 +42,8 @@ export function contentType(path: string): string {
 
 export interface StaticServer {
   readonly origin: string;
+  /** The app's root URL, `<origin>/<random per-session prefix>` (no trailing '/'): open `${base}/headless.html`. */
+  readonly base: string;
   /** A URL the page can GET to read `path`. */
   addInput(path: string): string;
   /** A URL the page can POST to; resolves with the byte count once `path` is written. */
@@ -69,6 +79,19 @@ export function safeJoin(root: string, rel: string): string | undefined {
   return path === base || path.startsWith(base.endsWith(sep) ? base : base + sep) ? path : undefined;
 }
 
+/** True when the real path of `path` (symlinks followed) is inside the real path of `root`. */
+export function realPathInside(root: string, path: string): boolean {
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = realpathSync(root);
+    real = realpathSync(path);
+  } catch {
+    return false;
+  }
+  return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+}
+
 /** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range → [start, end) within size; 'invalid' when unsatisfiable. */
 export function parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -88,6 +111,8 @@ interface ServeOptions {
   /** Static-host behaviour (Range, ETag); the app's own files are served plainly, uncached. */
   readonly ranges: boolean;
 }
+
+const HEADERS = securityHeaders({ modelOrigins: [] });
 
 function serveFile(req: IncomingMessage, res: ServerResponse, path: string, opts: ServeOptions): void {
   let size: number;
@@ -130,6 +155,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, path: string, opts
 }
 
 export async function startStaticServer(root: string): Promise<StaticServer> {
+  const prefix = `/${randomBytes(16).toString('hex')}`;
   const inputs = new Map<string, string>();
   const outputs = new Map<string, { path: string; resolve: (n: number) => void; reject: (e: Error) => void }>();
   /** name → folder; looked up longest name first. */
@@ -172,20 +198,36 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     const rest = pathname.slice(MOUNTS.length);
     const names = [...mounts.keys()].sort((a, b) => b.length - a.length);
     const name = names.find((n) => rest.startsWith(`${n}/`));
-    return name === undefined ? undefined : safeJoin(mounts.get(name)!, rest.slice(name.length + 1));
+    if (name === undefined) return undefined;
+    const dir = mounts.get(name)!;
+    const path = safeJoin(dir, rest.slice(name.length + 1));
+    return path && realPathInside(dir, path) ? path : undefined;
   }
 
+  let port = 0;
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    for (const [k, v] of Object.entries(HEADERS)) res.setHeader(k, v);
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    const full = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (full.pathname !== prefix && !full.pathname.startsWith(`${prefix}/`)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const pathname = full.pathname.slice(prefix.length) || '/';
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
-    if (url.pathname.startsWith(MOUNTS)) {
-      const path = readOnly ? mountedFile(url.pathname) : undefined;
+    if (pathname.startsWith(MOUNTS)) {
+      const path = readOnly ? mountedFile(pathname) : undefined;
       if (path) return serveFile(req, res, path, { ranges: true });
       res.writeHead(readOnly ? 404 : 405).end();
       return;
     }
-    if (url.pathname.startsWith(EXCHANGE)) {
-      const [kind, token = ''] = url.pathname.slice(EXCHANGE.length).split('/');
+    if (pathname.startsWith(EXCHANGE)) {
+      const [kind, token = ''] = pathname.slice(EXCHANGE.length).split('/');
       if (kind === 'in' && readOnly && inputs.has(token))
         return serveFile(req, res, inputs.get(token)!, { ranges: false });
       if (kind === 'out' && req.method === 'POST') return receive(req, res, token);
@@ -196,34 +238,37 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       res.writeHead(405).end();
       return;
     }
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname;
+    const rel = pathname === '/' ? 'index.html' : pathname;
     const path = safeJoin(root, rel);
-    if (!path) {
+    if (!path || !realPathInside(root, path)) {
       res.writeHead(404).end('not found');
       return;
     }
     serveFile(req, res, path, { ranges: false });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const base = `${origin}${prefix}`;
   return {
     origin,
+    base,
     addInput(path) {
       const token = randomUUID();
       inputs.set(token, path);
-      return `${origin}${EXCHANGE}in/${token}`;
+      return `${base}${EXCHANGE}in/${token}`;
     },
     addOutput(path) {
       const token = randomUUID();
       const written = new Promise<number>((resolve, reject) => outputs.set(token, { path, resolve, reject }));
       // Callers await it only after the page reports success; a failed write must not be an unhandled rejection.
       written.catch(() => undefined);
-      return { url: `${origin}${EXCHANGE}out/${token}`, written };
+      return { url: `${base}${EXCHANGE}out/${token}`, written };
     },
     mount(name, dir) {
       if (!MOUNT_NAME.test(name)) throw new Error(`mount name "${name}" must be [A-Za-z0-9_-] segments`);
       mounts.set(name, resolve(dir));
-      return `${origin}${MOUNTS}${name}/`;
+      return `${base}${MOUNTS}${name}/`;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -54,7 +54,7 @@ export async function startHeadlessSession(options: SessionOptions): Promise<Hea
     );
     for (const [name, fn] of Object.entries(options.expose ?? {}))
       await page.exposeFunction(name, fn as (...args: unknown[]) => unknown);
-    await page.goto(`${server.origin}/headless.html`);
+    await page.goto(`${server.base}/headless.html`);
     await page.waitForFunction((name) => name in globalThis, HEADLESS_GLOBAL, { timeout: 60_000 });
     const opened = browser;
     return {
