@@ -32,7 +32,10 @@ function useExpiry(): void {
   }, [notices]);
   useEffect(() => {
     const all = timers.current;
-    return () => all.forEach((t) => clearTimeout(t));
+    return () => {
+      all.forEach((t) => clearTimeout(t));
+      all.clear();
+    };
   }, []);
 }
 
