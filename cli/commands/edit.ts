@@ -1,30 +1,31 @@
 /**
  * `videograin edit --config <videograin.yaml> --model <dir> … -o out.mp4` (DESIGN §9): an official VideoGrain
- * config end to end — frames + masks + prompts → runEdit (workers/engine/pipeline/edit.ts) → MP4 through the
- * app's video worker in headless Chromium. Backends: `cpu` — the Node CPU components (ORT wasm + CPU reference
- * attention); `webgpu` — the engine the UI uses, in the headless page (../edit/webgpu.ts).
+ * config end to end — frames + masks + prompts → the engine's EditRequest (../edit/prepare.ts) → the engine's
+ * edit service → MP4 through the app's video worker in headless Chromium. Backends: `cpu` — the edit service
+ * in-process on the Node CPU components (../edit/cpu.ts); `webgpu` — the engine the UI uses, in the headless
+ * page (../edit/webgpu.ts). Both refuse a bad request with the engine's codes (../edit/errors.ts).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CliUsageError, type CliCommand } from '../command.ts';
 import { intOption, parseCliArgs } from '../args.ts';
+import { checkOutputPath, writeOutputFile } from '../output-path.ts';
 import { defaultSeed, readVideoGrainConfig } from '../config/videograin-yaml.ts';
 import { encodeMp4Headless } from '../edit/encode-mp4.ts';
+import { modelReader, runCpuEdit } from '../edit/cpu.ts';
+import { EditCancelledError, engineErrorForCli } from '../edit/errors.ts';
+import { editEventPrinter } from '../edit/events.ts';
 import { prepareEdit } from '../edit/prepare.ts';
-import { checkLayout, toEditRequest } from '../edit/request.ts';
-import { EditCancelledError, runWebGpuEdit } from '../edit/webgpu.ts';
+import { preflight, runWebGpuEdit } from '../edit/webgpu.ts';
+import type { EditResultData } from '../../src/core/protocol/edit.ts';
 import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
 import { SETTINGS_LIMITS as LIMITS } from '../../src/core/settings/validate.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
-import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
-import { runEdit, type EditProgress } from '../../workers/engine/pipeline/edit.ts';
 
 const usage = `usage: videograin edit --config <videograin.yaml> --model <dir> [options] -o out.mp4
 
 Runs an official VideoGrain config end to end and writes the edited clip as an H.264 MP4.
 Backends:
-  cpu     (default) Node: onnxruntime wasm + the CPU reference attention — right for the tiny test models,
-          very slow for SD1.5 at 512².
+  cpu     (default) the engine's edit service in Node: onnxruntime wasm + the CPU reference attention —
+          right for the tiny test models, very slow for SD1.5 at 512².
   webgpu  the engine the app uses, in headless Chromium (WebGPU kernels; the model folders are served to the
           page on 127.0.0.1 and loaded like a URL model source). Needs a WebGPU adapter in headless Chromium;
           the log names it. cpu stays the default: it needs no GPU, and on a software adapter (SwiftShader,
@@ -53,19 +54,8 @@ options:
   --backend cpu|webgpu     see above (default cpu)
   --chromium PATH          browser for webgpu and the MP4 encode (default: $CHROMIUM_PATH or the system Chromium)
   -o <out.mp4>             output
-Progress goes to stderr; stdout gets one summary line.`;
-
-/** Pipeline errors the user caused (prompt not in target, bad sizes): one line, exit 2. */
-const INPUT_CODES = ['LAYOUT_INVALID', 'EDIT_INPUT_INVALID', 'TOKENIZER_INVALID', 'MASKS_INVALID'] as const;
-
-function modelReader(dir: string, what: string): ModelFileReader {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliUsageError(`${what} ${dir} is not a folder`);
-  return (rel) => {
-    const file = join(dir, rel);
-    if (!existsSync(file)) throw new CliUsageError(`${what} ${dir} has no ${rel}`);
-    return new Uint8Array(readFileSync(file));
-  };
-}
+Both backends run the app's edit service: a refused request is one line ending with the engine's code
+(e.g. LAYOUT_INVALID), exit 2. Progress goes to stderr; stdout gets one summary line.`;
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -73,14 +63,6 @@ function numberOption(value: string | undefined, name: string, min: number, max:
   if (!Number.isFinite(n) || n < min || n > max)
     throw new CliUsageError(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
   return n;
-}
-
-/** One stderr line per stage, then each inversion/denoising step. */
-function progressLines(log: (line: string) => void): (p: EditProgress) => void {
-  return (p) => {
-    if (p.stage === 'invert' || p.stage === 'denoise') log(`${p.stage} ${p.step}/${p.total}`);
-    else if (p.step === 0) log(`${p.stage}…`);
-  };
 }
 
 const command: CliCommand = {
@@ -127,90 +109,86 @@ const command: CliCommand = {
     const output = resolve(values.output);
 
     const config = readVideoGrainConfig(values.config);
+    // Outputs before any work: never an input, a folder, or a missing/read-only folder (cli/output-path.ts).
+    checkOutputPath(values.output, [config.configPath, config.framesPath]);
+    const latentsPath =
+      values['save-latents'] === undefined
+        ? undefined
+        : checkOutputPath(values['save-latents'], [config.configPath, config.framesPath, output], '--save-latents');
     const editIndex = intOption(values.edit, 'edit', 0, 0, config.editingPrompts.length - 1);
     const yamlSeed = defaultSeed(config);
     const seed = intOption(values.seed, 'seed', yamlSeed.seed, LIMITS.seed.min, LIMITS.seed.max);
-    const sd = modelReader(resolve(values.model), 'model');
-    const cn = values.controlnet ? modelReader(resolve(values.controlnet), 'controlnet') : undefined;
+    // The folders first: a wrong path is one line before any frame is read.
+    const modelDir = resolve(values.model);
+    const controlnetDir = values.controlnet ? resolve(values.controlnet) : undefined;
+    modelReader(modelDir, 'model');
+    if (controlnetDir) modelReader(controlnetDir, 'controlnet');
     const prepared = prepareEdit({
       config,
       editIndex,
       size,
-      modelDir: resolve(values.model),
+      modelDir,
       ...(values.tokenizer ? { tokenizerDir: values.tokenizer } : {}),
-      controlnet: cn !== undefined,
+      controlnet: controlnetDir !== undefined,
       ...(values['control-frames'] ? { controlFramesDir: resolve(values['control-frames']) } : {}),
       ...(steps !== undefined ? { steps } : {}),
       ...(guidance !== undefined ? { guidance } : {}),
       seed,
       encodeWith,
+      returnLatents: values['save-latents'] !== undefined,
     });
+    const { request } = prepared;
     const log = (line: string) => process.stderr.write(`${line}\n`);
     for (const w of prepared.warnings) log(`warning: ${w}`);
-    const F = prepared.input.frames.length;
+    const F = request.frames.length;
     const seedFrom = values.seed === undefined && yamlSeed.from !== 'default' ? ` (${yamlSeed.from})` : '';
     log(
-      `editing ${F} frames ${size}×${size}, ${prepared.options.steps} steps, guidance ${prepared.options.guidance}, ` +
-        `seed ${seed}${seedFrom}, condition ${prepared.conditionKind}, backend ${backend}`,
+      `editing ${F} frames ${size}×${size}, ${request.settings.steps} steps, guidance ${request.settings.guidance}, ` +
+        `seed ${seed}${seedFrom}, condition ${request.settings.condition.kind}, backend ${backend}`,
     );
-    const saveLatents = (latents: { z0: Float32Array; xT: Float32Array; final: Float32Array }) => {
+    const saveLatents = (result: EditResultData) => {
+      if (!values['save-latents']) return;
+      const latents = result.latents;
+      if (!latents) throw new Error('the engine returned no latents for --save-latents');
       const shape = [F, 4, size / 8, size / 8];
       const t = (data: Float32Array) => ({ dtype: 'F32' as const, shape, data });
       const bytes = writeSafetensors({ z0: t(latents.z0), xT: t(latents.xT), latents: t(latents.final) });
-      writeFileSync(resolve(values['save-latents']!), bytes);
+      writeOutputFile(latentsPath ?? resolve(values['save-latents']), bytes);
     };
     const summary = (bytes: number) =>
       console.log(`wrote ${values.output}: ${F} frames ${size}×${size} at ${fps} fps (${bytes} bytes)`);
+    const models = { modelDir, ...(controlnetDir ? { controlnetDir } : {}), tokenizerDir: prepared.tokenizerDir };
+    const chromium = values.chromium ? { chromium: values.chromium } : {};
 
-    if (backend === 'webgpu') {
-      checkLayout(prepared);
-      try {
-        const result = await runWebGpuEdit({
-          request: toEditRequest(prepared, config.layoutMaskOrder),
-          returnLatents: values['save-latents'] !== undefined,
-          modelDir: resolve(values.model),
-          ...(values.controlnet ? { controlnetDir: resolve(values.controlnet) } : {}),
-          tokenizerDir: prepared.tokenizerDir,
-          output,
+    let mp4Bytes: number;
+    try {
+      if (backend === 'webgpu') {
+        // The engine's own checks before a browser starts and models load.
+        preflight(request, prepared.tokenizerDir);
+        const done = await runWebGpuEdit({ request, ...models, output, fps, crf, log, ...chromium });
+        saveLatents(done.result);
+        mp4Bytes = done.mp4Bytes;
+      } else {
+        const result = await runCpuEdit(request, models, editEventPrinter(log));
+        saveLatents(result);
+        log('encoding MP4…');
+        mp4Bytes = await encodeMp4Headless({
+          frames: result.frames,
+          width: size,
+          height: size,
           fps,
           crf,
+          output,
           log,
-          ...(values.chromium ? { chromium: values.chromium } : {}),
+          ...chromium,
         });
-        if (result.latents) saveLatents(result.latents);
-        summary(result.mp4Bytes);
-        return 0;
-      } catch (e) {
-        if (!(e instanceof EditCancelledError)) throw e;
-        log('videograin edit: cancelled');
-        return 130;
       }
-    }
-
-    const components = createNodeComponents({ sd, ...(cn ? { controlnet: cn } : {}) });
-    let result: Awaited<ReturnType<typeof runEdit>>;
-    try {
-      result = await runEdit(components, prepared.input, { ...prepared.options, onProgress: progressLines(log) });
     } catch (e) {
-      if (hasCode(e, ...INPUT_CODES)) throw new CliUsageError((e as Error).message.split('\n')[0]!);
-      throw e;
-    } finally {
-      await components.release();
+      const err = e instanceof EditCancelledError ? e : engineErrorForCli(e);
+      if (!(err instanceof EditCancelledError)) throw err;
+      log('videograin edit: cancelled');
+      return 130;
     }
-
-    if (values['save-latents'])
-      saveLatents({ z0: result.inversion.z0, xT: result.inversion.latentsT, final: result.latents });
-    log('encoding MP4…');
-    const mp4Bytes = await encodeMp4Headless({
-      frames: result.frames,
-      width: size,
-      height: size,
-      fps,
-      crf,
-      output,
-      log,
-      ...(values.chromium ? { chromium: values.chromium } : {}),
-    });
     summary(mp4Bytes);
     return 0;
   },

@@ -20,5 +20,6 @@ export function engineErrorForCli(e: unknown): Error {
   if (!code) return err;
   if (code === 'CANCELLED') return new EditCancelledError(firstLine(err.message));
   const line = `${firstLine(err.message)} (${code})`;
-  return isUserCaused(code) ? new CliUsageError(line) : new Error(line, { cause: err });
+  // Other codes keep their code: cli/exit-codes.ts classifies them through the same catalog (exit 1).
+  return isUserCaused(code) ? new CliUsageError(line) : Object.assign(new Error(line, { cause: err }), { code });
 }
