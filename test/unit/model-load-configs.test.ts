@@ -15,29 +15,13 @@ import {
 } from '../../src/core/models/known-configs';
 import type { ModelKind } from '../../src/core/models/files';
 import { resolveModelFiles } from '../../src/core/models/resolve';
-import type { ByteRange, ModelSource } from '../../src/core/models/source';
+import type { ModelSource } from '../../src/core/models/source';
 import { validateModel } from '../../src/core/models/validate';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
+import { MemorySource } from '../helpers/memory-source';
 import { SD15_SCHEDULE, linspaceFloat32 } from '../../src/core/schedule/schedule';
 import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
 import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
-
-class MemorySource implements ModelSource {
-  readonly remote = false;
-  readonly id = 'memory';
-  constructor(readonly files: Record<string, Uint8Array>) {}
-  async list() {
-    return Object.keys(this.files);
-  }
-  async stat(path: string) {
-    const f = this.files[path];
-    return f ? { size: f.byteLength } : null;
-  }
-  async read(path: string, range?: ByteRange) {
-    const f = this.files[path]!;
-    return range ? f.subarray(range.start, range.end) : f;
-  }
-}
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const weights = () => writeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });

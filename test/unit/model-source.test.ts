@@ -6,39 +6,10 @@ import { requiredFiles } from '../../src/core/models/files';
 import { SD15_CONTROLNET_CONFIG, SD15_UNET_CONFIG } from '../../src/core/models/known-configs';
 import { resolveModelFiles } from '../../src/core/models/resolve';
 import { Sha256 } from '../../src/core/models/sha256';
-import {
-  parseRemoteSource,
-  resolveFileUrl,
-  sourceId,
-  type ByteRange,
-  type ModelSource,
-} from '../../src/core/models/source';
+import { parseRemoteSource, resolveFileUrl, sourceId } from '../../src/core/models/source';
 import { validateSafetensorsFile } from '../../src/core/models/validate';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
-
-/** An in-memory ModelSource that counts bytes read (validation must not read whole weights files). */
-class MemorySource implements ModelSource {
-  readonly remote = false;
-  bytesRead = 0;
-  constructor(
-    readonly files: Record<string, Uint8Array>,
-    readonly id = 'memory',
-    private readonly listable = true,
-  ) {}
-  async list() {
-    return this.listable ? Object.keys(this.files) : null;
-  }
-  async stat(path: string) {
-    const f = this.files[path];
-    return f ? { size: f.byteLength } : null;
-  }
-  async read(path: string, range?: ByteRange) {
-    const f = this.files[path]!;
-    const out = range ? f.subarray(range.start, range.end) : f;
-    this.bytesRead += out.byteLength;
-    return out;
-  }
-}
+import { MemorySource } from '../helpers/memory-source';
 
 test('Hugging Face and base-URL file URLs', () => {
   expect(resolveFileUrl({ kind: 'huggingface', repo: DEFAULT_SD15_REPO }, 'unet/config.json')).toBe(

@@ -94,8 +94,7 @@ export type LayoutIssueCode =
   | 'regions-without-prompt'
   | 'too-many-regions'
   | 'region-empty'
-  | 'region-empty-on-frames'
-  | 'masks-invalid';
+  | 'region-empty-on-frames';
 
 /** A validation finding. Errors make a layout unusable for an edit; warnings are shown and allowed. */
 export interface LayoutIssue {

@@ -104,11 +104,6 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Codes by cause, e.g. `ErrorCodeOf<'user'>`. */
-export type ErrorCodeOf<C extends ErrorCause> = {
-  [K in ErrorCode]: (typeof ERROR_CODES)[K]['cause'] extends C ? K : never;
-}[ErrorCode];
-
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
