@@ -5,33 +5,33 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliUsageError, type CliCommand } from '../command.ts';
-import { intOption, parseCliArgs } from '../args.ts';
+import { CliUsageError, type CliCommand } from '../command';
+import { intOption, parseCliArgs } from '../args';
 import {
   parseControlNetConfig,
   parseTextEncoderConfig,
   parseUNetConfig,
   parseVaeConfig,
-} from '../../src/core/models/configs.ts';
-import { ModelError } from '../../src/core/models/errors.ts';
+} from '../../src/core/models/configs';
+import { ModelError } from '../../src/core/models/errors';
 import {
   SD15_CONTROLNET_CONFIG,
   SD15_TEXT_ENCODER_CONFIG,
   SD15_UNET_CONFIG,
   SD15_VAE_CONFIG,
-} from '../../src/core/models/known-configs.ts';
-import { resolveModelFiles } from '../../src/core/models/resolve.ts';
-import type { ByteRange, FileStat, ModelSource } from '../../src/core/models/source.ts';
-import { validateModel, type ValidatedModel } from '../../src/core/models/validate.ts';
+} from '../../src/core/models/known-configs';
+import { resolveModelFiles } from '../../src/core/models/resolve';
+import type { ByteRange, FileStat, ModelSource } from '../../src/core/models/source';
+import { validateModel, type ValidatedModel } from '../../src/core/models/validate';
 import {
   computePlan,
   DEFAULT_PLAN_OPTIONS,
   type Component,
   type PlanModel,
   type Precision,
-} from '../../src/core/plan/plan.ts';
-import { formatPlan, planJson } from '../../src/core/plan/format.ts';
-import { headerParams } from '../../src/core/plan/model.ts';
+} from '../../src/core/plan/plan';
+import { formatPlan, planJson } from '../../src/core/plan/format';
+import { headerParams } from '../../src/core/plan/model';
 
 /** A local folder as a ModelSource (Node side of the app's directory-handle source). */
 class NodeFolderSource implements ModelSource {
@@ -86,6 +86,9 @@ const command: CliCommand = {
     '  --cfg               sequential (default: the engine runs the CFG halves one after the other) or batched',
     '  --frame-chunk N     frames per chunk of per-frame work (default: all frames at once)',
     '  --vae-chunk N       frames per VAE pass (default 1)',
+    '',
+    'The engine checks this plan before each edit with the options it runs today: --precision fp32, the CFG mode',
+    'of the run settings (sequential by default), --vae-chunk N = all frames, no frame chunking.',
     '',
     'Prints a table, then one JSON line: { frames, size, weightsBytes, peakActivationBytes, peakBytes, stages, … }.',
   ].join('\n'),
@@ -148,10 +151,14 @@ const command: CliCommand = {
       cfg,
       frameChunk,
       vaeChunk,
+      // The engine compiles one network per input shape: batched CFG keeps the UNet/ControlNet at F and 2F.
+      denoiserCopies: cfg === 'batched' ? 2 : 1,
     } as const;
     const plan = computePlan({ ...model, params }, options);
     const batched =
-      cfg === 'batched' ? null : computePlan({ ...model, params }, { ...options, cfg: 'batched', frameChunk: null });
+      cfg === 'batched'
+        ? null
+        : computePlan({ ...model, params }, { ...options, cfg: 'batched', frameChunk: null, denoiserCopies: 2 });
     console.log(formatPlan(plan));
     if (batched)
       console.log(

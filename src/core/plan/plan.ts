@@ -5,7 +5,9 @@
  * Method.
  * - Weights: parameter counts from the configs (./params.ts) or, for a given model folder, element counts
  *   from its safetensors headers, × bytes of the plan's precision (fp16 when the adapter has `shader-f16`,
- *   else fp32). All components stay resident for the whole job (DESIGN §6: "weights resident once").
+ *   else fp32). All components stay resident for the whole job (DESIGN §6: "weights resident once"); each
+ *   compiled UNet/ControlNet shape holds its own copy (`denoiserCopies`: the engine compiles one network per
+ *   input shape, so batched CFG keeps F and 2F both).
  * - Activations: each network is walked block by block from its config (./unet-activations.ts,
  *   ./vae-activations.ts). Every ONNX op is assumed to write a fresh output and a tensor to be freed after its
  *   last consumer (no in-place ops; Split/Slice outputs are copies). Held across ops: the UNet skip
@@ -19,8 +21,12 @@
  *   halves one after the other (exact: the halves never exchange data; self-attention spans the frames of one
  *   half); `frameChunk` runs all per-frame work (convs, norms, projections, GEGLU, attention queries) that many
  *   frames at a time (exact: only self-attention keys/values span frames, and they stay whole).
- * Not counted: allocator rounding/fragmentation of the WebGPU buffer pool and ORT's own scratch; the figures are
- * the tensors' bytes.
+ * Not counted (the figures are the tensors' bytes): ORT's WebGPU buffer pool (freed buffers stay allocated for
+ * reuse, sizes rounded to buckets), ORT's scratch and in-place ops, the attention kernels' temporaries, the cached
+ * modulation maps, and upload/readback staging buffers. test/gpu/memory-plan.test.ts holds the engine's measured
+ * peak (buffer tracker) to this plan: +4 % on the tiny models (stated tolerance there).
+ * The engine computes this plan before each edit with the options it executes
+ * (workers/engine/edit/memory-check.ts editPlanOptions) and refuses an edit that does not fit.
  */
 import type { ControlNetConfig, TextEncoderConfig, UNetConfig, VaeConfig } from '../models/configs';
 import { controlNetParams, textEncoderParams, unetParams, vaeParams } from './params';

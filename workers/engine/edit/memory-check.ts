@@ -18,9 +18,9 @@
  * most a budget (`EditMemoryLimits.budgetBytes`, an engine option), and the plan's largest single tensor must
  * fit the device's `maxBufferSize` and `maxStorageBufferBindingSize` (a tensor is one buffer, bound whole).
  */
-import type { EditRequest } from '../../../src/core/protocol/edit.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { formatBytes } from '../../../src/core/models/errors.ts';
+import type { EditRequest } from '../../../src/core/protocol/edit';
+import { AppError } from '../../../src/core/protocol/errors';
+import { formatBytes } from '../../../src/core/models/errors';
 import {
   computePlan,
   DEFAULT_PLAN_OPTIONS,
@@ -28,16 +28,18 @@ import {
   type PlanModel,
   type PlanOptions,
   type Precision,
-} from '../../../src/core/plan/plan.ts';
-import type { PeakWatch } from '../gpu/buffer-tracker.ts';
+} from '../../../src/core/plan/plan';
+import type { PeakWatch } from '../gpu/buffer-tracker';
 
 /** The precision the engine's graphs run at today (see the header). */
 export const ENGINE_PRECISION: Precision = 'fp32';
 
 /**
  * Default planning budget: 8 GiB. WebGPU has no total-memory query; 8 GiB is the memory of a common consumer
- * GPU, and what the fp32 engine needs for SD1.5 + ControlNet at 8 frames of 512² (DESIGN §6's 4 GiB target is
- * for fp16). Engines on larger GPUs pass their own (EngineDeps.memoryBudgetBytes).
+ * GPU. The fp32 engine with SD1.5 + ControlNet plans 5.3 GiB of weights, 6.9 GiB at 2 frames of 512² and
+ * 8.4 GiB at 4 (sequential CFG; the unchunked VAE decode is the peak stage), so today this budget allows
+ * 2–3 frames at 512²; DESIGN §6's 4 GiB at 16 frames is the fp16, chunked-VAE target. Engines on larger GPUs
+ * pass their own (EngineDeps.memoryBudgetBytes).
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 8 * 2 ** 30;
 
