@@ -8,11 +8,12 @@
  * Inputs may be host arrays or device tensors (../tensors/device-tensor.ts); `runOnDevice` hands the outputs back
  * where ORT left them (GPU buffers on WebGPU), `run` downloads them.
  */
-import type { AttentionShape, Modulation } from '../../../src/core/attention/types.ts';
-import type { AttentionCore, Graph } from '../graph/ir.ts';
-import { lowerStandard, partition, type PartitionPlan } from '../graph/lower.ts';
-import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx.ts';
-import { cpuTensor, gpuTensor, type DeviceTensor, type TransferCounter } from '../tensors/device-tensor.ts';
+import type { AttentionShape, Modulation } from '../../../src/core/attention/types';
+import type { AttentionCore, Graph } from '../graph/ir';
+import { lowerStandard, partition, type PartitionPlan } from '../graph/lower';
+import { emulateFp16 } from '../graph/precision';
+import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx';
+import { cpuTensor, gpuTensor, type DeviceTensor, type TransferCounter } from '../tensors/device-tensor';
 import {
   createSession,
   downloadTensor,
@@ -23,7 +24,7 @@ import {
   type ExecutionTarget,
   type OrtSession,
   type OrtTensor,
-} from './ort.ts';
+} from './ort';
 
 export interface HostTensor {
   readonly dims: readonly number[];
@@ -110,6 +111,11 @@ export interface CompileOptions {
   readonly target?: ExecutionTarget;
   /** Counts host inputs ORT uploads and probe readbacks (WebGPU target). */
   readonly transfers?: TransferCounter;
+  /**
+   * 'fp16-emulated': every session rounds to binary16 where the fp16 path stores values (../graph/precision.ts),
+   * to measure that path's error without fp16 hardware. Default fp32.
+   */
+  readonly precision?: 'fp32' | 'fp16-emulated';
 }
 
 export interface CompiledNetwork {
@@ -185,7 +191,8 @@ const onDevice = async (outputs: Promise<Map<string, OrtTensor>>): Promise<Map<s
 /** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
 const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
 
-async function session(graph: OpGraph, o: CompileOptions): Promise<OrtSession> {
+async function session(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
+  const graph = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
   let weightBytes = 0;
   for (const t of graph.initializers.values()) weightBytes += t.byteLength;
   const placement: WeightPlacement =
