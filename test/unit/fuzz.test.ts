@@ -11,19 +11,19 @@ import fc from 'fast-check';
 import { strToU8, zipSync } from 'fflate';
 import { encode } from 'fast-png';
 import { afterAll, describe, expect, test } from 'vitest';
-import { CliUsageError } from '../../cli/command.ts';
-import { parseClipArgs } from '../../cli/commands/clip.ts';
-import { parseVideoGrainConfig } from '../../cli/config/videograin-yaml.ts';
-import { importMasks } from '../../src/core/masks/import.ts';
-import type { MaskFile } from '../../src/core/masks/files.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
+import { CliUsageError } from '../../cli/command';
+import { parseClipArgs } from '../../cli/commands/clip';
+import { parseVideoGrainConfig } from '../../cli/config/videograin-yaml';
+import { importMasks } from '../../src/core/masks/import';
+import type { MaskFile } from '../../src/core/masks/files';
+import { AppError } from '../../src/core/protocol/errors';
 import {
   assertFinite,
   parseSafetensors,
   SafetensorsError,
   toFloat32,
   writeSafetensors,
-} from '../../src/core/tensors/safetensors.ts';
+} from '../../src/core/tensors/safetensors';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 13);
@@ -293,6 +293,20 @@ describe('mask import', () => {
       v.setUint32(20, h);
       typedOrOk('masks/png-huge', () => load([{ path: '00000.png', bytes: b }]));
     }
+  });
+
+  test('ZIP bombs: a declared multi-GiB entry and deep nesting are refused before inflating', () => {
+    const zip = zipSync({ 'masks/a/00000.png': grey(32, 24, 0) });
+    const bomb = zip.slice();
+    const v = new DataView(bomb.buffer);
+    for (let i = 0; i + 4 <= bomb.length; i++)
+      if (v.getUint32(i, true) === 0x02014b50) v.setUint32(i + 24, 0xf0000000, true); // central directory size
+    expect(() => load([{ path: 'bomb.zip', bytes: bomb }])).toThrow(/expands to more than 2 GiB/);
+    let nested: Uint8Array = zip;
+    for (let d = 0; d < 4; d++) nested = zipSync({ [`level${d}.zip`]: nested });
+    expect(() => load([{ path: 'nested.zip', bytes: nested }])).toThrow(/nests ZIP archives more than 2 deep/);
+    typedOrOk('masks/zip-bombs', () => load([{ path: 'bomb.zip', bytes: bomb }]));
+    typedOrOk('masks/zip-bombs', () => load([{ path: 'nested.zip', bytes: nested }]));
   });
 
   test('random and mutated ZIPs load or give a mask error', () => {

@@ -32,11 +32,29 @@ function isJunk(path: string): boolean {
   );
 }
 
+/** Bounds before allocation for ZIPs (a "zip bomb" declares gigabytes in a few KiB; ZIPs may nest). */
+export const MAX_ZIP_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024;
+export const MAX_ZIP_DEPTH = 2;
+
 export function unzipMaskFiles(name: string, bytes: Uint8Array): MaskFile[] {
   let entries: Record<string, Uint8Array>;
+  let total = 0;
+  const tooLarge = () =>
+    new AppError(
+      'MASK_ZIP_CORRUPT',
+      `${name} expands to more than ${MAX_ZIP_UNCOMPRESSED_BYTES / 2 ** 30} GiB; mask ZIPs are far smaller. Re-create the archive from the mask PNGs.`,
+    );
   try {
-    entries = unzipSync(bytes);
+    // The declared sizes are summed before anything is inflated.
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        total += f.originalSize;
+        if (total > MAX_ZIP_UNCOMPRESSED_BYTES) throw tooLarge();
+        return true;
+      },
+    });
   } catch (e) {
+    if (e instanceof AppError) throw e;
     throw new AppError(
       'MASK_ZIP_CORRUPT',
       `${name} could not be read as a ZIP archive (${(e as Error).message}). Re-create the archive and try again.`,
@@ -51,13 +69,20 @@ export function unzipMaskFiles(name: string, bytes: Uint8Array): MaskFile[] {
 }
 
 /** Expands ZIPs, drops OS junk, refuses anything that is not a PNG. */
-export function collectMaskFiles(input: readonly MaskFile[]): MaskFile[] {
+export function collectMaskFiles(input: readonly MaskFile[], depth = 0): MaskFile[] {
   const out: MaskFile[] = [];
   for (const f of input) {
     const path = f.path.replace(/\\/g, '/').replace(/^\/+/, '');
     if (isJunk(path)) continue;
-    if (/\.zip$/i.test(path) || isZip(f.bytes)) out.push(...collectMaskFiles(unzipMaskFiles(path, f.bytes)));
-    else out.push({ path, bytes: f.bytes });
+    if (/\.zip$/i.test(path) || isZip(f.bytes)) {
+      // A ZIP inside a ZIP is fine; deeper nesting (or a self-containing "quine" ZIP) is refused, not followed.
+      if (depth >= MAX_ZIP_DEPTH)
+        throw new AppError(
+          'MASK_ZIP_CORRUPT',
+          `${path} nests ZIP archives more than ${MAX_ZIP_DEPTH} deep. Put the mask PNGs in one ZIP.`,
+        );
+      out.push(...collectMaskFiles(unzipMaskFiles(path, f.bytes), depth + 1));
+    } else out.push({ path, bytes: f.bytes });
   }
   if (out.length === 0)
     throw new AppError('MASK_NO_FILES', 'No mask files were given. Pick a mask folder, PNG files or a ZIP.');
