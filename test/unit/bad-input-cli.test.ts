@@ -20,12 +20,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
-import { exitCodeFor } from '../../cli/exit-codes.ts';
-import { CliUsageError } from '../../cli/command.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
-import { writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
+import { main } from '../../cli/main';
+import { exitCodeFor } from '../../cli/exit-codes';
+import { CliUsageError } from '../../cli/command';
+import { AppError } from '../../src/core/protocol/errors';
+import { writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'vg-bad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,6 +169,27 @@ describeShared('layout/edit: YAML counts are bounded before allocation', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(why);
+  });
+});
+
+describeShared('edit: outputs are checked before any work', () => {
+  test('-o the config itself, -o in a missing folder, --save-latents equal to -o: exit 2, config unchanged', async () => {
+    const config = join(dir, 'edit-config.yaml');
+    copyFileSync(sharedPath('clips/run_two_man/config.yaml'), config);
+    const before = readFileSync(config);
+    const model = sharedPath('golden/tiny-sd');
+    const cases: [string[], RegExp][] = [
+      [['-o', config], /is the input/],
+      [['-o', join(dir, 'nowhere', 'out.mp4')], /does not exist/],
+      [['-o', join(dir, 'e.mp4'), '--save-latents', join(dir, 'e.mp4')], /--save-latents .* is the input/],
+    ];
+    for (const [extra, why] of cases) {
+      const r = await run('edit', '--config', config, '--model', model, ...extra);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.at(-1)).toMatch(why);
+      expect(r.ms).toBeLessThan(10_000);
+    }
+    expect(readFileSync(config).equals(before)).toBe(true);
   });
 });
 
