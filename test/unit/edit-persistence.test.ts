@@ -35,7 +35,14 @@ vi.mock('../../src/services/persistence/project-db', () => ({
   },
 }));
 
-const { restoreEdit, saveEditResult } = await import('../../src/features/run/persistence');
+interface Persistence {
+  saveEditResult(projectId: string): Promise<void>;
+  restoreEdit(projectId: string): Promise<void>;
+}
+// A path the type checker does not follow: the Node project has no DOM lib, and persistence.ts reaches
+// IndexedDB's types through project-db (mocked above).
+const PERSISTENCE = '../../src/features/run/persistence';
+const { restoreEdit, saveEditResult } = (await import(/* @vite-ignore */ PERSISTENCE)) as Persistence;
 const { editBulk } = await import('../../src/state/edit-bulk');
 const { useStore } = await import('../../src/state/store');
 
