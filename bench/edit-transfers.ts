@@ -10,12 +10,12 @@
  * uploaded the sample, the text and the condition and read back its 13 residuals; the UNet call uploaded the
  * sample and the residuals and read back `noise_pred` (CFG, the DDIM step and the blend ran on the CPU).
  */
-import { denoise } from '../workers/engine/pipeline/edit-denoise.ts';
-import type { Components, ControlResiduals } from '../workers/engine/pipeline/components.ts';
-import type { PreparedModulation } from '../workers/engine/pipeline/modulation.ts';
-import { cpuTensorRuntime } from '../workers/engine/tensors/cpu-ops.ts';
-import { cpuTensor, elementCount, TransferCounter } from '../workers/engine/tensors/device-tensor.ts';
-import type { TensorRuntime } from '../workers/engine/tensors/latent-ops.ts';
+import { denoise } from '../workers/engine/pipeline/edit-denoise';
+import type { Components, ControlResiduals } from '../workers/engine/pipeline/components';
+import type { PreparedModulation } from '../workers/engine/pipeline/modulation';
+import { cpuTensorRuntime } from '../workers/engine/tensors/cpu-ops';
+import { cpuTensor, elementCount, TransferCounter } from '../workers/engine/tensors/device-tensor';
+import type { TensorRuntime } from '../workers/engine/tensors/latent-ops';
 
 export interface TransferCase {
   readonly frames: number;

@@ -9,17 +9,17 @@
  * Prints tables, then one JSON line (ms, reEdit/fullEdit ratios, WebGPU/CPU ratio).
  */
 import { readFileSync } from 'node:fs';
-import { buildEditFixture, EDIT_FIXTURE_TOKENIZER } from '../test/fixtures/edit-fixture.ts';
+import { buildEditFixture, EDIT_FIXTURE_TOKENIZER } from '../test/fixtures/edit-fixture';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenizer-files.ts';
-import { loadClipFrames } from '../cli/edit/frames.ts';
-import { cannyCondition } from '../src/core/conditions/canny.ts';
-import { hashFrames, inversionKey, type InversionKeyInput } from '../src/core/pipeline/inversion-key.ts';
-import { SD15_TEXT_ENCODER_CONFIG, SD15_UNET_CONFIG } from '../src/core/models/known-configs.ts';
-import { createNodeComponents } from '../workers/engine/pipeline/components-node.ts';
-import { denoiseTransfers, type TransferFigures } from './edit-transfers.ts';
-import { runEdit, type EditInput, type EditOptions, type EditStage } from '../workers/engine/pipeline/edit.ts';
+import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenizer-files';
+import { loadClipFrames } from '../cli/edit/frames';
+import { cannyCondition } from '../src/core/conditions/canny';
+import { hashFrames, inversionKey, type InversionKeyInput } from '../src/core/pipeline/inversion-key';
+import { SD15_TEXT_ENCODER_CONFIG, SD15_UNET_CONFIG } from '../src/core/models/known-configs';
+import { createNodeComponents } from '../workers/engine/pipeline/components-node';
+import { denoiseTransfers, type TransferFigures } from './edit-transfers';
+import { runEdit, type EditInput, type EditOptions, type EditStage } from '../workers/engine/pipeline/edit';
 
 const SHARED = join(import.meta.dirname, '../../shared');
 const SIZE = 128;

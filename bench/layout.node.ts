@@ -3,11 +3,11 @@
  * band), compiled for the three modulated resolutions. Prints a table, then one JSON line (times in ms).
  */
 import { performance } from 'node:perf_hooks';
-import { compileLayout } from '../src/core/layout/compile.ts';
-import { masksToLatentGrid, resampleGrid } from '../src/core/layout/grid.ts';
-import { compileResolution } from '../src/core/layout/resolution.ts';
-import type { RegionMaskSet } from '../src/core/layout/types.ts';
-import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenizer-files.ts';
+import { compileLayout } from '../src/core/layout/compile';
+import { masksToLatentGrid, resampleGrid } from '../src/core/layout/grid';
+import { compileResolution } from '../src/core/layout/resolution';
+import type { RegionMaskSet } from '../src/core/layout/types';
+import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../cli/config/tokenizer-files';
 
 const FRAMES = 32;
 const SIZE = 512;

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encodeArgs, extractArgs } from '../workers/video/args.ts';
-import { frameGeometry } from '../workers/video/geometry.ts';
+import { encodeArgs, extractArgs } from '../workers/video/args';
+import { frameGeometry } from '../workers/video/geometry';
 
 const REPEATS = 3;
 const FRAMES = 16;

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliUsageError } from './command.ts';
+import { CliUsageError } from './command';
 
 /**
  * `--start -5` → `--start=-5`: node's parseArgs refuses an option value that starts with a dash ("argument is

@@ -9,8 +9,8 @@
  * (src/core/protocol/error-codes.ts: `cause` user / environment / cancelled); an AbortError or a cancelled
  * edit is 130; anything else is 1.
  */
-import { CliUsageError } from './command.ts';
-import { exitCodeFor as catalogExitCode } from '../src/core/protocol/error-codes.ts';
+import { CliUsageError } from './command';
+import { exitCodeFor as catalogExitCode } from '../src/core/protocol/error-codes';
 
 export const EXIT_OK = 0;
 export const EXIT_ENVIRONMENT = 1;

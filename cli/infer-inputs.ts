@@ -11,14 +11,14 @@
  * - image: [B, in_channels, H, W], H and W divisible by 2^(len(block_out_channels)−1);
  * - every float input finite.
  */
-import { CliUsageError } from './command.ts';
+import { CliUsageError } from './command';
 import {
   parseControlNetConfig,
   parseTextEncoderConfig,
   parseUNetConfig,
   parseVaeConfig,
-} from '../src/core/models/configs.ts';
-import type { Component } from '../workers/engine/models/components.ts';
+} from '../src/core/models/configs';
+import type { Component } from '../workers/engine/models/components';
 
 export interface InferInput {
   readonly dims: readonly number[];

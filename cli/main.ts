@@ -1,5 +1,5 @@
-import type { CliCommand } from './command.ts';
-import { EXIT_CANCELLED, EXIT_USER_INPUT, exitCodeFor } from './exit-codes.ts';
+import type { CliCommand } from './command';
+import { EXIT_CANCELLED, EXIT_USER_INPUT, exitCodeFor } from './exit-codes';
 
 /** Sub-commands load lazily so `videograin layout` does not pay for a browser start. */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {};
@@ -16,7 +16,7 @@ async function help(): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  await import('./commands/index.ts');
+  await import('./commands/index');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     console.log(await help());

@@ -10,7 +10,7 @@
 import { accessSync, constants, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliUsageError } from './command.ts';
+import { CliUsageError } from './command';
 
 function realOrResolved(path: string): string {
   try {

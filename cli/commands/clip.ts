@@ -5,14 +5,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CliUsageError, type CliCommand } from '../command.ts';
-import { intOption, parseCliArgs } from '../args.ts';
-import { clipRequestProblems } from '../../src/core/clip/settings.ts';
-import { MAX_SOURCE_BYTES, type FrameSizing, type VideoErrorCode } from '../../src/core/protocol/video.ts';
-import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
-import { startHeadlessSession } from '../headless/session.ts';
-import { progressPrinter } from '../headless/progress.ts';
-import { checkOutputPath } from '../output-path.ts';
+import { CliUsageError, type CliCommand } from '../command';
+import { intOption, parseCliArgs } from '../args';
+import { clipRequestProblems } from '../../src/core/clip/settings';
+import { MAX_SOURCE_BYTES, type FrameSizing, type VideoErrorCode } from '../../src/core/protocol/video';
+import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types';
+import { startHeadlessSession } from '../headless/session';
+import { progressPrinter } from '../headless/progress';
+import { checkOutputPath } from '../output-path';
 
 const usage = `usage: videograin clip <video> [--start S] [--frames N] [--stride K] [--size 512] [--keep-aspect] [--crf 18] [--no-audio] -o out.mp4
 

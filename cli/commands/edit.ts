@@ -6,19 +6,19 @@
  * page (../edit/webgpu.ts). Both refuse a bad request with the engine's codes (../edit/errors.ts).
  */
 import { resolve } from 'node:path';
-import { CliUsageError, type CliCommand } from '../command.ts';
-import { intOption, parseCliArgs } from '../args.ts';
-import { checkOutputPath, writeOutputFile } from '../output-path.ts';
-import { defaultSeed, readVideoGrainConfig } from '../config/videograin-yaml.ts';
-import { encodeMp4Headless } from '../edit/encode-mp4.ts';
-import { modelReader, runCpuEdit } from '../edit/cpu.ts';
-import { EditCancelledError, engineErrorForCli } from '../edit/errors.ts';
-import { editEventPrinter } from '../edit/events.ts';
-import { prepareEdit } from '../edit/prepare.ts';
-import { preflight, runWebGpuEdit } from '../edit/webgpu.ts';
-import type { EditResultData } from '../../src/core/protocol/edit.ts';
-import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
-import { SETTINGS_LIMITS as LIMITS } from '../../src/core/settings/validate.ts';
+import { CliUsageError, type CliCommand } from '../command';
+import { intOption, parseCliArgs } from '../args';
+import { checkOutputPath, writeOutputFile } from '../output-path';
+import { defaultSeed, readVideoGrainConfig } from '../config/videograin-yaml';
+import { encodeMp4Headless } from '../edit/encode-mp4';
+import { modelReader, runCpuEdit } from '../edit/cpu';
+import { EditCancelledError, engineErrorForCli } from '../edit/errors';
+import { editEventPrinter } from '../edit/events';
+import { prepareEdit } from '../edit/prepare';
+import { preflight, runWebGpuEdit } from '../edit/webgpu';
+import type { EditResultData } from '../../src/core/protocol/edit';
+import { writeSafetensors } from '../../src/core/tensors/safetensors';
+import { SETTINGS_LIMITS as LIMITS } from '../../src/core/settings/validate';
 
 const usage = `usage: videograin edit --config <videograin.yaml> --model <dir> [options] -o out.mp4
 

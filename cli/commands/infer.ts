@@ -9,29 +9,29 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CliUsageError, type CliCommand } from '../command.ts';
-import { fileRangeReader } from '../config/file-ranges.ts';
-import { intOption, parseCliArgs } from '../args.ts';
-import { checkInferInputs, tokenIds } from '../infer-inputs.ts';
-import { checkOutputPath, writeOutputFile } from '../output-path.ts';
-import { runWebGpuInfer } from '../edit/infer-webgpu.ts';
-import { ModelError } from '../../src/core/models/errors.ts';
+import { CliUsageError, type CliCommand } from '../command';
+import { fileRangeReader } from '../config/file-ranges';
+import { intOption, parseCliArgs } from '../args';
+import { checkInferInputs, tokenIds } from '../infer-inputs';
+import { checkOutputPath, writeOutputFile } from '../output-path';
+import { runWebGpuInfer } from '../edit/infer-webgpu';
+import { ModelError } from '../../src/core/models/errors';
 import {
   parseSafetensors,
   SafetensorsError,
   toFloat32,
   writeSafetensors,
   type TensorToWrite,
-} from '../../src/core/tensors/safetensors.ts';
+} from '../../src/core/tensors/safetensors';
 import {
   buildComponent,
   COMPONENTS,
   COMPONENT_INPUTS,
   type Component,
-} from '../../workers/engine/models/components.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
-import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
+} from '../../workers/engine/models/components';
+import { WeightStore } from '../../workers/engine/models/weights';
+import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
+import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner';
 
 const usage = `usage: videograin infer <${COMPONENTS.join('|')}> --model <dir> --inputs in.safetensors -o out.safetensors
        [--backend cpu|webgpu] [--variant fp32|fp16] [--frames N] [--partitioned] [--taps]

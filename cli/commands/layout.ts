@@ -2,17 +2,17 @@
  * `videograin layout --config <videograin.yaml> [--json]` (DESIGN §9): the token spans of the region prompts
  * and the ST-Layout statistics per modulated resolution, from an official VideoGrain config.
  */
-import { CliUsageError, type CliCommand } from '../command.ts';
-import { intOption, parseCliArgs } from '../args.ts';
-import { readVideoGrainConfig } from '../config/videograin-yaml.ts';
-import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input.ts';
-import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../config/tokenizer-files.ts';
-import { compileLayout } from '../../src/core/layout/compile.ts';
-import { blendCoverage, resolutionStats, type RangeStats } from '../../src/core/layout/stats.ts';
-import type { CompiledLayout } from '../../src/core/layout/types.ts';
-import { formatTokens } from '../../src/core/prompt/spans.ts';
-import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
+import { CliUsageError, type CliCommand } from '../command';
+import { intOption, parseCliArgs } from '../args';
+import { readVideoGrainConfig } from '../config/videograin-yaml';
+import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input';
+import { DEFAULT_TOKENIZER_DIR, loadClipTokenizer } from '../config/tokenizer-files';
+import { compileLayout } from '../../src/core/layout/compile';
+import { blendCoverage, resolutionStats, type RangeStats } from '../../src/core/layout/stats';
+import type { CompiledLayout } from '../../src/core/layout/types';
+import { formatTokens } from '../../src/core/prompt/spans';
+import type { ClipTokenizer } from '../../src/core/tokenizer/clip';
+import { hasCode } from '../../src/core/protocol/errors';
 
 const USAGE = `usage: videograin layout --config <videograin.yaml> [options]
 

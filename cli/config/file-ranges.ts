@@ -6,9 +6,9 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelError } from '../../src/core/models/errors.ts';
-import { checkRelativePath, type ByteRange, type FileStat, type ModelSource } from '../../src/core/models/source.ts';
-import type { RangeReader } from '../../workers/engine/models/weights.ts';
+import { ModelError } from '../../src/core/models/errors';
+import { checkRelativePath, type ByteRange, type FileStat, type ModelSource } from '../../src/core/models/source';
+import type { RangeReader } from '../../workers/engine/models/weights';
 
 export async function fileRangeReader(path: string): Promise<RangeReader> {
   const { size } = await stat(path);

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decode as decodePng } from 'fast-png';
-import { isPng, MAX_MASK_PIXELS, MAX_MASK_SIDE } from '../../src/core/masks/files.ts';
+import { isPng, MAX_MASK_PIXELS, MAX_MASK_SIDE } from '../../src/core/masks/files';
 import jpeg from 'jpeg-js';
-import { CliUsageError } from '../command.ts';
+import { CliUsageError } from '../command';
 
 export interface ImageSize {
   readonly width: number;

@@ -6,13 +6,13 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { MAX_EXTRACT_FRAMES } from '../../src/core/protocol/video.ts';
-import { cropResizeMask, resizeNearest } from '../../src/core/masks/resize.ts';
-import { squareCropGeometry } from '../../src/core/clip/geometry.ts';
-import type { RegionMaskSet } from '../../src/core/layout/types.ts';
-import { readImageSize, readMaskPng, type ImageSize } from './images.ts';
-import type { VideoGrainConfig } from './videograin-yaml.ts';
+import { CliUsageError } from '../command';
+import { MAX_EXTRACT_FRAMES } from '../../src/core/protocol/video';
+import { cropResizeMask, resizeNearest } from '../../src/core/masks/resize';
+import { squareCropGeometry } from '../../src/core/clip/geometry';
+import type { RegionMaskSet } from '../../src/core/layout/types';
+import { readImageSize, readMaskPng, type ImageSize } from './images';
+import type { VideoGrainConfig } from './videograin-yaml';
 
 /** The official IMAGE_EXTENSION list, the image types this reader decodes. */
 const FRAME_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliUsageError } from '../command.ts';
-import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip.ts';
+import { CliUsageError } from '../command';
+import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip';
 
 /** ../shared/models/clip_tokenizer beside the checkout (the test data's real SD1.5 tokenizer). */
 export const DEFAULT_TOKENIZER_DIR = resolve(

@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
-import { parseVideoGrainYaml, type VideoGrainYaml } from '../../src/core/config/videograin-yaml.ts';
+import { CliUsageError } from '../command';
+import { hasCode } from '../../src/core/protocol/errors';
+import { parseVideoGrainYaml, type VideoGrainYaml } from '../../src/core/config/videograin-yaml';
 
-export { defaultSeed, type EditingPrompt } from '../../src/core/config/videograin-yaml.ts';
+export { defaultSeed, type EditingPrompt } from '../../src/core/config/videograin-yaml';
 
 export interface VideoGrainConfig extends VideoGrainYaml {
   readonly configPath: string;

@@ -6,14 +6,14 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { readClipTokenizerFiles } from '../config/tokenizer-files.ts';
-import type { EditEvent, EditRequest, EditResultData } from '../../src/core/protocol/edit.ts';
-import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
-import type { ModelKind } from '../../src/core/models/files.ts';
-import { createEditService, type EditModel, type EditService } from '../../workers/engine/edit-service.ts';
-import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node.ts';
-import { fileRangeReader } from '../config/file-ranges.ts';
+import { CliUsageError } from '../command';
+import { readClipTokenizerFiles } from '../config/tokenizer-files';
+import type { EditEvent, EditRequest, EditResultData } from '../../src/core/protocol/edit';
+import type { LoadedModelInfo } from '../../src/core/protocol/engine';
+import type { ModelKind } from '../../src/core/models/files';
+import { createEditService, type EditModel, type EditService } from '../../workers/engine/edit-service';
+import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node';
+import { fileRangeReader } from '../config/file-ranges';
 
 export interface CpuEditModels {
   /** diffusers SD1.5 folder (text_encoder/, unet/, vae/). */

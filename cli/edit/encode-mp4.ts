@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
-import { progressPrinter } from '../headless/progress.ts';
-import { startHeadlessSession, type HeadlessSession } from '../headless/session.ts';
+import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types';
+import { progressPrinter } from '../headless/progress';
+import { startHeadlessSession, type HeadlessSession } from '../headless/session';
 
 interface PageRequest {
   readonly global: string;

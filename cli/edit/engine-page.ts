@@ -4,13 +4,13 @@
  * sources (the app's model loader). Failures come back with the protocol's serialization (deserializeError).
  */
 import { resolve } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { progressPrinter } from '../headless/progress.ts';
-import { startHeadlessSession, type HeadlessSession, type SessionOptions } from '../headless/session.ts';
-import type { ModelKind, WeightsPrecision } from '../../src/core/models/files.ts';
-import { deserializeError } from '../../src/core/protocol/errors.ts';
-import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types.ts';
-import { firstLine } from './errors.ts';
+import { CliUsageError } from '../command';
+import { progressPrinter } from '../headless/progress';
+import { startHeadlessSession, type HeadlessSession, type SessionOptions } from '../headless/session';
+import type { ModelKind, WeightsPrecision } from '../../src/core/models/files';
+import { deserializeError } from '../../src/core/protocol/errors';
+import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types';
+import { firstLine } from './errors';
 
 export type Globals = Record<string, HeadlessGlobals>;
 

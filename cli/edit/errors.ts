@@ -3,8 +3,8 @@
  * the one catalog (src/core/protocol/error-codes.ts) — user-caused → one line and exit 2, CANCELLED → exit 130,
  * anything else → exit 1 — and the line ends with the code, so scripts and tests can read it.
  */
-import { CliUsageError } from '../command.ts';
-import { errorCodeOf, isUserCaused } from '../../src/core/protocol/error-codes.ts';
+import { CliUsageError } from '../command';
+import { errorCodeOf, isUserCaused } from '../../src/core/protocol/error-codes';
 
 /** Ctrl-C stopped the work; the command exits 130. */
 export class EditCancelledError extends Error {

@@ -1,5 +1,5 @@
 /** The edit's progress events (EditEvent, either backend) as stderr lines for people. */
-import type { EditEvent } from '../../src/core/protocol/edit.ts';
+import type { EditEvent } from '../../src/core/protocol/edit';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';

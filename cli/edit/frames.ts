@@ -11,8 +11,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { CliUsageError } from '../command.ts';
-import { squareCropGeometry, type CropGeometry } from '../../src/core/clip/geometry.ts';
+import { CliUsageError } from '../command';
+import { squareCropGeometry, type CropGeometry } from '../../src/core/clip/geometry';
 
 const FRAME_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 

@@ -7,14 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineErrorForCli } from './errors.ts';
-import { loadFolderModel, openEnginePage, type EnginePage, type Globals } from './engine-page.ts';
-import { tokenizerDir } from './prepare.ts';
-import type { InferComponent, InferTensor } from '../../src/core/protocol/engine.ts';
-import type { WeightsPrecision } from '../../src/core/models/files.ts';
-import { deserializeError } from '../../src/core/protocol/errors.ts';
-import { HEADLESS_GLOBAL } from '../../src/headless/types.ts';
-import { packInferTensors, unpackInferTensors, type InferJob } from '../../src/headless/infer-transfer.ts';
+import { engineErrorForCli } from './errors';
+import { loadFolderModel, openEnginePage, type EnginePage, type Globals } from './engine-page';
+import { tokenizerDir } from './prepare';
+import type { InferComponent, InferTensor } from '../../src/core/protocol/engine';
+import type { WeightsPrecision } from '../../src/core/models/files';
+import { deserializeError } from '../../src/core/protocol/errors';
+import { HEADLESS_GLOBAL } from '../../src/headless/types';
+import { packInferTensors, unpackInferTensors, type InferJob } from '../../src/headless/infer-transfer';
 
 export interface WebGpuInferOptions {
   readonly component: InferComponent;

@@ -10,12 +10,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliUsageError } from '../command.ts';
-import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input.ts';
-import { DEFAULT_TOKENIZER_DIR } from '../config/tokenizer-files.ts';
-import type { VideoGrainConfig } from '../config/videograin-yaml.ts';
-import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit.ts';
-import { listFrameFiles, loadClipFrames } from './frames.ts';
+import { CliUsageError } from '../command';
+import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input';
+import { DEFAULT_TOKENIZER_DIR } from '../config/tokenizer-files';
+import type { VideoGrainConfig } from '../config/videograin-yaml';
+import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit';
+import { listFrameFiles, loadClipFrames } from './frames';
 
 export interface PrepareRequest {
   readonly config: VideoGrainConfig;

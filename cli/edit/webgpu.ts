@@ -8,17 +8,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadClipTokenizer } from '../config/tokenizer-files.ts';
-import { encodeMp4InSession } from './encode-mp4.ts';
-import { EditCancelledError, engineErrorForCli } from './errors.ts';
-import { editEventPrinter } from './events.ts';
-import { loadFolderModel, openEnginePage, type EnginePage, type Globals } from './engine-page.ts';
-import { compileLayout } from '../../src/core/layout/compile.ts';
-import type { EditRequest, EditResultData } from '../../src/core/protocol/edit.ts';
-import { AppError, deserializeError } from '../../src/core/protocol/errors.ts';
-import { HEADLESS_EDIT_EVENT, HEADLESS_GLOBAL } from '../../src/headless/types.ts';
-import { packEditInput, unpackEditOutput, type EditJob } from '../../src/headless/edit-transfer.ts';
-import { checkRequest, editInput } from '../../workers/engine/edit/request.ts';
+import { loadClipTokenizer } from '../config/tokenizer-files';
+import { encodeMp4InSession } from './encode-mp4';
+import { EditCancelledError, engineErrorForCli } from './errors';
+import { editEventPrinter } from './events';
+import { loadFolderModel, openEnginePage, type EnginePage, type Globals } from './engine-page';
+import { compileLayout } from '../../src/core/layout/compile';
+import type { EditRequest, EditResultData } from '../../src/core/protocol/edit';
+import { AppError, deserializeError } from '../../src/core/protocol/errors';
+import { HEADLESS_EDIT_EVENT, HEADLESS_GLOBAL } from '../../src/headless/types';
+import { packEditInput, unpackEditOutput, type EditJob } from '../../src/headless/edit-transfer';
+import { checkRequest, editInput } from '../../workers/engine/edit/request';
 
 export interface WebGpuEditOptions {
   readonly request: EditRequest;

@@ -19,8 +19,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { securityHeaders } from '../../src/core/security/csp.ts';
-import { commitTemporary, temporaryPathFor } from '../output-path.ts';
+import { securityHeaders } from '../../src/core/security/csp';
+import { commitTemporary, temporaryPathFor } from '../output-path';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -7,9 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs';
-import { HEADLESS_GLOBAL, HEADLESS_PROGRESS } from '../../src/headless/types.ts';
-import { ensureBuilt } from './build.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
+import { HEADLESS_GLOBAL, HEADLESS_PROGRESS } from '../../src/headless/types';
+import { ensureBuilt } from './build';
+import { startStaticServer, type StaticServer } from './server';
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -6,9 +6,9 @@ import {
   blendWithFreshNoise,
   blendWithInversion,
   unionMasks,
-} from '../../src/core/latents/blend.ts';
-import { gaussianNoise } from '../../src/core/random/gaussian.ts';
-import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
+} from '../../src/core/latents/blend';
+import { gaussianNoise } from '../../src/core/random/gaussian';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
 
 const shape: LatentShape = { frames: 3, channels: 4, height: 5, width: 6 };
 const plane = 30;

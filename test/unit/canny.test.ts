@@ -1,7 +1,7 @@
 /** Canny edges (OpenCV semantics) on synthetic images: geometry, thresholds, hysteresis, channels, format. */
 import { describe, expect, it } from 'vitest';
-import { cannyCondition, cannyEdgeMap } from '../../src/core/conditions/canny.ts';
-import { gaussianNoise } from '../../src/core/random/gaussian.ts';
+import { cannyCondition, cannyEdgeMap } from '../../src/core/conditions/canny';
+import { gaussianNoise } from '../../src/core/random/gaussian';
 
 const W = 48;
 const H = 40;

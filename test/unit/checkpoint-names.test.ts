@@ -12,16 +12,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { NodeFolderSource, fileRangeReader } from '../../cli/config/file-ranges.ts';
-import { resolveModelFiles } from '../../src/core/models/resolve.ts';
-import { validateModel } from '../../src/core/models/validate.ts';
-import { parseSafetensors, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { buildClipText, parseClipArch } from '../../workers/engine/models/clip.ts';
-import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { config, goldenInt64 } from './models-golden.ts';
+import { NodeFolderSource, fileRangeReader } from '../../cli/config/file-ranges';
+import { resolveModelFiles } from '../../src/core/models/resolve';
+import { validateModel } from '../../src/core/models/validate';
+import { parseSafetensors, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors';
+import { buildClipText, parseClipArch } from '../../workers/engine/models/clip';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae';
+import { WeightStore } from '../../workers/engine/models/weights';
+import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { config, goldenInt64 } from './models-golden';
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
-import { notAVideo, truncated, wav } from '../fixtures/video-inputs.ts';
-import { mp4Tracks } from '../fixtures/video-mp4.ts';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
+import { notAVideo, truncated, wav } from '../fixtures/video-inputs';
+import { mp4Tracks } from '../fixtures/video-mp4';
 
 const dir = mkdtempSync(join(tmpdir(), 'vg-clip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

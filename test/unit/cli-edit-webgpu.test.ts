@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decode, encode } from 'fast-png';
-import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { startStaticServer, type StaticServer } from '../../cli/headless/server.ts';
-import { defaultSeed, parseVideoGrainConfig } from '../../cli/config/videograin-yaml.ts';
-import { CliUsageError } from '../../cli/command.ts';
-import { packEditInput, packEditOutput, unpackEditInput, unpackEditOutput } from '../../src/headless/edit-transfer.ts';
-import { DEFAULT_EDIT_SETTINGS, type EditRequest } from '../../src/core/protocol/edit.ts';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
-import { mp4Tracks } from '../fixtures/video-mp4.ts';
+import { readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { startStaticServer, type StaticServer } from '../../cli/headless/server';
+import { defaultSeed, parseVideoGrainConfig } from '../../cli/config/videograin-yaml';
+import { CliUsageError } from '../../cli/command';
+import { packEditInput, packEditOutput, unpackEditInput, unpackEditOutput } from '../../src/headless/edit-transfer';
+import { DEFAULT_EDIT_SETTINGS, type EditRequest } from '../../src/core/protocol/edit';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
+import { mp4Tracks } from '../fixtures/video-mp4';
 import { chromiumPath } from '../../scripts/chromium.mjs';
 
 function edit(...args: string[]) {

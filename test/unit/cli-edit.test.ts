@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decode, encode } from 'fast-png';
-import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { squareCropGeometry } from '../../src/core/clip/geometry.ts';
-import { cropResizeRgba } from '../../cli/edit/frames.ts';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
-import { mp4Tracks } from '../fixtures/video-mp4.ts';
+import { readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { squareCropGeometry } from '../../src/core/clip/geometry';
+import { cropResizeRgba } from '../../cli/edit/frames';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
+import { mp4Tracks } from '../fixtures/video-mp4';
 
 const TARGET = 'two judo fighters on a blue mat';
 

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
-import { diff, goldenInt64, goldenTensor } from './models-golden.ts';
+import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
+import { diff, goldenInt64, goldenTensor } from './models-golden';
 
 const dir = mkdtempSync(join(tmpdir(), 'vg-infer-webgpu-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

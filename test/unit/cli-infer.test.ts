@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
-import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { REPO_DIR, describeShared, sharedPath } from '../helpers/node/shared.ts';
-import { diff, goldenInt64, goldenTensor } from './models-golden.ts';
+import { main } from '../../cli/main';
+import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors';
+import { REPO_DIR, describeShared, sharedPath } from '../helpers/node/shared';
+import { diff, goldenInt64, goldenTensor } from './models-golden';
 
 const dir = mkdtempSync(join(tmpdir(), 'vg-infer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

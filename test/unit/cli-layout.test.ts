@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decode, encode } from 'fast-png';
-import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared.ts';
-import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import type { LayoutJson } from '../../cli/commands/layout.ts';
+import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
+import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip';
+import type { LayoutJson } from '../../cli/commands/layout';
 
 const W = 854;
 const H = 480;

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, describe, expect, test } from 'vitest';
-import { coverCropGeometry, squareCropGeometry } from '../../src/core/clip/geometry.ts';
-import { coverResizeNearest } from '../../src/core/masks/geometry.ts';
-import { nearestSourceIndices } from '../../src/core/masks/resize.ts';
-import { extractFilter } from '../../workers/video/args.ts';
-import { frameGeometry } from '../../workers/video/geometry.ts';
-import { loadClipFrames } from '../../cli/edit/frames.ts';
+import { coverCropGeometry, squareCropGeometry } from '../../src/core/clip/geometry';
+import { coverResizeNearest } from '../../src/core/masks/geometry';
+import { nearestSourceIndices } from '../../src/core/masks/resize';
+import { extractFilter } from '../../workers/video/args';
+import { frameGeometry } from '../../workers/video/geometry';
+import { loadClipFrames } from '../../cli/edit/frames';
 
 /** 16:9, 9:16, 4:3, phone portraits, odd sizes, and an upscaled small clip. */
 const SOURCES: readonly (readonly [number, number])[] = [

@@ -5,17 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EditEvent, EditRequest, EditSettings } from '../../src/core/protocol/edit.ts';
-import { DEFAULT_EDIT_SETTINGS } from '../../src/core/protocol/edit.ts';
-import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
-import type { ModelKind } from '../../src/core/models/files.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
-import { createEditService, type EditService } from '../../workers/engine/edit-service.ts';
-import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker.ts';
-import { etaSeconds } from '../../workers/engine/edit/instrument.ts';
-import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture.ts';
+import type { EditEvent, EditRequest, EditSettings } from '../../src/core/protocol/edit';
+import { DEFAULT_EDIT_SETTINGS } from '../../src/core/protocol/edit';
+import type { LoadedModelInfo } from '../../src/core/protocol/engine';
+import type { ModelKind } from '../../src/core/models/files';
+import { AppError } from '../../src/core/protocol/errors';
+import { createEditService, type EditService } from '../../workers/engine/edit-service';
+import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker';
+import { etaSeconds } from '../../workers/engine/edit/instrument';
+import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture';
 
 const SIZE = 64;
 const F = 2;

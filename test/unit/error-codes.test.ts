@@ -12,8 +12,8 @@ import {
   exitCodeFor,
   isErrorCode,
   isUserCaused,
-} from '../../src/core/protocol/error-codes.ts';
-import { AppError, deserializeError, hasCode, serializeError } from '../../src/core/protocol/errors.ts';
+} from '../../src/core/protocol/error-codes';
+import { AppError, deserializeError, hasCode, serializeError } from '../../src/core/protocol/errors';
 
 const ROOT = join(import.meta.dirname, '../..');
 

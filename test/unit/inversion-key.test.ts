@@ -1,6 +1,6 @@
 /** Inversion cache key: equal inputs → equal key; any single change → a different key. */
 import { describe, expect, it } from 'vitest';
-import { type InversionKeyInput, hashFrames, inversionKey } from '../../src/core/pipeline/inversion-key.ts';
+import { type InversionKeyInput, hashFrames, inversionKey } from '../../src/core/pipeline/inversion-key';
 
 const frame = (seed: number): Uint8Array => Uint8Array.from({ length: 4 * 3 * 4 }, (_, i) => (i * 31 + seed) & 255);
 

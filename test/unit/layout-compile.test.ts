@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { readAllFloat32, type HostTensor } from '../../src/core/tensors/safetensors.ts';
-import { createClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { compilePrompts } from '../../src/core/prompt/spans.ts';
-import { compileLayout, modulatedSizes, type LayoutInput } from '../../src/core/layout/compile.ts';
-import { compileResolution } from '../../src/core/layout/resolution.ts';
-import { blendCoverage, resolutionStats } from '../../src/core/layout/stats.ts';
-import type { RegionGrid, RegionMaskSet, ResolutionLayout } from '../../src/core/layout/types.ts';
-import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { referenceAttention } from '../../src/core/attention/reference.ts';
-import { crossModulationMaps, selfModulationMaps } from '../../src/core/attention/types.ts';
-import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs.ts';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { readAllFloat32, type HostTensor } from '../../src/core/tensors/safetensors';
+import { createClipTokenizer } from '../../src/core/tokenizer/clip';
+import { compilePrompts } from '../../src/core/prompt/spans';
+import { compileLayout, modulatedSizes, type LayoutInput } from '../../src/core/layout/compile';
+import { compileResolution } from '../../src/core/layout/resolution';
+import { blendCoverage, resolutionStats } from '../../src/core/layout/stats';
+import type { RegionGrid, RegionMaskSet, ResolutionLayout } from '../../src/core/layout/types';
+import type { ClipTokenizer } from '../../src/core/tokenizer/clip';
+import { referenceAttention } from '../../src/core/attention/reference';
+import { crossModulationMaps, selfModulationMaps } from '../../src/core/attention/types';
+import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs';
 
 /** Deterministic LCG in [0, 1). */
 function rng(seed: number): () => number {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { cropResizeMask, nearestSourceIndices, resizeNearest } from '../../src/core/masks/resize.ts';
-import { squareCropGeometry } from '../../src/core/clip/geometry.ts';
+import { cropResizeMask, nearestSourceIndices, resizeNearest } from '../../src/core/masks/resize';
+import { squareCropGeometry } from '../../src/core/clip/geometry';
 
 const idx = (i: number, o: number, mode: 'opencv' | 'torch') => Array.from(nearestSourceIndices(i, o, mode));
 

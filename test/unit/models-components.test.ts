@@ -5,13 +5,13 @@
  * fp16 weights upcast to fp32: 1e-2 × max|ref| (weight rounding 2⁻¹¹ relative; see models-unet.test.ts).
  */
 import { expect, it } from 'vitest';
-import { buildClipText, parseClipArch } from '../../workers/engine/models/clip.ts';
-import { buildControlNet } from '../../workers/engine/models/unet.ts';
-import { parseUNetArch } from '../../workers/engine/models/unet-config.ts';
-import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae.ts';
-import { compileWhole, runOnce, type HostTensor } from '../../workers/engine/onnx/runner.ts';
-import { describeShared } from '../helpers/node/shared.ts';
-import { asInput, config, diff, goldenInt64, goldenTensor, scalarInput, weights } from './models-golden.ts';
+import { buildClipText, parseClipArch } from '../../workers/engine/models/clip';
+import { buildControlNet } from '../../workers/engine/models/unet';
+import { parseUNetArch } from '../../workers/engine/models/unet-config';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae';
+import { compileWhole, runOnce, type HostTensor } from '../../workers/engine/onnx/runner';
+import { describeShared } from '../helpers/node/shared';
+import { asInput, config, diff, goldenInt64, goldenTensor, scalarInput, weights } from './models-golden';
 
 const fp16Bound = (d: { maxAbs: number; refMaxAbs: number }) => expect(d.maxAbs).toBeLessThan(1e-2 * d.refMaxAbs);
 

@@ -3,10 +3,10 @@ import {
   readAllFloat32,
   parseSafetensors,
   type HostTensor as GoldenTensor,
-} from '../../src/core/tensors/safetensors.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import type { HostTensor } from '../../workers/engine/onnx/runner.ts';
-import { readShared } from '../helpers/node/shared.ts';
+} from '../../src/core/tensors/safetensors';
+import { WeightStore } from '../../workers/engine/models/weights';
+import type { HostTensor } from '../../workers/engine/onnx/runner';
+import { readShared } from '../helpers/node/shared';
 
 const cache = new Map<string, Map<string, GoldenTensor>>();
 

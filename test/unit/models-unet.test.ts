@@ -7,20 +7,20 @@
  * 1e-2 × max|ref| as the golden README suggests, and check the mean |Δ| is far smaller.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildUNet } from '../../workers/engine/models/unet.ts';
-import { parseUNetArch } from '../../workers/engine/models/unet-config.ts';
-import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
+import { buildUNet } from '../../workers/engine/models/unet';
+import { parseUNetArch } from '../../workers/engine/models/unet-config';
+import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
 import {
   compilePartitioned,
   compileWhole,
   type CompiledNetwork,
   type HostTensor,
-} from '../../workers/engine/onnx/runner.ts';
-import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import type { AttentionCore } from '../../workers/engine/graph/ir.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { asInput, config, diff, golden, goldenTensor, scalarInput, weights } from './models-golden.ts';
+} from '../../workers/engine/onnx/runner';
+import { readAllFloat32, writeSafetensors, type TensorToWrite } from '../../src/core/tensors/safetensors';
+import { WeightStore } from '../../workers/engine/models/weights';
+import type { AttentionCore } from '../../workers/engine/graph/ir';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { asInput, config, diff, golden, goldenTensor, scalarInput, weights } from './models-golden';
 
 const G = 'unet.safetensors';
 const CN = 'controlnet.safetensors';

@@ -2,24 +2,24 @@
  * The protobuf writer, the ONNX emitter (embedded and external weights), the partitioner, and config refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, float32Data, type Graph } from '../../workers/engine/graph/ir.ts';
-import { lowerStandard, partition } from '../../workers/engine/graph/lower.ts';
-import { emitModel } from '../../workers/engine/graph/onnx.ts';
-import { ProtoMessage } from '../../workers/engine/graph/protobuf.ts';
-import { parseClipArch } from '../../workers/engine/models/clip.ts';
-import { parseUNetArch } from '../../workers/engine/models/unet-config.ts';
-import { parseVaeArch } from '../../workers/engine/models/vae.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import { writeSafetensors } from '../../src/core/tensors/safetensors.ts';
-import { createCpuSession, float32Tensor, tensorFloat32 } from '../../workers/engine/onnx/ort.ts';
-import { compilePartitioned, compileWhole, type AttentionBackend } from '../../workers/engine/onnx/runner.ts';
-import { hasCode, type ErrorCode } from '../../src/core/protocol/errors.ts';
+import { GraphBuilder, float32Data, type Graph } from '../../workers/engine/graph/ir';
+import { lowerStandard, partition } from '../../workers/engine/graph/lower';
+import { emitModel } from '../../workers/engine/graph/onnx';
+import { ProtoMessage } from '../../workers/engine/graph/protobuf';
+import { parseClipArch } from '../../workers/engine/models/clip';
+import { parseUNetArch } from '../../workers/engine/models/unet-config';
+import { parseVaeArch } from '../../workers/engine/models/vae';
+import { WeightStore } from '../../workers/engine/models/weights';
+import { writeSafetensors } from '../../src/core/tensors/safetensors';
+import { createCpuSession, float32Tensor, tensorFloat32 } from '../../workers/engine/onnx/ort';
+import { compilePartitioned, compileWhole, type AttentionBackend } from '../../workers/engine/onnx/runner';
+import { hasCode, type ErrorCode } from '../../src/core/protocol/errors';
 import {
   SD15_CONTROLNET_CONFIG,
   SD15_TEXT_ENCODER_CONFIG,
   SD15_UNET_CONFIG,
   SD15_VAE_CONFIG,
-} from '../../src/core/models/known-configs.ts';
+} from '../../src/core/models/known-configs';
 
 describe('protobuf writer', () => {
   it('encodes varints (incl. negative int64), floats, strings and nested messages per the wire format', () => {

@@ -3,21 +3,21 @@
  * components: 2 frames of 128×128 (16×16 latents), 4–6 steps. UNet calls are counted per pipeline stage.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addNoiseInto, noiseCoefficients } from '../../src/core/latents/add-noise.ts';
-import { gaussianNoise } from '../../src/core/random/gaussian.ts';
-import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import type { Components } from '../../workers/engine/pipeline/components.ts';
-import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention.ts';
-import type { AttentionBackend } from '../../workers/engine/onnx/runner.ts';
-import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
-import { cpuTensor } from '../../workers/engine/tensors/device-tensor.ts';
-import { BLEND_NOISE_STREAM, type DenoiseStep } from '../../workers/engine/pipeline/edit-denoise.ts';
-import { runEdit, type EditInput, type EditOptions, type EditStage } from '../../workers/engine/pipeline/edit.ts';
-import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
-import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
-import { treg } from '../../workers/engine/scheduler/modulation.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { conditionFrames, loadTokenizer, makeFrames, makeMasks } from './pipeline-fixture.ts';
+import { addNoiseInto, noiseCoefficients } from '../../src/core/latents/add-noise';
+import { gaussianNoise } from '../../src/core/random/gaussian';
+import type { ClipTokenizer } from '../../src/core/tokenizer/clip';
+import type { Components } from '../../workers/engine/pipeline/components';
+import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
+import type { AttentionBackend } from '../../workers/engine/onnx/runner';
+import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
+import { cpuTensor } from '../../workers/engine/tensors/device-tensor';
+import { BLEND_NOISE_STREAM, type DenoiseStep } from '../../workers/engine/pipeline/edit-denoise';
+import { runEdit, type EditInput, type EditOptions, type EditStage } from '../../workers/engine/pipeline/edit';
+import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
+import { treg } from '../../workers/engine/scheduler/modulation';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { conditionFrames, loadTokenizer, makeFrames, makeMasks } from './pipeline-fixture';
 
 const F = 2;
 const SOURCE = 'a cat and a dog on grass';

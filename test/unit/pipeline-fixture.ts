@@ -1,8 +1,8 @@
 /** Synthetic clips for the pipeline tests: smooth frames with a moving disk, region masks, the CLIP tokenizer. */
 import { readFileSync } from 'node:fs';
-import type { RegionMaskSet } from '../../src/core/layout/types.ts';
-import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { sharedPath } from '../helpers/node/shared.ts';
+import type { RegionMaskSet } from '../../src/core/layout/types';
+import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip';
+import { sharedPath } from '../helpers/node/shared';
 
 export const SIZE = 128;
 

@@ -8,14 +8,14 @@
  *   embedding changes within one timestep — so it does not round-trip; pipeline-edit.test.ts logs that figure.)
  */
 import { describe, expect, it } from 'vitest';
-import type { Components, UNetCall } from '../../workers/engine/pipeline/components.ts';
-import { cpuTensorRuntime } from '../../workers/engine/tensors/cpu-ops.ts';
-import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor.ts';
-import { denoise } from '../../workers/engine/pipeline/edit-denoise.ts';
-import { invertLatents } from '../../workers/engine/pipeline/invert.ts';
-import type { PreparedModulation } from '../../workers/engine/pipeline/modulation.ts';
-import { describeShared } from '../helpers/node/shared.ts';
-import { goldenTensor } from './models-golden.ts';
+import type { Components, UNetCall } from '../../workers/engine/pipeline/components';
+import { cpuTensorRuntime } from '../../workers/engine/tensors/cpu-ops';
+import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor';
+import { denoise } from '../../workers/engine/pipeline/edit-denoise';
+import { invertLatents } from '../../workers/engine/pipeline/invert';
+import type { PreparedModulation } from '../../workers/engine/pipeline/modulation';
+import { describeShared } from '../helpers/node/shared';
+import { goldenTensor } from './models-golden';
 
 const f32 = Math.fround;
 const G = 'scheduler_v019.safetensors';

@@ -3,13 +3,13 @@
  * halves, which steps, what a-weight. Pure (no models).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileLayout } from '../../src/core/layout/compile.ts';
-import type { CompiledLayout } from '../../src/core/layout/types.ts';
-import type { ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { modulationForCore, modulationPlanFor, prepareModulation } from '../../workers/engine/pipeline/modulation.ts';
-import { treg } from '../../src/core/schedule/policy.ts';
-import { describeShared } from '../helpers/node/shared.ts';
-import { loadTokenizer, makeMasks } from './pipeline-fixture.ts';
+import { compileLayout } from '../../src/core/layout/compile';
+import type { CompiledLayout } from '../../src/core/layout/types';
+import type { ClipTokenizer } from '../../src/core/tokenizer/clip';
+import { modulationForCore, modulationPlanFor, prepareModulation } from '../../workers/engine/pipeline/modulation';
+import { treg } from '../../src/core/schedule/policy';
+import { describeShared } from '../helpers/node/shared';
+import { loadTokenizer, makeMasks } from './pipeline-fixture';
 
 const F = 2;
 const TARGET = 'a tiger and a wolf on grass';

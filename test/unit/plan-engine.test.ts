@@ -12,26 +12,26 @@ import {
   parseTextEncoderConfig,
   parseUNetConfig,
   parseVaeConfig,
-} from '../../src/core/models/configs.ts';
-import { planModelOf, type PlanSource } from '../../src/core/plan/model.ts';
-import { computePlan, type PlanModel } from '../../src/core/plan/plan.ts';
-import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit.ts';
-import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
-import { formatBytes } from '../../src/core/models/errors.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
-import { parseSafetensors } from '../../src/core/tensors/safetensors.ts';
-import { createEditService, type EditService } from '../../workers/engine/edit-service.ts';
+} from '../../src/core/models/configs';
+import { planModelOf, type PlanSource } from '../../src/core/plan/model';
+import { computePlan, type PlanModel } from '../../src/core/plan/plan';
+import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit';
+import type { LoadedModelInfo } from '../../src/core/protocol/engine';
+import { formatBytes } from '../../src/core/models/errors';
+import { AppError } from '../../src/core/protocol/errors';
+import { parseSafetensors } from '../../src/core/tensors/safetensors';
+import { createEditService, type EditService } from '../../workers/engine/edit-service';
 import {
   checkEditMemory,
   editPlanOptions,
   ENGINE_PRECISION,
   type EditMemoryLimits,
-} from '../../workers/engine/edit/memory-check.ts';
-import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker.ts';
-import type { Components } from '../../workers/engine/pipeline/components.ts';
-import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture.ts';
+} from '../../workers/engine/edit/memory-check';
+import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker';
+import type { Components } from '../../workers/engine/pipeline/components';
+import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture';
 
 const SIZE = 64;
 const F = 2;
@@ -200,8 +200,8 @@ describeShared('the plan the engine computes is the edit it runs (Node CPU compo
 
 describe('checkEditMemory on SD1.5 (built-in configs)', () => {
   it('refuses a largest tensor over maxStorageBufferBindingSize, and says when no frame count fits', async () => {
-    const { parseUNetConfig: u } = await import('../../src/core/models/configs.ts');
-    const known = await import('../../src/core/models/known-configs.ts');
+    const { parseUNetConfig: u } = await import('../../src/core/models/configs');
+    const known = await import('../../src/core/models/known-configs');
     const sd15: PlanModel = {
       unet: u(known.SD15_UNET_CONFIG),
       textEncoder: parseTextEncoderConfig(known.SD15_TEXT_ENCODER_CONFIG),

@@ -1,7 +1,7 @@
 /** Latent → RGB preview projection: shape, range, and the factors' action on simple latents. */
 import { describe, expect, it } from 'vitest';
-import { SD15_LATENT_RGB_FACTORS, latentToPreviewRgba } from '../../src/core/latents/preview.ts';
-import { gaussianNoise } from '../../src/core/random/gaussian.ts';
+import { SD15_LATENT_RGB_FACTORS, latentToPreviewRgba } from '../../src/core/latents/preview';
+import { gaussianNoise } from '../../src/core/random/gaussian';
 
 describe('latentToPreviewRgba', () => {
   it('produces h·w RGBA bytes with opaque alpha; a zero latent is mid-grey', () => {

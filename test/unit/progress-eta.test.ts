@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { downloadEta, etaText, formatDuration, secondsLeft, stageElapsed } from '../../src/features/tasks/eta';
-import { instrumentComponents } from '../../workers/engine/edit/instrument.ts';
-import type { Components } from '../../workers/engine/pipeline/components.ts';
+import { instrumentComponents } from '../../workers/engine/edit/instrument';
+import type { Components } from '../../workers/engine/pipeline/components';
 import type { ModelLoadProgress } from '../../src/core/protocol/engine';
 
 describe('the one ETA text', () => {

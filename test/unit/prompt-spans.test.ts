@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
-import { describeShared, sharedPath } from '../helpers/node/shared.ts';
-import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import { compilePrompts, findTokenSpan } from '../../src/core/prompt/spans.ts';
+import { describeShared, sharedPath } from '../helpers/node/shared';
+import { createClipTokenizer, type ClipTokenizer } from '../../src/core/tokenizer/clip';
+import { compilePrompts, findTokenSpan } from '../../src/core/prompt/spans';
 
 describeShared('region token spans (DESIGN §3.3, first match wins)', () => {
   let tok: ClipTokenizer;

@@ -6,8 +6,8 @@
  * generator passes with overwhelming probability — and since seeds are fixed, results are reproducible.
  */
 import { describe, expect, it } from 'vitest';
-import { fillGaussian, gaussianNoise, logUniform, sinCosTurn } from '../../src/core/random/gaussian.ts';
-import { mulhi32, philox4x32 } from '../../src/core/random/philox.ts';
+import { fillGaussian, gaussianNoise, logUniform, sinCosTurn } from '../../src/core/random/gaussian';
+import { mulhi32, philox4x32 } from '../../src/core/random/philox';
 
 const hex = (a: Uint32Array): string[] => Array.from(a, (v) => v.toString(16).padStart(8, '0'));
 const N = 1 << 17;

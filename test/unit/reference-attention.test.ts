@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { referenceAttention } from '../../src/core/attention/reference.ts';
-import { cfgItemStrength, selfModulationMaps, type AttentionShape } from '../../src/core/attention/types.ts';
-import { treg } from '../../src/core/schedule/policy.ts';
-import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs.ts';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { referenceAttention } from '../../src/core/attention/reference';
+import { cfgItemStrength, selfModulationMaps, type AttentionShape } from '../../src/core/attention/types';
+import { treg } from '../../src/core/schedule/policy';
+import { GOLDEN_ATTENTION_FILE, loadGoldenAttention, maxAbsDiff } from '../gpu/attention-golden-inputs';
 
 describeShared('reference attention vs the golden ST-Layout formula (1e-5)', () => {
   const golden = loadGoldenAttention(readShared(GOLDEN_ATTENTION_FILE));

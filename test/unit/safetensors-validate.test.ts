@@ -7,8 +7,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { validateSafetensorsFile } from '../../src/core/models/validate.ts';
-import type { ByteRange, ModelSource } from '../../src/core/models/source.ts';
+import { validateSafetensorsFile } from '../../src/core/models/validate';
+import type { ByteRange, ModelSource } from '../../src/core/models/source';
 import {
   assertFinite,
   firstNonFinite,
@@ -16,9 +16,9 @@ import {
   parseSafetensors,
   SafetensorsError,
   writeSafetensors,
-} from '../../src/core/tensors/safetensors.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
+} from '../../src/core/tensors/safetensors';
+import { WeightStore } from '../../workers/engine/models/weights';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
 
 /** An in-memory ModelSource (the app validator reads by byte range). */
 class MemorySource implements ModelSource {

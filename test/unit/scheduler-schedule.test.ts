@@ -3,12 +3,12 @@
  * VideoGrain definitions, plus the treg and 4-step timestep values stored in the goldens.
  */
 import { describe, expect, it } from 'vitest';
-import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
-import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
-import { isModulatedStep, modulatedStepCount, treg } from '../../src/core/schedule/policy.ts';
-import { leadingTimesteps, SD15_SCHEDULE } from '../../src/core/schedule/schedule.ts';
+import { readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
+import { isModulatedStep, modulatedStepCount, treg } from '../../src/core/schedule/policy';
+import { leadingTimesteps, SD15_SCHEDULE } from '../../src/core/schedule/schedule';
 
 const list = (a: Int32Array): number[] => Array.from(a);
 

@@ -10,10 +10,10 @@
  * √ᾱ_981 ≈ 0.076 amplifies. Loops: ≤ 1e-5 relative to the tensor's max |x| (README's suggestion).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { type HostTensor, readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse.ts';
-import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
+import { type HostTensor, readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
 
 type Golden = Map<string, HostTensor>;
 const f32 = Math.fround;

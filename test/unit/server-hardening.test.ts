@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startStaticServer, type StaticServer } from '../../cli/headless/server.ts';
+import { startStaticServer, type StaticServer } from '../../cli/headless/server';
 
 let root: string;
 let server: StaticServer;

@@ -4,10 +4,10 @@
  * ST-Layout golden places "Spiderman" at token 4 and "Iron Man" at tokens 1..2).
  */
 import { describe, expect, it } from 'vitest';
-import { buildTextCond, substituteRegionSpans } from '../../src/core/pipeline/text-cond.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
-import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
+import { buildTextCond, substituteRegionSpans } from '../../src/core/pipeline/text-cond';
+import { hasCode } from '../../src/core/protocol/errors';
+import { readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { describeShared, readShared } from '../helpers/node/shared';
 
 const C = 3;
 const filled = (v: number): Float32Array => Float32Array.from({ length: 77 * C }, (_, i) => v + i / 1000);

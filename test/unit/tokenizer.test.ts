@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { parseSafetensors, toFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
-import { createClipTokenizer, CLIP_EOS, type ClipTokenizer } from '../../src/core/tokenizer/clip.ts';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { parseSafetensors, toFloat32 } from '../../src/core/tensors/safetensors';
+import { AppError } from '../../src/core/protocol/errors';
+import { createClipTokenizer, CLIP_EOS, type ClipTokenizer } from '../../src/core/tokenizer/clip';
 
 const dir = (f: string) => sharedPath(`models/clip_tokenizer/${f}`);
 const text = (f: string) => readFileSync(dir(f), 'utf8');

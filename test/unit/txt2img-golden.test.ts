@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createClipTokenizer } from '../../src/core/tokenizer/clip.ts';
-import type { Components } from '../../workers/engine/pipeline/components.ts';
-import { createNodeComponents } from '../../workers/engine/pipeline/components-node.ts';
-import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor.ts';
-import { runTxt2Img } from '../../workers/engine/pipeline/txt2img.ts';
-import { describeShared, readShared, sharedPath } from '../helpers/node/shared.ts';
-import { diff, goldenTensor } from './models-golden.ts';
+import { createClipTokenizer } from '../../src/core/tokenizer/clip';
+import type { Components } from '../../workers/engine/pipeline/components';
+import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
+import { cpuTensor, type DeviceTensor } from '../../workers/engine/tensors/device-tensor';
+import { runTxt2Img } from '../../workers/engine/pipeline/txt2img';
+import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
+import { diff, goldenTensor } from './models-golden';
 
 const P = 'pipeline.safetensors';
 

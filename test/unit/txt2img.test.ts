@@ -4,12 +4,12 @@
  * CFG combination itself.
  */
 import { describe, expect, it } from 'vitest';
-import { combineGuidance, combineGuidanceBatched } from '../../src/core/latents/cfg.ts';
-import { hasCode } from '../../src/core/protocol/errors.ts';
-import { readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { type PredictNoise, runTxt2Img } from '../../workers/engine/pipeline/txt2img.ts';
-import { DdimScheduler } from '../../workers/engine/scheduler/ddim.ts';
+import { combineGuidance, combineGuidanceBatched } from '../../src/core/latents/cfg';
+import { hasCode } from '../../src/core/protocol/errors';
+import { readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { type PredictNoise, runTxt2Img } from '../../workers/engine/pipeline/txt2img';
+import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
 
 const C = 2;
 const size = 4 * 4 * 4;

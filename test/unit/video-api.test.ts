@@ -3,10 +3,10 @@
  * maps a failed probe, how it splits decoded RGBA into frames and reports progress, and the file clean-up.
  */
 import { describe, expect, test } from 'vitest';
-import { createVideoApi } from '../../workers/video/api.ts';
-import type { FFmpegCore, FFmpegLogEvent } from '../../workers/video/core-types.ts';
-import { MAX_SOURCE_BYTES, type Progress } from '../../src/core/protocol/video.ts';
-import { notAVideo } from '../fixtures/video-inputs.ts';
+import { createVideoApi } from '../../workers/video/api';
+import type { FFmpegCore, FFmpegLogEvent } from '../../workers/video/core-types';
+import { MAX_SOURCE_BYTES, type Progress } from '../../src/core/protocol/video';
+import { notAVideo } from '../fixtures/video-inputs';
 
 interface FakeCall {
   readonly tool: 'ffmpeg' | 'ffprobe';

@@ -4,15 +4,15 @@
  * types and progress printer.
  */
 import { describe, expect, test } from 'vitest';
-import { checkIsoBmff } from '../../workers/video/mp4-boxes.ts';
-import { parseProbeJson, parseRate, precheckSource, probeFailure } from '../../workers/video/probe.ts';
-import { frameGeometry, normalizeRotation } from '../../workers/video/geometry.ts';
-import { encodeArgs, extractArgs, extractFilter, statusFrame } from '../../workers/video/args.ts';
-import { encodeProblems } from '../../workers/video/validate.ts';
-import { contentType } from '../../cli/headless/server.ts';
-import { progressPrinter } from '../../cli/headless/progress.ts';
-import { notAVideo, truncated, wav } from '../fixtures/video-inputs.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
+import { checkIsoBmff } from '../../workers/video/mp4-boxes';
+import { parseProbeJson, parseRate, precheckSource, probeFailure } from '../../workers/video/probe';
+import { frameGeometry, normalizeRotation } from '../../workers/video/geometry';
+import { encodeArgs, extractArgs, extractFilter, statusFrame } from '../../workers/video/args';
+import { encodeProblems } from '../../workers/video/validate';
+import { contentType } from '../../cli/headless/server';
+import { progressPrinter } from '../../cli/headless/progress';
+import { notAVideo, truncated, wav } from '../fixtures/video-inputs';
+import { AppError } from '../../src/core/protocol/errors';
 
 /** A minimal MP4 layout: boxes given as [type, payload size]. */
 function boxes(...spec: [string, number][]): Uint8Array {

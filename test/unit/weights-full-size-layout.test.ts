@@ -16,21 +16,21 @@ import {
   sd15Tensors,
   writeStreamed,
   type TensorSpec,
-} from '../fixtures/full-size-checkpoint.ts';
+} from '../fixtures/full-size-checkpoint';
 import {
   SD15_CONTROLNET_CONFIG,
   SD15_TEXT_ENCODER_CONFIG,
   SD15_UNET_CONFIG,
   SD15_VAE_CONFIG,
-} from '../../src/core/models/known-configs.ts';
-import { halfToFloat, parseSafetensors, readAllFloat32 } from '../../src/core/tensors/safetensors.ts';
-import { buildClipText, parseClipArch } from '../../workers/engine/models/clip.ts';
-import { buildControlNet, buildUNet } from '../../workers/engine/models/unet.ts';
-import { parseUNetArch } from '../../workers/engine/models/unet-config.ts';
-import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae.ts';
-import { WeightStore } from '../../workers/engine/models/weights.ts';
-import { describeShared, readShared } from '../helpers/node/shared.ts';
-import { config } from './models-golden.ts';
+} from '../../src/core/models/known-configs';
+import { halfToFloat, parseSafetensors, readAllFloat32 } from '../../src/core/tensors/safetensors';
+import { buildClipText, parseClipArch } from '../../workers/engine/models/clip';
+import { buildControlNet, buildUNet } from '../../workers/engine/models/unet';
+import { parseUNetArch } from '../../workers/engine/models/unet-config';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from '../../workers/engine/models/vae';
+import { WeightStore } from '../../workers/engine/models/weights';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { config } from './models-golden';
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -8,20 +8,20 @@
  * components in tests), so it runs in Node as in the worker. Transfers across the worker are api.ts's job.
  * A failed or cancelled edit releases the compiled components (GPU memory back to idle).
  */
-import type { EditEvent, EditRequest, EditResultData, EditStageName } from '../../src/core/protocol/edit.ts';
-import type { LoadedModelInfo } from '../../src/core/protocol/engine.ts';
-import type { ModelKind } from '../../src/core/models/files.ts';
-import { AppError, hasCode } from '../../src/core/protocol/errors.ts';
-import { compilePrompts } from '../../src/core/prompt/spans.ts';
-import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip.ts';
-import type { Components } from './pipeline/components.ts';
-import { runEdit } from './pipeline/edit.ts';
-import { collectAttentionMaps, type AttentionMapCollector } from './edit/attention-maps.ts';
-import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './edit/conditions.ts';
-import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument.ts';
-import { InversionCache, requestInversionKey } from './edit/inversion-cache.ts';
-import { beginEditMemory, type EditMemoryDeps, type EditMemoryRun } from './edit/memory-check.ts';
-import { checkRequest, editInput, editOptions } from './edit/request.ts';
+import type { EditEvent, EditRequest, EditResultData, EditStageName } from '../../src/core/protocol/edit';
+import type { LoadedModelInfo } from '../../src/core/protocol/engine';
+import type { ModelKind } from '../../src/core/models/files';
+import { AppError, hasCode } from '../../src/core/protocol/errors';
+import { compilePrompts } from '../../src/core/prompt/spans';
+import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from '../../src/core/tokenizer/clip';
+import type { Components } from './pipeline/components';
+import { runEdit } from './pipeline/edit';
+import { collectAttentionMaps, type AttentionMapCollector } from './edit/attention-maps';
+import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './edit/conditions';
+import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument';
+import { InversionCache, requestInversionKey } from './edit/inversion-cache';
+import { beginEditMemory, type EditMemoryDeps, type EditMemoryRun } from './edit/memory-check';
+import { checkRequest, editInput, editOptions } from './edit/request';
 
 export interface EditModel {
   readonly info: LoadedModelInfo;

@@ -10,12 +10,12 @@ import {
   type InferComponent,
   type InferRequest,
   type InferResultData,
-} from '../../src/core/protocol/engine.ts';
-import { AppError } from '../../src/core/protocol/errors.ts';
-import { buildComponent, COMPONENT_INPUTS, type Component } from './models/components.ts';
-import type { AttentionBackend, GpuAttentionBackend, HostTensor } from './onnx/runner.ts';
-import { compilePartitioned, compileWhole } from './onnx/runner.ts';
-import type { ExecutionTarget } from './onnx/ort.ts';
+} from '../../src/core/protocol/engine';
+import { AppError } from '../../src/core/protocol/errors';
+import { buildComponent, COMPONENT_INPUTS, type Component } from './models/components';
+import type { AttentionBackend, GpuAttentionBackend, HostTensor } from './onnx/runner';
+import { compilePartitioned, compileWhole } from './onnx/runner';
+import type { ExecutionTarget } from './onnx/ort';
 
 // The protocol's names and the builder's are the same networks (a compile error when they drift apart).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

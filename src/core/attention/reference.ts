@@ -9,7 +9,7 @@
  * Layout: Q [B, Nq, H·d], K/V [Bkv, Nk, H·d] (channel = head·d + j), output [B, Nq, H·d]. Item b reads K/V
  * item floor(b / (B / Bkv)). Without a modulation (or with a = 0) this is plain softmax(QKᵀ/√d)·V.
  */
-import { AttentionInputError, validateAttention, type AttentionShape, type Modulation } from './types.ts';
+import { AttentionInputError, validateAttention, type AttentionShape, type Modulation } from './types';
 
 export function referenceAttention(
   shape: AttentionShape,

@@ -9,7 +9,7 @@
  * grid, broadcast over channels. Float32 rounding per op (mul, 1 − M, mul, add), as torch would do it.
  * This is the CPU reference; the engine's GPU kernel must match it.
  */
-import { addNoiseInto, noiseCoefficients } from './add-noise.ts';
+import { addNoiseInto, noiseCoefficients } from './add-noise';
 
 const f32 = Math.fround;
 

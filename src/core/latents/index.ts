@@ -4,7 +4,7 @@
  * latent → RGB live preview (./preview.ts). Text conditioning and the inversion cache key are prompt/job
  * level and live in ../pipeline/.
  */
-export { addNoiseInto, noiseCoefficients } from './add-noise.ts';
-export { type LatentShape, blendLatents, blendWithFreshNoise, blendWithInversion, unionMasks } from './blend.ts';
-export { combineGuidance, combineGuidanceBatched } from './cfg.ts';
-export { SD15_LATENT_RGB_BIAS, SD15_LATENT_RGB_FACTORS, latentToPreviewRgba } from './preview.ts';
+export { addNoiseInto, noiseCoefficients } from './add-noise';
+export { type LatentShape, blendLatents, blendWithFreshNoise, blendWithInversion, unionMasks } from './blend';
+export { combineGuidance, combineGuidanceBatched } from './cfg';
+export { SD15_LATENT_RGB_BIAS, SD15_LATENT_RGB_FACTORS, latentToPreviewRgba } from './preview';

@@ -2,11 +2,11 @@
  * The ST-Layout compiler (DESIGN §3.3–3.5): region masks + prompts → everything the modulated attention and
  * the latent blend need, for each modulated UNet resolution. Pure: no I/O, no GPU.
  */
-import type { ClipTokenizer } from '../tokenizer/clip.ts';
-import { compilePrompts } from '../prompt/spans.ts';
-import { masksToLatentGrid, countRegionCells, resampleGrid } from './grid.ts';
-import { compileResolution } from './resolution.ts';
-import type { CompiledLayout, LayoutIssue, RegionGrid, RegionMaskSet } from './types.ts';
+import type { ClipTokenizer } from '../tokenizer/clip';
+import { compilePrompts } from '../prompt/spans';
+import { masksToLatentGrid, countRegionCells, resampleGrid } from './grid';
+import { compileResolution } from './resolution';
+import type { CompiledLayout, LayoutIssue, RegionGrid, RegionMaskSet } from './types';
 
 export interface LayoutInput {
   readonly masks: RegionMaskSet;

@@ -4,9 +4,9 @@
  * `F.interpolate(mode="nearest")` (the official `_prepare_attention_layout`). Both work on region bitmasks,
  * so every region is resampled with the same index maps.
  */
-import { AppError } from '../protocol/errors.ts';
-import { nearestSourceIndices, type NearestMode } from '../masks/resize.ts';
-import { MAX_REGIONS, type RegionGrid, type RegionMaskSet } from './types.ts';
+import { AppError } from '../protocol/errors';
+import { nearestSourceIndices, type NearestMode } from '../masks/resize';
+import { MAX_REGIONS, type RegionGrid, type RegionMaskSet } from './types';
 
 function checkMasks(set: RegionMaskSet): void {
   const { frames, height, width, masks } = set;

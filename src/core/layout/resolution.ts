@@ -8,8 +8,8 @@
  * Values are rounded like the official fp32 `1 - 1.*rowsum/denominator` (the official self maps are fp16;
  * here they are fp32).
  */
-import { countRegionCells } from './grid.ts';
-import type { RegionGrid, ResolutionLayout } from './types.ts';
+import { countRegionCells } from './grid';
+import type { RegionGrid, ResolutionLayout } from './types';
 
 export function compileResolution(grid: RegionGrid): ResolutionLayout {
   const { frames, height, width, regionCount, regionBits } = grid;

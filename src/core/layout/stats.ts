@@ -2,7 +2,7 @@
  * Summary statistics of a compiled layout for people and scripts (DESIGN §9 `layout --json`). Statistics of
  * size_reg are over tokens in some region; tokens in no region have size_reg 1 by definition.
  */
-import type { CompiledLayout, ResolutionLayout } from './types.ts';
+import type { CompiledLayout, ResolutionLayout } from './types';
 
 export interface RangeStats {
   readonly min: number;

@@ -8,7 +8,7 @@
  *
  * Spans come from the ST-Layout compiler (src/core/layout); this module needs only `{ start, length }`.
  */
-import { AppError } from '../protocol/errors.ts';
+import { AppError } from '../protocol/errors';
 
 export const CLIP_TOKENS = 77;
 

@@ -4,10 +4,10 @@
  * (`for j in range(77): if (ids0[j:j+wlen] == widx).sum() == wlen: break`). Where the official code silently
  * drops a region whose prompt is not found, this reports an error that prints the tokens of both prompts.
  */
-import type { ClipEncoding, ClipTokenizer } from '../tokenizer/clip.ts';
-import { CLIP_MAX_LENGTH, CLIP_MAX_WORDS } from '../tokenizer/clip.ts';
-import type { EmbeddingSubstitution, LayoutIssue, PromptLayout, TokenSpan } from '../layout/types.ts';
-import { MAX_REGIONS } from '../layout/types.ts';
+import type { ClipEncoding, ClipTokenizer } from '../tokenizer/clip';
+import { CLIP_MAX_LENGTH, CLIP_MAX_WORDS } from '../tokenizer/clip';
+import type { EmbeddingSubstitution, LayoutIssue, PromptLayout, TokenSpan } from '../layout/types';
+import { MAX_REGIONS } from '../layout/types';
 
 /**
  * First position j ≥ 1 with target.ids[j .. j+len) == words, searching only word positions (between BOS and

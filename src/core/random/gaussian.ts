@@ -14,7 +14,7 @@
  * engine) instead of Math.log/Math.cos, whose last bits differ between engines. Accuracy ≈ 1e-15, far below
  * float32 resolution. |z| ≤ √(66 ln 2) ≈ 6.77 by construction.
  */
-import { philox4x32 } from './philox.ts';
+import { philox4x32 } from './philox';
 
 const TWO32 = 4294967296;
 const LN2 = 0.6931471805599453;

@@ -1,3 +1,3 @@
 /** Deterministic randomness: Philox4x32-10 + Box–Muller, identical in Node and every browser. */
-export { mulhi32, philox4x32 } from './philox.ts';
-export { fillGaussian, gaussianNoise, logUniform, sinCosTurn } from './gaussian.ts';
+export { mulhi32, philox4x32 } from './philox';
+export { fillGaussian, gaussianNoise, logUniform, sinCosTurn } from './gaussian';

@@ -4,7 +4,7 @@
  * BPE with the `</w>` end-of-word suffix; BOS/EOS around the words). Only the model-specific files differ
  * between CLIP checkpoints, so the pipeline around them is fixed here.
  */
-import { AppError } from '../protocol/errors.ts';
+import { AppError } from '../protocol/errors';
 
 const BOS_TOKEN = '<|startoftext|>';
 const EOS_TOKEN = '<|endoftext|>';

@@ -7,8 +7,8 @@
  * share it. Accepts `tokenizer.json` (+ optional `tokenizer_config.json`) or `vocab.json` + `merges.txt`.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { AppError } from '../protocol/errors.ts';
-import { clipTokenizerJsonFromVocab } from './clip-json.ts';
+import { AppError } from '../protocol/errors';
+import { clipTokenizerJsonFromVocab } from './clip-json';
 
 export const CLIP_BOS = 49406;
 export const CLIP_EOS = 49407;

@@ -12,11 +12,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserCommand } from 'vitest/node';
-import type { FixtureEditResult as NodeFixtureEdit } from '../../fixtures/edit-fixture.ts';
+import type { FixtureEditResult as NodeFixtureEdit } from '../../fixtures/edit-fixture';
 
-type ComponentsNode = typeof import('../../../workers/engine/pipeline/components-node.ts');
-type EditModule = typeof import('../../../workers/engine/pipeline/edit.ts');
-type FixtureModule = typeof import('../../fixtures/edit-fixture.ts');
+type ComponentsNode = typeof import('../../../workers/engine/pipeline/components-node');
+type EditModule = typeof import('../../../workers/engine/pipeline/edit');
+type FixtureModule = typeof import('../../fixtures/edit-fixture');
 
 // As ./shared.ts does (not imported: it imports vitest's test API, which the config process must not load).
 const SHARED_DIR =

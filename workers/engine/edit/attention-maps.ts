@@ -11,9 +11,9 @@
  * (channel = head·d + j); cross-attention items are (CFG half, frame), the cond half last: the last F items of
  * a call, whether it holds both halves or the cond half alone (sequential CFG).
  */
-import type { RegionAttentionMap } from '../../../src/core/protocol/edit.ts';
-import type { AttentionCore } from '../graph/ir.ts';
-import type { AttentionProbe, ProbedTensor } from '../pipeline/components.ts';
+import type { RegionAttentionMap } from '../../../src/core/protocol/edit';
+import type { AttentionCore } from '../graph/ir';
+import type { AttentionProbe, ProbedTensor } from '../pipeline/components';
 
 export interface AttentionMapSpec {
   readonly frames: number;

@@ -4,9 +4,9 @@
  * canny.ts on each frame) and 'frames' (the request's own condition images). Depth and pose need estimator
  * networks; until one is registered for a kind, asking for it is a typed refusal (CONDITION_UNAVAILABLE).
  */
-import { cannyCondition } from '../../../src/core/conditions/canny.ts';
-import type { ConditionKind, EditRequest } from '../../../src/core/protocol/edit.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
+import { cannyCondition } from '../../../src/core/conditions/canny';
+import type { ConditionKind, EditRequest } from '../../../src/core/protocol/edit';
+import { AppError } from '../../../src/core/protocol/errors';
 
 /** Computes the condition frames [F, 3, H, W] in [0, 1] of a validated request. */
 export type ConditionEstimator = (request: EditRequest, signal?: AbortSignal) => Promise<Float32Array> | Float32Array;

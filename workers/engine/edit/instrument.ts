@@ -11,8 +11,8 @@
  * Every wrapped network call first checks the edit's abort signal, so Cancel acts at the next network call
  * boundary: the longest wait is one call (the pipeline itself checks once per step, up to four calls).
  */
-import type { Components } from '../pipeline/components.ts';
-import { throwIfCancelled } from '../pipeline/invert.ts';
+import type { Components } from '../pipeline/components';
+import { throwIfCancelled } from '../pipeline/invert';
 
 export interface InstrumentedComponents {
   readonly components: Components;

@@ -3,11 +3,11 @@
  * inversion work), keyed by src/core/pipeline/inversion-key.ts. CPU memory only; the least recently used entry
  * goes first once `capacity` are held.
  */
-import type { EditRequest } from '../../../src/core/protocol/edit.ts';
-import type { LoadedModelInfo } from '../../../src/core/protocol/engine.ts';
-import { hashFrames, inversionKey } from '../../../src/core/pipeline/inversion-key.ts';
-import type { InversionResult } from '../pipeline/invert.ts';
-import { conditionToRgba } from './conditions.ts';
+import type { EditRequest } from '../../../src/core/protocol/edit';
+import type { LoadedModelInfo } from '../../../src/core/protocol/engine';
+import { hashFrames, inversionKey } from '../../../src/core/pipeline/inversion-key';
+import type { InversionResult } from '../pipeline/invert';
+import { conditionToRgba } from './conditions';
 
 export const INVERSION_CACHE_CAPACITY = 2;
 

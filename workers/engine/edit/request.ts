@@ -4,12 +4,12 @@
  * validateSettings (src/core/settings/validate.ts); runEdit's layout compiler then checks prompts and mask
  * coverage (LAYOUT_INVALID).
  */
-import type { RegionMaskSet } from '../../../src/core/layout/types.ts';
-import type { EditRequest, EditSettings } from '../../../src/core/protocol/edit.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { validateSettings } from '../../../src/core/settings/validate.ts';
-import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
-import type { EditInput, EditOptions } from '../pipeline/edit.ts';
+import type { RegionMaskSet } from '../../../src/core/layout/types';
+import type { EditRequest, EditSettings } from '../../../src/core/protocol/edit';
+import { AppError } from '../../../src/core/protocol/errors';
+import { validateSettings } from '../../../src/core/settings/validate';
+import type { ClipTokenizer } from '../../../src/core/tokenizer/clip';
+import type { EditInput, EditOptions } from '../pipeline/edit';
 
 const invalid = (message: string): never => {
   throw new AppError('EDIT_INPUT_INVALID', message);

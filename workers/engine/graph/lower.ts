@@ -16,8 +16,8 @@ import {
   type OpNode,
   type TensorData,
   type ValueSpec,
-} from './ir.ts';
-import type { OpGraph } from './onnx.ts';
+} from './ir';
+import type { OpGraph } from './onnx';
 
 /** float32 min, the additive causal mask value transformers uses. */
 const MASKED = -3.4028234663852886e38;

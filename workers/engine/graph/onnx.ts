@@ -16,8 +16,8 @@
  * models over protobuf's 2 GiB limit loadable and lets a session take exactly the weights it uses.
  * `emitModelAsync` reads streamed weights (`TensorData.read`) one tensor at a time straight into that blob.
  */
-import type { AttrValue, ElemType, OpNode, TensorData, ValueSpec } from './ir.ts';
-import { ProtoMessage } from './protobuf.ts';
+import type { AttrValue, ElemType, OpNode, TensorData, ValueSpec } from './ir';
+import { ProtoMessage } from './protobuf';
 
 export const OPSET = 17;
 const IR_VERSION = 8;

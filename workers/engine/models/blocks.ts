@@ -3,7 +3,7 @@
  * `transformers/transformer_2d.py`) as IR: ResnetBlock2D, Attention (projections around an AttentionCore),
  * BasicTransformerBlock (self-attn, cross-attn, GEGLU feed-forward) and Transformer2DModel.
  */
-import { WeightError } from './weights.ts';
+import { WeightError } from './weights';
 import {
   conv,
   fromTokens,
@@ -15,7 +15,7 @@ import {
   silu,
   toTokens,
   type Ctx,
-} from './layers.ts';
+} from './layers';
 
 export interface Spatial {
   readonly c: number;

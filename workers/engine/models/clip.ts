@@ -3,11 +3,11 @@
  * (causal self-attention, MLP with quick_gelu or gelu), final LayerNorm → last_hidden_state [B, T, C].
  * No attention mask (SD pipelines pass none). Parameter names with or without the `text_model.` prefix.
  */
-import { GraphBuilder, type Graph } from '../graph/ir.ts';
-import { attention } from './blocks.ts';
-import { parseClipArch, type ClipArch } from '../../../src/core/models/architecture.ts';
-import { gelu, layerNorm, linear, quickGelu, type Ctx } from './layers.ts';
-import type { WeightStore } from './weights.ts';
+import { GraphBuilder, type Graph } from '../graph/ir';
+import { attention } from './blocks';
+import { parseClipArch, type ClipArch } from '../../../src/core/models/architecture';
+import { gelu, layerNorm, linear, quickGelu, type Ctx } from './layers';
+import type { WeightStore } from './weights';
 
 /** The architecture comes from the loader's own parser (src/core/models/architecture.ts, DESIGN §4). */
 export { parseClipArch, type ClipArch };

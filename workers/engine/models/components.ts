@@ -3,13 +3,13 @@
  * Used by `videograin infer` and by the engine; takes bytes only (no fs), so it runs in the worker too.
  * Tensor names follow diffusers' argument names (DESIGN §9).
  */
-import type { Graph } from '../graph/ir.ts';
-import { buildClipText, parseClipArch } from './clip.ts';
-import { ModelConfigError } from './config.ts';
-import { buildControlNet, buildUNet } from './unet.ts';
-import { parseUNetArch } from './unet-config.ts';
-import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from './vae.ts';
-import { WeightStore } from './weights.ts';
+import type { Graph } from '../graph/ir';
+import { buildClipText, parseClipArch } from './clip';
+import { ModelConfigError } from './config';
+import { buildControlNet, buildUNet } from './unet';
+import { parseUNetArch } from './unet-config';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch } from './vae';
+import { WeightStore } from './weights';
 
 export const COMPONENTS = ['text_encoder', 'unet', 'controlnet', 'vae_encoder', 'vae_decoder'] as const;
 export type Component = (typeof COMPONENTS)[number];

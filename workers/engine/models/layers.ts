@@ -6,8 +6,8 @@
  *   LayerNorm:  ONNX LayerNormalization over the last axis
  *   SiLU = x·σ(x), GELU (exact) = 0.5·x·(1 + erf(x/√2)), quick_gelu = x·σ(1.702·x)
  */
-import { float, int, ints, type GraphBuilder } from '../graph/ir.ts';
-import { WeightError, type WeightStore } from './weights.ts';
+import { float, int, ints, type GraphBuilder } from '../graph/ir';
+import { WeightError, type WeightStore } from './weights';
 
 export interface Ctx {
   readonly g: GraphBuilder;

@@ -8,12 +8,12 @@
  * [sin, cos] (or [cos, sin] with flip_sin_to_cos) → linear_1 → SiLU → linear_2. Frequencies are computed
  * with float32 rounding at each step, as torch does.
  */
-import { GraphBuilder, float32Data, type Graph } from '../graph/ir.ts';
-import { concatChannels, downsample, resnet, transformer2d, upsample, type Spatial } from './blocks.ts';
-import { ModelConfigError } from './config.ts';
-import { conv, groupNorm, linear, silu, type Ctx } from './layers.ts';
-import type { UNetArch } from './unet-config.ts';
-import type { WeightStore } from './weights.ts';
+import { GraphBuilder, float32Data, type Graph } from '../graph/ir';
+import { concatChannels, downsample, resnet, transformer2d, upsample, type Spatial } from './blocks';
+import { ModelConfigError } from './config';
+import { conv, groupNorm, linear, silu, type Ctx } from './layers';
+import type { UNetArch } from './unet-config';
+import type { WeightStore } from './weights';
 
 export interface UNetBuildOptions {
   /** Batch items of `sample` (cfg·frames). */

@@ -7,11 +7,11 @@
  * which diffusers converts on load) and 1×1-conv-shaped [C, C, 1, 1] projection weights: both are read here
  * as `to_q`/`to_k`/`to_v`/`to_out.0` [C, C] (same bytes, a reshape).
  */
-import { GraphBuilder, type Graph } from '../graph/ir.ts';
-import { attention, downsample, resnet, upsample, type Spatial } from './blocks.ts';
-import { parseVaeArch, type VaeArch } from '../../../src/core/models/architecture.ts';
-import { conv, fromTokens, groupNorm, silu, toTokens, type Ctx } from './layers.ts';
-import type { WeightStore } from './weights.ts';
+import { GraphBuilder, type Graph } from '../graph/ir';
+import { attention, downsample, resnet, upsample, type Spatial } from './blocks';
+import { parseVaeArch, type VaeArch } from '../../../src/core/models/architecture';
+import { conv, fromTokens, groupNorm, silu, toTokens, type Ctx } from './layers';
+import type { WeightStore } from './weights';
 
 const EPS = 1e-6;
 

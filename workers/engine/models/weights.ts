@@ -13,7 +13,7 @@
  * (the VAE's deprecated attention block, ./vae.ts) and can drop the trailing 1×1 of conv-shaped linear weights.
  * A missing or mis-shaped parameter is a typed error naming it.
  */
-import { AppError } from '../../../src/core/protocol/errors.ts';
+import { AppError } from '../../../src/core/protocol/errors';
 import {
   assertFinite,
   parseHeader,
@@ -23,8 +23,8 @@ import {
   toFloat32,
   type SafetensorsHeader,
   type TensorInfo,
-} from '../../../src/core/tensors/safetensors.ts';
-import type { TensorData } from '../graph/ir.ts';
+} from '../../../src/core/tensors/safetensors';
+import type { TensorData } from '../graph/ir';
 
 export class WeightError extends AppError<'MODEL_WEIGHTS_MISMATCH'> {
   constructor(message: string, details: Readonly<Record<string, string | number | boolean>>) {

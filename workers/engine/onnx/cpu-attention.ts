@@ -2,9 +2,9 @@
  * The CPU AttentionBackend: src/core/attention/reference.ts (plain or ST-Layout-modulated softmax attention,
  * DESIGN §3.4) on the tensors a partitioned network hands over. Causal cores (CLIP) are not partitioned.
  */
-import { referenceAttention } from '../../../src/core/attention/reference.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { coreShape, type AttentionBackend } from './runner.ts';
+import { referenceAttention } from '../../../src/core/attention/reference';
+import { AppError } from '../../../src/core/protocol/errors';
+import { coreShape, type AttentionBackend } from './runner';
 
 export const cpuAttentionBackend: AttentionBackend = {
   run(core, q, k, v, modulation) {

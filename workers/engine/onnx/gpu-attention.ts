@@ -5,11 +5,11 @@
  * (the pipeline keeps the same objects for a whole job) and kept until they fall out of a small LRU or
  * `release()` destroys them.
  */
-import type { ModulationMaps } from '../../../src/core/attention/types.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention.ts';
-import { kindOfShape, type TileChoice } from '../kernels/attention/autotune.ts';
-import type { GpuAttentionBackend } from './runner.ts';
+import type { ModulationMaps } from '../../../src/core/attention/types';
+import { AppError } from '../../../src/core/protocol/errors';
+import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention';
+import { kindOfShape, type TileChoice } from '../kernels/attention/autotune';
+import type { GpuAttentionBackend } from './runner';
 
 /**
  * Resident map sets: one job uses two per modulated resolution (self, cross); a few jobs' worth stay cached

@@ -14,15 +14,15 @@
  * for byte ranges, WeightStore reads the header and then only the tensors the network uses, straight into the
  * session's external data, dropped once the session exists; a reader without `open` is read whole.
  */
-import type { Modulation } from '../../../src/core/attention/types.ts';
-import type { AttentionCore, Graph } from '../graph/ir.ts';
-import { buildClipText, parseClipArch, type ClipArch } from '../models/clip.ts';
-import { buildControlNet, buildUNet } from '../models/unet.ts';
-import { parseUNetArch, type UNetArch } from '../models/unet-config.ts';
-import { buildVaeDecoder, buildVaeEncoder, parseVaeArch, type VaeArch } from '../models/vae.ts';
-import { WeightStore, type RangeReader } from '../models/weights.ts';
-import { cpuAttentionBackend } from '../onnx/cpu-attention.ts';
-import type { ExecutionTarget } from '../onnx/ort.ts';
+import type { Modulation } from '../../../src/core/attention/types';
+import type { AttentionCore, Graph } from '../graph/ir';
+import { buildClipText, parseClipArch, type ClipArch } from '../models/clip';
+import { buildControlNet, buildUNet } from '../models/unet';
+import { parseUNetArch, type UNetArch } from '../models/unet-config';
+import { buildVaeDecoder, buildVaeEncoder, parseVaeArch, type VaeArch } from '../models/vae';
+import { WeightStore, type RangeReader } from '../models/weights';
+import { cpuAttentionBackend } from '../onnx/cpu-attention';
+import type { ExecutionTarget } from '../onnx/ort';
 import {
   compilePartitioned,
   compileWhole,
@@ -34,10 +34,10 @@ import {
   type NetworkInput,
   type PromptCache,
   type RunOptions,
-} from '../onnx/runner.ts';
-import { cpuTensorRuntime } from '../tensors/cpu-ops.ts';
-import type { DeviceTensor } from '../tensors/device-tensor.ts';
-import type { TensorRuntime } from '../tensors/latent-ops.ts';
+} from '../onnx/runner';
+import { cpuTensorRuntime } from '../tensors/cpu-ops';
+import type { DeviceTensor } from '../tensors/device-tensor';
+import type { TensorRuntime } from '../tensors/latent-ops';
 import type {
   Components,
   ControlNetCall,
@@ -45,8 +45,8 @@ import type {
   NetworkGroup,
   UNetCall,
   VaePosterior,
-} from './components.ts';
-import { modulationForCore } from './modulation.ts';
+} from './components';
+import { modulationForCore } from './modulation';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
 export type AsyncModelFileReader = ((relPath: string) => Promise<Uint8Array>) & {

@@ -3,12 +3,12 @@
  * attention (src/core/attention/reference.ts, via ../onnx/cpu-attention.ts) for modulated or probed UNet calls.
  * Slow for SD1.5 sizes. Configs are read synchronously here, so construction stays synchronous.
  */
-import type { RangeReader } from '../models/weights.ts';
-import type { AttentionBackend } from '../onnx/runner.ts';
-import { assembleGraphComponents, parseArchitectures, type AsyncModelFileReader } from './components-graph.ts';
-import type { Components } from './components.ts';
+import type { RangeReader } from '../models/weights';
+import type { AttentionBackend } from '../onnx/runner';
+import { assembleGraphComponents, parseArchitectures, type AsyncModelFileReader } from './components-graph';
+import type { Components } from './components';
 
-export { CONTROLNET_DOWN_RESIDUALS } from './components-graph.ts';
+export { CONTROLNET_DOWN_RESIDUALS } from './components-graph';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
 export type ModelFileReader = ((relPath: string) => Uint8Array) & {

@@ -7,13 +7,13 @@
  * included) as each session's external data is filled; the attention kernels run f32.
  * `release()` frees every session and every GPU buffer these components created.
  */
-import type { ValidatedModel } from '../../../src/core/models/validate.ts';
-import type { RangeReader } from '../models/weights.ts';
-import { gpuAttentionBackend } from '../onnx/gpu-attention.ts';
-import { createGpuTensorRuntime } from '../tensors/gpu-ops.ts';
-import { openSourceFile } from '../weights/ranges.ts';
-import { createGraphComponents, type AsyncModelFileReader } from './components-graph.ts';
-import type { Components } from './components.ts';
+import type { ValidatedModel } from '../../../src/core/models/validate';
+import type { RangeReader } from '../models/weights';
+import { gpuAttentionBackend } from '../onnx/gpu-attention';
+import { createGpuTensorRuntime } from '../tensors/gpu-ops';
+import { openSourceFile } from '../weights/ranges';
+import { createGraphComponents, type AsyncModelFileReader } from './components-graph';
+import type { Components } from './components';
 
 /** A diffusers model folder, read by relative path (`unet/config.json`, `unet/diffusion_pytorch_model.safetensors`). */
 export interface ModelFiles {

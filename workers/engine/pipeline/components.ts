@@ -14,11 +14,11 @@
  * Implementations may compile one network per batch size. They never read an input after the call returns; the
  * cross-attention K/V cache remembers text tensors by identity only.
  */
-import type { AttentionCore } from '../graph/ir.ts';
-import type { DeviceTensor } from '../tensors/device-tensor.ts';
-import type { TensorRuntime } from '../tensors/latent-ops.ts';
-import type { ScheduleConfig } from '../../../src/core/schedule/schedule.ts';
-import type { ModulationPlan } from './modulation.ts';
+import type { AttentionCore } from '../graph/ir';
+import type { DeviceTensor } from '../tensors/device-tensor';
+import type { TensorRuntime } from '../tensors/latent-ops';
+import type { ScheduleConfig } from '../../../src/core/schedule/schedule';
+import type { ModulationPlan } from './modulation';
 
 /** A core's tensor on the CPU, row-major float32. */
 export interface ProbedTensor {

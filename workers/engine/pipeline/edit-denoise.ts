@@ -21,14 +21,14 @@
  * blend run as `runtime.ops` kernels, and per step only the seeded blend noise is uploaded (generated on the CPU
  * so both backends use the same noise). Nothing is read back unless `onStep` reads a preview.
  */
-import { noiseCoefficients } from '../../../src/core/latents/add-noise.ts';
-import type { LatentShape } from '../../../src/core/latents/blend.ts';
-import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
-import { DdimScheduler } from '../scheduler/ddim.ts';
-import type { DeviceTensor } from '../tensors/device-tensor.ts';
-import { disposeResiduals, type AttentionProbe, type Components } from './components.ts';
-import { throwIfCancelled, type LevelLatent } from './invert.ts';
-import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation.ts';
+import { noiseCoefficients } from '../../../src/core/latents/add-noise';
+import type { LatentShape } from '../../../src/core/latents/blend';
+import { gaussianNoise } from '../../../src/core/random/gaussian';
+import { DdimScheduler } from '../scheduler/ddim';
+import type { DeviceTensor } from '../tensors/device-tensor';
+import { disposeResiduals, type AttentionProbe, type Components } from './components';
+import { throwIfCancelled, type LevelLatent } from './invert';
+import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation';
 
 /** Noise stream of the posterior sample (encodeWith 'sample'). */
 export const POSTERIOR_NOISE_STREAM = 1;

@@ -19,17 +19,17 @@
  * the final latents and the decoded frames. Uploads: frames, condition, blend mask, text, and the blend noise of
  * each step. `runtime.transfers` counts them per stage.
  */
-import { compileLayout } from '../../../src/core/layout/compile.ts';
-import type { CompiledLayout, RegionMaskSet } from '../../../src/core/layout/types.ts';
-import { buildTextCond, substituteRegionSpans } from '../../../src/core/pipeline/text-cond.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { gaussianNoise } from '../../../src/core/random/gaussian.ts';
-import type { ClipTokenizer } from '../../../src/core/tokenizer/clip.ts';
-import type { DeviceTensor } from '../tensors/device-tensor.ts';
-import type { AttentionProbe, Components } from './components.ts';
-import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise.ts';
-import { invertLatents, throwIfCancelled, type InversionResult } from './invert.ts';
-import { prepareModulation, type ModulationOptions } from './modulation.ts';
+import { compileLayout } from '../../../src/core/layout/compile';
+import type { CompiledLayout, RegionMaskSet } from '../../../src/core/layout/types';
+import { buildTextCond, substituteRegionSpans } from '../../../src/core/pipeline/text-cond';
+import { AppError } from '../../../src/core/protocol/errors';
+import { gaussianNoise } from '../../../src/core/random/gaussian';
+import type { ClipTokenizer } from '../../../src/core/tokenizer/clip';
+import type { DeviceTensor } from '../tensors/device-tensor';
+import type { AttentionProbe, Components } from './components';
+import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise';
+import { invertLatents, throwIfCancelled, type InversionResult } from './invert';
+import { prepareModulation, type ModulationOptions } from './modulation';
 
 export type EditStage = 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
 

@@ -12,10 +12,10 @@
  * With `keepTrajectory` every intermediate latent is read back, labelled with its noise level, for the
  * `blendWithInversion` option (the only per-step readback of the inversion, and only with that option).
  */
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { DdimInverseScheduler } from '../scheduler/ddim-inverse.ts';
-import type { DeviceTensor } from '../tensors/device-tensor.ts';
-import { disposeResiduals, type Components } from './components.ts';
+import { AppError } from '../../../src/core/protocol/errors';
+import { DdimInverseScheduler } from '../scheduler/ddim-inverse';
+import type { DeviceTensor } from '../tensors/device-tensor';
+import { disposeResiduals, type Components } from './components';
 
 /** A latent at a given noise level (the timestep whose ᾱ it carries). */
 export interface LevelLatent {

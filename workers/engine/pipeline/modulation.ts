@@ -12,10 +12,10 @@
  * the first round(15·n/50) of n denoising steps, resolutions H/16, H/32, H/64 only (the layout compiler decides
  * which resolutions exist: `modulateAllResolutions` adds H/8). Cores at other resolutions get no modulation.
  */
-import type { ModulationMaps, Modulation } from '../../../src/core/attention/types.ts';
-import { crossModulationMaps, selfModulationMaps } from '../../../src/core/attention/types.ts';
-import type { CompiledLayout } from '../../../src/core/layout/types.ts';
-import { modulatedStepCount, treg } from '../scheduler/modulation.ts';
+import type { ModulationMaps, Modulation } from '../../../src/core/attention/types';
+import { crossModulationMaps, selfModulationMaps } from '../../../src/core/attention/types';
+import type { CompiledLayout } from '../../../src/core/layout/types';
+import { modulatedStepCount, treg } from '../scheduler/modulation';
 
 export type SelfModulationBranch = 'uncond' | 'cond' | 'both';
 export type CfgHalf = 'uncond' | 'cond';

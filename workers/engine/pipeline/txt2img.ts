@@ -13,10 +13,10 @@
  * by the VAE scaling factor) — pipeline.safetensors `latents_out` for prompt "a photo of a cat", negative "",
  * guidance 7.5, 4 steps, latents_in = randn(seed 40).
  */
-import { combineGuidanceBatched } from '../../../src/core/latents/cfg.ts';
-import { CLIP_TOKENS } from '../../../src/core/pipeline/text-cond.ts';
-import { AppError } from '../../../src/core/protocol/errors.ts';
-import { DdimScheduler } from '../scheduler/ddim.ts';
+import { combineGuidanceBatched } from '../../../src/core/latents/cfg';
+import { CLIP_TOKENS } from '../../../src/core/pipeline/text-cond';
+import { AppError } from '../../../src/core/protocol/errors';
+import { DdimScheduler } from '../scheduler/ddim';
 
 /** ε-prediction for a batch `sample` [N, 4, h, w] at timestep t with text states [N, 77, C]. */
 export type PredictNoise = (

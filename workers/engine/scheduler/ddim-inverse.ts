@@ -21,8 +21,8 @@ import {
   alphasCumprod,
   leadingTimesteps,
   betasFor,
-} from '../../../src/core/schedule/schedule.ts';
-import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
+} from '../../../src/core/schedule/schedule';
+import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step';
 
 export type InverseConvention = 'v0.19' | 'v0.40';
 

@@ -12,7 +12,7 @@
  * diffusers goldens to the last bit or two. Pure TypeScript: no models, no GPU (the GPU path uses the same
  * coefficients from `stepCoefficients`).
  */
-import { addNoiseInto, noiseCoefficients } from '../../../src/core/latents/add-noise.ts';
+import { addNoiseInto, noiseCoefficients } from '../../../src/core/latents/add-noise';
 import {
   type ScheduleConfig,
   SD15_SCHEDULE,
@@ -20,8 +20,8 @@ import {
   alphasCumprod,
   leadingTimesteps,
   betasFor,
-} from '../../../src/core/schedule/schedule.ts';
-import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step.ts';
+} from '../../../src/core/schedule/schedule';
+import { type StepCoefficients, type StepResult, applyStep, stepCoefficientsFor } from './step';
 
 export class DdimScheduler {
   readonly config: ScheduleConfig;

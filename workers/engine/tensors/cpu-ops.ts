@@ -2,13 +2,13 @@
  * LatentOps on CPU tensors: the src/core references themselves (cfg, DDIM step, blend, preview), so the Node
  * backend computes what the goldens were checked against, and the WGSL kernels (./gpu-ops.ts) have an oracle.
  */
-import { addNoiseInto } from '../../../src/core/latents/add-noise.ts';
-import { blendLatents, type LatentShape } from '../../../src/core/latents/blend.ts';
-import { combineGuidance } from '../../../src/core/latents/cfg.ts';
-import { latentToPreviewRgba } from '../../../src/core/latents/preview.ts';
-import { applyStep } from '../scheduler/step.ts';
-import { cpuTensor, elementCount, TransferCounter, type CpuTensor, type DeviceTensor } from './device-tensor.ts';
-import type { LatentOps, TensorRuntime } from './latent-ops.ts';
+import { addNoiseInto } from '../../../src/core/latents/add-noise';
+import { blendLatents, type LatentShape } from '../../../src/core/latents/blend';
+import { combineGuidance } from '../../../src/core/latents/cfg';
+import { latentToPreviewRgba } from '../../../src/core/latents/preview';
+import { applyStep } from '../scheduler/step';
+import { cpuTensor, elementCount, TransferCounter, type CpuTensor, type DeviceTensor } from './device-tensor';
+import type { LatentOps, TensorRuntime } from './latent-ops';
 
 const f32 = Math.fround;
 

@@ -8,10 +8,10 @@
  * Every buffer comes from `device.createBuffer` (the engine's buffer tracker sees it); staging buffers are
  * destroyed before the call returns; an output tensor's `dispose()` destroys its buffer.
  */
-import type { LatentShape } from '../../../src/core/latents/blend.ts';
-import { LatentKernels, type LatentKernelOptions } from '../kernels/latents/latent-kernels.ts';
-import { elementCount, gpuTensor, TransferCounter, type DeviceTensor, type GpuTensor } from './device-tensor.ts';
-import type { LatentOps, TensorRuntime } from './latent-ops.ts';
+import type { LatentShape } from '../../../src/core/latents/blend';
+import { LatentKernels, type LatentKernelOptions } from '../kernels/latents/latent-kernels';
+import { elementCount, gpuTensor, TransferCounter, type DeviceTensor, type GpuTensor } from './device-tensor';
+import type { LatentOps, TensorRuntime } from './latent-ops';
 
 const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 

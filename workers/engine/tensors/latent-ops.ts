@@ -6,10 +6,10 @@
  * Every op returns a new tensor owned by the caller and never disposes or writes its inputs. Shapes are
  * checked; an op on tensors of another location throws.
  */
-import type { NoiseCoefficients } from '../../../src/core/latents/add-noise.ts';
-import type { LatentShape } from '../../../src/core/latents/blend.ts';
-import type { StepCoefficients } from '../scheduler/step.ts';
-import type { DeviceTensor, TransferCounter } from './device-tensor.ts';
+import type { NoiseCoefficients } from '../../../src/core/latents/add-noise';
+import type { LatentShape } from '../../../src/core/latents/blend';
+import type { StepCoefficients } from '../scheduler/step';
+import type { DeviceTensor, TransferCounter } from './device-tensor';
 
 export interface DdimStepResult {
   /** The sample at the destination timestep. */
