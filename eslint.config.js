@@ -9,7 +9,12 @@ export const ONNX_MODULE = 'workers/engine/onnx/ort.ts';
 export const FFMPEG_MODULE = 'workers/video/ffmpeg.ts';
 export const STORE_MODULE = 'src/state/store.ts';
 
-const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+/** One import style (issue 19): relative TypeScript imports name no extension. */
+const tsExtension = {
+  regex: '^\\.{1,2}/.*\\.tsx?$',
+  message: 'import relative modules without the .ts/.tsx extension',
+};
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [...patterns, tsExtension] }] });
 const ort = {
   group: ['onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node'],
   message: `only ${ONNX_MODULE} imports onnxruntime`,
