@@ -23,12 +23,7 @@ import {
   writeSafetensors,
   type TensorToWrite,
 } from '../../src/core/tensors/safetensors';
-import {
-  buildComponent,
-  COMPONENTS,
-  COMPONENT_INPUTS,
-  type Component,
-} from '../../workers/engine/models/components';
+import { buildComponent, COMPONENTS, COMPONENT_INPUTS, type Component } from '../../workers/engine/models/components';
 import { WeightStore } from '../../workers/engine/models/weights';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
 import { runOnce, type HostTensor } from '../../workers/engine/onnx/runner';

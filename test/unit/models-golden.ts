@@ -1,9 +1,5 @@
 /** Helpers shared by the model golden tests: golden tensors, model files, comparison statistics. */
-import {
-  readAllFloat32,
-  parseSafetensors,
-  type HostTensor as GoldenTensor,
-} from '../../src/core/tensors/safetensors';
+import { readAllFloat32, parseSafetensors, type HostTensor as GoldenTensor } from '../../src/core/tensors/safetensors';
 import { WeightStore } from '../../workers/engine/models/weights';
 import type { HostTensor } from '../../workers/engine/onnx/runner';
 import { readShared } from '../helpers/node/shared';

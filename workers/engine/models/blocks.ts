@@ -4,18 +4,7 @@
  * BasicTransformerBlock (self-attn, cross-attn, GEGLU feed-forward) and Transformer2DModel.
  */
 import { WeightError } from './weights';
-import {
-  conv,
-  fromTokens,
-  gelu,
-  groupNorm,
-  layerNorm,
-  linear,
-  outChannels,
-  silu,
-  toTokens,
-  type Ctx,
-} from './layers';
+import { conv, fromTokens, gelu, groupNorm, layerNorm, linear, outChannels, silu, toTokens, type Ctx } from './layers';
 
 export interface Spatial {
   readonly c: number;
