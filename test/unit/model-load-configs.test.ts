@@ -19,6 +19,8 @@ import type { ModelSource } from '../../src/core/models/source';
 import { validateModel } from '../../src/core/models/validate';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
 import { MemorySource } from '../helpers/memory-source';
+import { describeShared, readShared } from '../helpers/node/shared';
+import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
 import { SD15_SCHEDULE, linspaceFloat32 } from '../../src/core/schedule/schedule';
 import { DdimScheduler } from '../../workers/engine/scheduler/ddim';
 import { DdimInverseScheduler } from '../../workers/engine/scheduler/ddim-inverse';
@@ -152,5 +154,27 @@ describe("the checkpoint's scheduler_config.json (DESIGN §3.2, §4)", () => {
   test("an absent clip_sample takes DDIM's default (true) and is refused", async () => {
     const { clip_sample: _omit, ...rest } = SD15_SCHEDULER_CONFIG;
     await expect(load(sdSource({}, rest))).rejects.toMatchObject({ details: { field: 'clip_sample' } });
+  });
+});
+
+describeShared('the engine runs the checkpoint’s schedule', () => {
+  const tinySd = (scheduler?: object) => (p: string) =>
+    scheduler && p === 'scheduler/scheduler_config.json' ? json(scheduler) : readShared(`golden/tiny-sd/${p}`);
+
+  test('components carry the schedule of scheduler_config.json (what the denoise and inversion loops construct)', async () => {
+    const sd15 = createNodeComponents({ sd: tinySd() });
+    expect(sd15.schedule).toEqual(SD15_SCHEDULE);
+    await sd15.release();
+    const linear = { ...SD15_SCHEDULER_CONFIG, beta_schedule: 'linear', beta_start: 0.0001, beta_end: 0.02 };
+    const other = createNodeComponents({ sd: tinySd(linear) });
+    expect(other.schedule).toMatchObject({ betaSchedule: 'linear', betaStart: 0.0001, betaEnd: 0.02 });
+    expect(new DdimScheduler(other.schedule).betas).toEqual(linspaceFloat32(0.0001, 0.02, 1000));
+    await other.release();
+    expect(() => createNodeComponents({ sd: tinySd({ ...SD15_SCHEDULER_CONFIG, prediction_type: 'sample' }) })).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_ARCHITECTURE',
+        details: expect.objectContaining({ field: 'prediction_type' }),
+      }),
+    );
   });
 });

@@ -19,6 +19,8 @@ import type { AttentionCore, Graph } from '../graph/ir';
 import { buildClipText, parseClipArch, type ClipArch } from '../models/clip';
 import { buildControlNet, buildUNet } from '../models/unet';
 import { parseUNetArch, type UNetArch } from '../models/unet-config';
+import { parseSchedulerConfig } from '../../../src/core/schedule/config';
+import type { ScheduleConfig } from '../../../src/core/schedule/schedule';
 import { buildVaeDecoder, buildVaeEncoder, parseVaeArch, type VaeArch } from '../models/vae';
 import { WeightStore, type RangeReader } from '../models/weights';
 import { cpuAttentionBackend } from '../onnx/cpu-attention';
@@ -38,14 +40,7 @@ import {
 import { cpuTensorRuntime } from '../tensors/cpu-ops';
 import type { DeviceTensor } from '../tensors/device-tensor';
 import type { TensorRuntime } from '../tensors/latent-ops';
-import type {
-  Components,
-  ControlNetCall,
-  ControlResiduals,
-  NetworkGroup,
-  UNetCall,
-  VaePosterior,
-} from './components';
+import type { Components, ControlNetCall, ControlResiduals, NetworkGroup, UNetCall, VaePosterior } from './components';
 import { modulationForCore } from './modulation';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
@@ -75,6 +70,8 @@ export interface GraphArchitectures {
   readonly vae: VaeArch;
   readonly scalingFactor: number;
   readonly controlnet?: UNetArch;
+  /** The checkpoint's scheduler_config.json (absent: SD1.5's schedule). */
+  readonly schedule?: ScheduleConfig;
 }
 
 export const CONTROLNET_DOWN_RESIDUALS = 12;
@@ -87,6 +84,7 @@ export function parseArchitectures(configs: {
   readonly unet: Uint8Array;
   readonly vae: Uint8Array;
   readonly controlnet?: Uint8Array;
+  readonly scheduler?: Uint8Array;
 }): GraphArchitectures {
   const vaeConfig = parseJson(configs.vae);
   const scaling = (vaeConfig as { scaling_factor?: unknown }).scaling_factor;
@@ -98,19 +96,21 @@ export function parseArchitectures(configs: {
     ...(configs.controlnet
       ? { controlnet: parseUNetArch(parseJson(configs.controlnet), 'controlnet/config.json') }
       : {}),
+    ...(configs.scheduler ? { schedule: parseSchedulerConfig(parseJson(configs.scheduler)) } : {}),
   };
 }
 
 export async function createGraphComponents(source: GraphComponentsSource): Promise<Components> {
-  const [textEncoder, unet, vae, controlnet] = await Promise.all([
+  const [textEncoder, unet, vae, controlnet, scheduler] = await Promise.all([
     source.sd('text_encoder/config.json'),
     source.sd('unet/config.json'),
     source.sd('vae/config.json'),
     source.controlnet?.('config.json'),
+    source.sd('scheduler/scheduler_config.json'),
   ]);
   return assembleGraphComponents(
     source,
-    parseArchitectures({ textEncoder, unet, vae, ...(controlnet ? { controlnet } : {}) }),
+    parseArchitectures({ textEncoder, unet, vae, scheduler, ...(controlnet ? { controlnet } : {}) }),
   );
 }
 
@@ -231,6 +231,7 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
     runtime,
     textChannels: C,
     scalingFactor: arch.scalingFactor,
+    ...(arch.schedule ? { schedule: arch.schedule } : {}),
 
     async encodeText(ids) {
       const net = await cache.get('clip:1', () =>

@@ -43,6 +43,7 @@ export function createNodeComponents(source: NodeComponentsSource): Components {
     textEncoder: sd('text_encoder/config.json'),
     unet: sd('unet/config.json'),
     vae: sd('vae/config.json'),
+    scheduler: sd('scheduler/scheduler_config.json'),
     ...(controlnet ? { controlnet: controlnet('config.json') } : {}),
   });
   return assembleGraphComponents(
