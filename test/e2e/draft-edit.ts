@@ -72,3 +72,22 @@ export async function runDraftEdit(page: Page): Promise<void> {
   expect(await state<string>(page, outcome)).toBe('done');
   await expect.poll(() => state<boolean>(page, 'h.store.getState().editRun === null')).toBe(true);
 }
+
+/** Controls (buttons, fields) that a shown notice covers, as "notice text → control" lines (none expected). */
+export function controlsUnderNotices(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const notices = [...document.querySelectorAll<HTMLElement>('.notice')];
+    const hits: string[] = [];
+    for (const control of document.querySelectorAll<HTMLElement>('button, input, select, textarea')) {
+      if (control.closest('.notice')) continue;
+      const c = control.getBoundingClientRect();
+      if (c.width === 0 || c.height === 0 || getComputedStyle(control).visibility === 'hidden') continue;
+      for (const notice of notices) {
+        const n = notice.getBoundingClientRect();
+        if (c.left < n.right && n.left < c.right && c.top < n.bottom && n.top < c.bottom)
+          hits.push(`${notice.textContent} → ${control.dataset.testid ?? control.textContent ?? control.tagName}`);
+      }
+    }
+    return hits;
+  });
+}

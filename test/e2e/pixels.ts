@@ -77,3 +77,23 @@ export function meanLuma(img: Image): number {
   for (let p = 0; p < img.width * img.height; p++) s += luma(img, p);
   return s / (img.width * img.height);
 }
+
+/**
+ * Correlation of the two images' fine detail (luminance minus the mean of its 4 neighbours, inner pixels): a
+ * smooth translucent overlay scales the detail of what is under it but keeps its pattern (≈ 1); an opaque
+ * layer replaces it (≈ 0).
+ */
+export function detailCorrelation(a: Image, b: Image): number {
+  const detail = (img: Image): Image => {
+    const w = img.width;
+    const out = new Float64Array(w * img.height * 4);
+    for (let y = 1; y < img.height - 1; y++)
+      for (let x = 1; x < w - 1; x++) {
+        const p = y * w + x;
+        const d = luma(img, p) - (luma(img, p - 1) + luma(img, p + 1) + luma(img, p - w) + luma(img, p + w)) / 4;
+        out[p * 4] = out[p * 4 + 1] = out[p * 4 + 2] = d;
+      }
+    return { width: w, height: img.height, data: out };
+  };
+  return correlation(detail(a), detail(b));
+}
