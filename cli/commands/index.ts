@@ -7,3 +7,4 @@ registerCommand('layout', async () => (await import('./layout')).default);
 registerCommand('infer', async () => (await import('./infer')).default);
 registerCommand('clip', async () => (await import('./clip')).default);
 registerCommand('edit', async () => (await import('./edit')).default);
+registerCommand('trajectories', async () => (await import('./trajectories')).default);
