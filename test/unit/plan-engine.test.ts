@@ -28,6 +28,7 @@ import {
   type EditMemoryLimits,
 } from '../../workers/engine/edit/memory-check';
 import { trackDeviceBuffers } from '../../workers/engine/gpu/buffer-tracker';
+import { VAE_FRAMES_PER_CALL } from '../../workers/engine/pipeline/components-graph';
 import type { Components } from '../../workers/engine/pipeline/components';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
 import { describeShared, readShared, sharedPath } from '../helpers/node/shared';
@@ -173,7 +174,9 @@ describeShared('the plan the engine computes is the edit it runs (Node CPU compo
     expect(options).toMatchObject({ frames: F, height: SIZE, width: SIZE, precision: 'fp32', controlnet });
     expect(options.cfg === 'batched' ? 2 * F : F).toBe(Math.max(...rec.unet));
     expect(options.denoiserCopies).toBe(rec.unet.size); // one compiled network per batch shape, all resident
-    expect(options.vaeChunk).toBe(Math.max(...rec.vae)); // the VAE runs all frames in one batch
+    // The components get all frames and run the VAE VAE_FRAMES_PER_CALL frames per call.
+    expect(Math.max(...rec.vae)).toBe(F);
+    expect(options.vaeChunk).toBe(VAE_FRAMES_PER_CALL);
     expect(rec.prompts).toEqual([options.prompts]);
   });
 
@@ -210,16 +213,20 @@ describe('checkEditMemory on SD1.5 (built-in configs)', () => {
     };
     const req = request({}, 16, 512);
     const plan = computePlan(sd15, editPlanOptions(req, sd15, 'fp32'));
-    // The VAE decodes all 16 frames in one batch: its 256-channel 512² tensor (after the last-but-one upsample)
-    // of 16 frames is 4 GiB; at 4 frames it is 1 GiB.
-    expect(plan.largestTensorBytes).toBe(16 * 256 * 512 * 512 * 4);
-    const small: EditMemoryLimits = { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: GiB, budgetBytes: 64 * GiB };
-    expect(() => checkEditMemory(plan, sd15, small)).toThrow(/largest tensor needs 4\.00 GiB.*lower the frames to 4 /);
+    // With the VAE one frame per call, the largest tensor is the UNet's GEGLU at 64×64: 16·4096 tokens × 2560
+    // (8·320 channels) × 4 bytes = 640 MiB, linear in the frames.
+    expect(plan.largestTensorBytes).toBe(16 * 4096 * 2560 * 4);
+    const small: EditMemoryLimits = {
+      maxBufferSize: 2 * GiB,
+      maxStorageBufferBindingSize: GiB / 2,
+      budgetBytes: 64 * GiB,
+    };
+    expect(() => checkEditMemory(plan, sd15, small)).toThrow(
+      /largest tensor needs 640\.0 MiB.*lower the frames to 12 /,
+    );
     const tiny: EditMemoryLimits = { ...small, budgetBytes: GiB };
     expect(() => checkEditMemory(plan, sd15, tiny)).toThrow(/even 1 frame does not fit/);
-    expect(() =>
-      checkEditMemory(plan, sd15, { ...small, maxStorageBufferBindingSize: 4 * GiB, maxBufferSize: 4 * GiB }),
-    ).not.toThrow();
+    expect(() => checkEditMemory(plan, sd15, { ...small, maxStorageBufferBindingSize: GiB })).not.toThrow();
   });
 });
 

@@ -9,7 +9,7 @@
  *   graphs, which do not exist yet);
  * - CFG halves as `settings.cfgBatch` says (default sequential); guidance 1 has one half, so one batch of F;
  * - no frame chunking: every network call sees all F frames of its half(s);
- * - the VAE encodes and decodes all F frames in one batch (pipeline/components-graph.ts vaeEncode/vaeDecode);
+ * - the VAE encodes and decodes VAE_FRAMES_PER_CALL frames per call (pipeline/components-graph.ts);
  * - the text encoder runs one prompt at a time over 4 + regions prompts;
  * - one network compiled per input shape, kept between edits: batched CFG compiles the UNet and ControlNet at
  *   F (inversion) and 2F (denoising), so their weights are resident twice.
@@ -30,15 +30,17 @@ import {
   type Precision,
 } from '../../../src/core/plan/plan';
 import type { PeakWatch } from '../gpu/buffer-tracker';
+import { VAE_FRAMES_PER_CALL } from '../pipeline/components-graph';
 
 /** The precision the engine's graphs run at today (see the header). */
 export const ENGINE_PRECISION: Precision = 'fp32';
 
 /**
  * Default planning budget: 8 GiB. WebGPU has no total-memory query; 8 GiB is the memory of a common consumer
- * GPU. The fp32 engine with SD1.5 + ControlNet plans 5.3 GiB of weights, 6.9 GiB at 2 frames of 512² and
- * 8.4 GiB at 4 (sequential CFG; the unchunked VAE decode is the peak stage), so today this budget allows
- * 2–3 frames at 512²; DESIGN §6's 4 GiB at 16 frames is the fp16, chunked-VAE target. Engines on larger GPUs
+ * GPU. The fp32 engine with SD1.5 + ControlNet (VAE one frame per call) plans 5.3 GiB of weights and a peak of
+ * 6.1 GiB at 2 frames of 512², 6.3 GiB at 8 and 7.2 GiB at 16 (sequential CFG; the denoising step is the peak
+ * stage from 8 frames on), so 16 frames fit this budget; DESIGN §6's 4 GiB at 16 frames is the fp16 target.
+ * Engines on larger GPUs
  * pass their own (EngineDeps.memoryBudgetBytes).
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 8 * 2 ** 30;
@@ -77,7 +79,7 @@ export function editPlanOptions(request: EditRequest, model: PlanModel, precisio
     controlnet: settings.condition.kind !== 'none' && model.controlnet !== undefined,
     cfg,
     frameChunk: null,
-    vaeChunk: F,
+    vaeChunk: VAE_FRAMES_PER_CALL,
     prompts: 4 + request.regions.length,
     textBatch: 1,
     denoiserCopies: cfg === 'batched' ? 2 : 1,

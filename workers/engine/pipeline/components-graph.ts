@@ -76,6 +76,9 @@ export interface GraphArchitectures {
 
 export const CONTROLNET_DOWN_RESIDUALS = 12;
 
+/** Frames per VAE encoder/decoder call (the memory plan's `vaeChunk`). */
+export const VAE_FRAMES_PER_CALL = 1;
+
 export const parseJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
 /** The architectures from the configs' bytes (sync or async readers share this). */
@@ -226,6 +229,32 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
     return t;
   };
   const itemsOf = (t: DeviceTensor): number => t.dims[0]!;
+  /**
+   * Runs `run` on each VAE_FRAMES_PER_CALL-frame slice of `x` and concatenates each of its outputs over the slices
+   * (every intermediate slice and part is freed on the way, also on failure).
+   */
+  const perFrameChunks = async (
+    x: DeviceTensor,
+    run: (chunk: DeviceTensor) => Promise<DeviceTensor[]>,
+  ): Promise<DeviceTensor[]> => {
+    const { ops } = runtime;
+    const frames = itemsOf(x);
+    const parts: DeviceTensor[][] = [];
+    try {
+      for (let f = 0; f < frames; f += VAE_FRAMES_PER_CALL) {
+        const chunk = frames === VAE_FRAMES_PER_CALL ? x : ops.slice(x, f, Math.min(VAE_FRAMES_PER_CALL, frames - f));
+        try {
+          parts.push(await run(chunk));
+        } finally {
+          if (chunk !== x) chunk.dispose();
+        }
+      }
+      if (parts.length === 1) return parts.pop()!;
+      return parts[0]!.map((_, k) => ops.concat(parts.map((p) => p[k]!)));
+    } finally {
+      for (const p of parts) for (const t of p) t.dispose();
+    }
+  };
 
   const components: Components = {
     runtime,
@@ -289,33 +318,41 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
       return out(await net.runOnDevice(inputs, { ...options, ...(prompt ? { prompt } : {}) }), 'noise_pred');
     },
 
+    // The VAE runs one frame per call (VAE_FRAMES_PER_CALL): its activations at full resolution are the largest
+    // tensors of an edit (256 channels × 512² per frame), and it is per frame anyway (the memory plan's vaeChunk).
     async vaeEncode(images): Promise<VaePosterior> {
-      const [frames, , height, width] = images.dims as [number, number, number, number];
-      const net = await cache.get(`vae-enc:${frames}:${height}x${width}`, () =>
+      const [, , height, width] = images.dims as [number, number, number, number];
+      const net = await cache.get(`vae-enc:${VAE_FRAMES_PER_CALL}:${height}x${width}`, () =>
         whole(async () =>
           buildVaeEncoder(await store(sd, weightFile('vae', 'diffusion_pytorch_model')), arch.vae, {
-            batch: frames,
+            batch: VAE_FRAMES_PER_CALL,
             height,
             width,
           }),
         ),
       );
-      const outputs = await net.runOnDevice({ image: images });
-      return { mean: out(outputs, 'latent_mean'), std: out(outputs, 'latent_std') };
+      const parts = await perFrameChunks(images, async (chunk) => {
+        const outputs = await net.runOnDevice({ image: chunk });
+        return [out(outputs, 'latent_mean'), out(outputs, 'latent_std')];
+      });
+      return { mean: parts[0]!, std: parts[1]! };
     },
 
     async vaeDecode(latents) {
-      const [frames, , height, width] = latents.dims as [number, number, number, number];
-      const net = await cache.get(`vae-dec:${frames}:${height}x${width}`, () =>
+      const [, , height, width] = latents.dims as [number, number, number, number];
+      const net = await cache.get(`vae-dec:${VAE_FRAMES_PER_CALL}:${height}x${width}`, () =>
         whole(async () =>
           buildVaeDecoder(await store(sd, weightFile('vae', 'diffusion_pytorch_model')), arch.vae, {
-            batch: frames,
+            batch: VAE_FRAMES_PER_CALL,
             height,
             width,
           }),
         ),
       );
-      return out(await net.runOnDevice({ latent: latents }), 'image');
+      const [images] = await perFrameChunks(latents, async (chunk) => [
+        out(await net.runOnDevice({ latent: chunk }), 'image'),
+      ]);
+      return images!;
     },
 
     async focus(group) {
