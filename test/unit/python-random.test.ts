@@ -73,6 +73,18 @@ describe('PythonRandom (CPython random, MT19937)', () => {
     expect([rb.getrandbits32(32), rb.getrandbits32(32)]).toEqual([2635837658, 3209733218]);
   });
 
+  it('randint(a, a) still draws words (randbelow(1) uses one bit and rejects 1), randbelow(0) draws none', () => {
+    // After three words, the top bits of w3..w7 are 1 1 1 1 0: randint(5, 5) consumes w3..w7, so the next
+    // getrandbits(32) is w8 (CPython 3 prints 5, 810200273).
+    const r = new PythonRandom(REFERENCE_KEY_SEED);
+    for (let i = 0; i < 3; i++) r.genrandUint32();
+    expect(r.randint(5, 5)).toBe(5);
+    expect(r.getrandbits32(32)).toBe(REFERENCE[8]);
+    const z = new PythonRandom(REFERENCE_KEY_SEED);
+    expect(z.randbelow(0)).toBe(0);
+    expect(z.getrandbits32(32)).toBe(REFERENCE[0]);
+  });
+
   it('refuses an empty range', () => {
     expect(() => new PythonRandom(1).randint(3, 2)).toThrow(RangeError);
   });
