@@ -332,5 +332,9 @@ describe('FLATTEN trajectories from a pixel flow at the edit size', () => {
       /at least 64/,
     );
     expect(() => roundedFlow({ pairs: 1, height: 64, width: 64, data: new Float32Array(10) }, 8, 8)).toThrow(/needs/);
+    // 98 · (1 / 98) < 1 in doubles: PyTorch's resize gives no row at H/64, so the size is refused.
+    expect(() =>
+      sampleTrajectories({ pairs: 1, height: 98, width: 128, data: new Float32Array(2 * 98 * 128) }),
+    ).toThrow(/multiple of 8/);
   });
 });

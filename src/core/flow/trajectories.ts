@@ -146,8 +146,8 @@ export function trajectoryLevelSpecs(height: number, width: number): TrajectoryL
 }
 
 /**
- * The rounded flow at one latent resolution, [pairs, 2, h', w'] as integers (h', w' = the nearest-resize output
- * size, which is h, w for every size the official code accepts). The division by max(H, W) is a multiply by
+ * The rounded flow at one latent resolution, [pairs, 2, h, w] as integers. Refused where PyTorch's
+ * nearest-resize output size is not h×w. The division by max(H, W) is a multiply by
  * its float32 reciprocal, as PyTorch's CUDA kernel does for a scalar divisor (the official code runs on CUDA).
  */
 export function roundedFlow(
@@ -160,6 +160,15 @@ export function roundedFlow(
   const cols = nearestIndices(flow.width, levelWidth);
   const h = rows.length;
   const w = cols.length;
+  if (h !== levelHeight || w !== levelWidth) {
+    // floor(H · (h / H)) < h in doubles for a few sizes (98, 103, 107, 161, 187, 561, 569 at H/64, none a
+    // multiple of 8): the official resize then yields a grid that does not match the UNet's latent.
+    throw new AppError(
+      'EDIT_INPUT_INVALID',
+      `The flow at ${flow.width}×${flow.height} resizes to ${w}×${h} instead of ${levelWidth}×${levelHeight} ` +
+        '(as PyTorch does); use an edit size that is a multiple of 8.',
+    );
+  }
   const inv = Math.fround(1 / Math.max(flow.height, flow.width));
   const scale = Math.fround(Math.max(levelHeight, levelWidth));
   const out = new Int32Array(flow.pairs * 2 * h * w);
