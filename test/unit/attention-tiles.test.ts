@@ -87,6 +87,24 @@ describe('tile configurations', () => {
     expect(deriveTiles(big, 160, 'f32', { subgroups: false }).workgroupBytes).toBeLessThanOrEqual(16384);
   });
 
+  test.each(SD_HEAD_DIMS)('software adapter, head dim %i: a row per invocation (TK 1), fitting 32 KiB', (d) => {
+    const sw: TileLimits = { ...SOFTWARE, software: true };
+    const t = defaultTiles(d, 'f32', { subgroups: false }, sw);
+    expect(t.tk).toBe(1);
+    expect(t.rq).toBe(1);
+    expect(deriveTiles(t, d, 'f32', { subgroups: false }).workgroupBytes).toBeLessThanOrEqual(32768);
+    expect(candidateTiles(d, 'f32', { subgroups: false }, sw)[0]).toEqual(t);
+    const src = attentionShaderSource({
+      headDim: d,
+      storage: 'f32',
+      modulated: true,
+      tiles: t,
+      features: { subgroups: false },
+    });
+    // Nothing to reduce across invocations: no partial-max barrier.
+    expect(src).not.toContain('partMax[(tq + TQ * i) * TK + tk]');
+  });
+
   test('subgroup variants need TK ≤ the minimum subgroup size and whole subgroups', () => {
     const t: AttentionTiles = { tq: 8, tk: 8, rq: 2, rk: 2, dk: 40 };
     expect(tileProblem(t, 40, 'f32', { subgroups: true }, SOFTWARE)).toMatch(/subgroup size/);

@@ -51,6 +51,7 @@ export function tileLimitsOf(device: GPUDevice): TileLimits {
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
     subgroupMinSize: device.features.has('subgroups') ? (info?.subgroupMinSize ?? 0) : 0,
+    software: !!info && (info.isFallbackAdapter || /swiftshader/i.test(`${info.vendor} ${info.architecture}`)),
   };
 }
 

@@ -18,7 +18,8 @@
 // block; row maxima reduced across the TK invocations (subgroup shuffles, or partials in workgroup memory);
 // P = exp(S − m) written to the P tile; V tile staged (reusing the K tile's memory); online-softmax rescale and
 // O += P·V. Pass 1 (only for items with itemStrength ≠ 0) runs the S blocks alone for rowmax/rowmin.
-// Nothing of size Nq×Nk ever exists. Tiles are TileElem (f16 in the fp16-storage variant); math is f32.
+// Nothing of size Nq×Nk ever exists. With TK = 1 (one row per invocation, the software-adapter shape) there is
+// nothing to reduce across invocations (SPLIT_ROWS off). Tiles are TileElem (f16 in the fp16-storage variant); math is f32.
 //
 // Bindings (group 0): 0 uniform Params (one chunk of a possibly split call); 1 Q, 2 K, 3 V (read), 4 O (read_write),
 // all array<Elem> with Elem = f32, or f16 for the fp16-storage variant. MODULATED variant only:
@@ -198,6 +199,7 @@ fn main(
         }
       }
     }
+//#if SPLIT_ROWS
 //#if SUBGROUPS
     for (var off = TK / 2u; off > 0u; off /= 2u) {
       for (var i = 0u; i < RQ; i++) {
@@ -218,6 +220,7 @@ fn main(
       }
     }
     workgroupBarrier();
+//#endif
 //#endif
     for (var i = 0u; i < RQ; i++) {
       keep[i] = 1.0 - a[i];
@@ -260,6 +263,7 @@ fn main(
         }
       }
     }
+//#if SPLIT_ROWS
 //#if SUBGROUPS
     for (var off = TK / 2u; off > 0u; off /= 2u) {
       for (var i = 0u; i < RQ; i++) {
@@ -276,6 +280,7 @@ fn main(
         tileMax[i] = max(tileMax[i], partMax[(tq + TQ * i) * TK + t]);
       }
     }
+//#endif
 //#endif
     for (var i = 0u; i < RQ; i++) {
       let mNew = max(m[i], tileMax[i]);

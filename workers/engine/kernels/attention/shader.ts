@@ -104,6 +104,7 @@ export function attentionShaderSource(v: AttentionVariant): string {
     MODULATED: v.modulated,
     SUBGROUPS: v.features.subgroups,
     Q_RESIDENT: d.qResident,
+    SPLIT_ROWS: t.tk > 1,
   });
   return `${prelude}\n${body}`;
 }

@@ -36,6 +36,11 @@ export interface TileLimits {
   readonly maxComputeWorkgroupSizeX: number;
   /** The adapter's smallest subgroup size (0 or absent: unknown, no subgroup variant). */
   readonly subgroupMinSize?: number;
+  /**
+   * A software (CPU) adapter such as SwiftShader: registers are not a constraint and barriers are costly, so
+   * one query row per invocation over long key tiles (TK = 1) is preferred and the register cap is lifted.
+   */
+  readonly software?: boolean;
 }
 
 export interface TileDerived {
@@ -122,6 +127,8 @@ export function candidateTiles(
   const out: AttentionTiles[] = [];
   const seen = new Set<string>();
   const tks = features.subgroups ? [4, 2, 8, 16, 32] : [4, 8, 2, 16];
+  if (limits.software) out.push(...softwareTiles(headDim, storage, features, limits));
+  for (const t of out) seen.add(tileKey(t));
   for (const tk of tks)
     for (const tq of [16, 8, 32, 4])
       for (const rq of [4, 2, 8, 1])
@@ -135,7 +142,7 @@ export function candidateTiles(
             if (seen.has(key)) continue;
             if (tileProblem(t, headDim, storage, features, limits)) continue;
             const d = deriveTiles(t, headDim, storage, features);
-            if (d.registers > MAX_REGISTERS || d.threads < 32) continue;
+            if ((!limits.software && d.registers > MAX_REGISTERS) || d.threads < 32) continue;
             seen.add(key);
             out.push(t);
             break; // the largest chunk that fits
@@ -149,6 +156,34 @@ export function tileKey(t: AttentionTiles): string {
   return `tq${t.tq}tk${t.tk}rq${t.rq}rk${t.rk}dk${t.dk}`;
 }
 
+/**
+ * Row-per-invocation configurations for software adapters (the shape of a CPU rasterizer: each SIMD lane owns
+ * a query row, keys are read at uniform addresses, few barriers per key), largest first.
+ */
+export function softwareTiles(
+  headDim: number,
+  storage: StorageType,
+  features: AttentionFeatures,
+  limits: TileLimits,
+): AttentionTiles[] {
+  const out: AttentionTiles[] = [];
+  for (const [tq, rk] of [
+    [64, 32],
+    [64, 16],
+    [32, 32],
+    [32, 16],
+  ] as const)
+    for (const dk of [headDim, 64, 32, 16]) {
+      if (dk > headDim) continue;
+      const t: AttentionTiles = { tq, tk: 1, rq: 1, rk, dk };
+      if (!tileProblem(t, headDim, storage, features, limits)) {
+        out.push(t);
+        break;
+      }
+    }
+  return out;
+}
+
 /** The untuned choice: a balanced configuration that fits (see candidateTiles). */
 export function defaultTiles(
   headDim: number,
@@ -156,6 +191,10 @@ export function defaultTiles(
   features: AttentionFeatures,
   limits: TileLimits,
 ): AttentionTiles {
+  if (limits.software && !features.subgroups) {
+    const first = softwareTiles(headDim, storage, features, limits)[0];
+    if (first) return first;
+  }
   const preferred: AttentionTiles[] = [
     { tq: 16, tk: 4, rq: 4, rk: 4, dk: headDim },
     { tq: 16, tk: 4, rq: 2, rk: 4, dk: headDim },
