@@ -1,121 +1,239 @@
 /**
- * `npm run bench:attention` (DESIGN §9): fused ST-Layout modulated attention vs fused plain vs a naive
- * materialized implementation (S written to a buffer, softmax, P·V), same device, fp32. Sizes are scaled so
- * the CI software adapter finishes in a few minutes; the largest is an SD-like shape (8 heads × 40, CFG batch 2,
- * frame-major tokens of F frames at 16×16). Prints a table; returns the figures (times in ms, bytes, ratios).
+ * `npm run bench:attention` (DESIGN §9, issue 15): the tiled ST-Layout attention kernel at the SD1.5 UNet levels
+ * of a 16-frame 512² edit, on the adapter it runs on, against what a user would get without it:
+ *  - GFLOP/s (4·Nq·Nk·d·H per call) of plain and modulated self-attention, and of the cross-attention core
+ *    (Nk = 77 text tokens);
+ *  - onnxruntime-web's own com.microsoft MultiHeadAttention on the same device and layout (a one-node graph per
+ *    shape, written with the project's protobuf writer, run by the engine's ORT build on WebGPU):
+ *    `oursOverOrtMha` = our time / ORT's (below 1 = we are faster);
+ *  - an ORT MatMul of the QKᵀ shape ([H, N, d] × [H, d, N], emitted with graph/onnx.ts) as a roofline proxy:
+ *    `attentionOverMatmulRate` = our GFLOP/s / MatMul GFLOP/s;
+ *  - `modulatedOverPlain` (time ratio).
+ * On software (fallback) adapters N is scaled down by the factor printed per level; on real GPUs the full N.
+ * fp32 (the engine's WebGPU attention storage), the kernel's default tiles for the adapter. Prints a table;
+ * returns the figures (times in ms).
  */
 import { acquireDevice, adapterLabel } from '../workers/engine/gpu/device';
 import { AttentionCore } from '../workers/engine/kernels/attention/attention';
-import { NaiveAttention } from '../workers/engine/kernels/attention/naive';
-import { cfgItemStrength, selfModulationMaps, type AttentionShape } from '../src/core/attention/types';
+import {
+  cfgItemStrength,
+  crossModulationMaps,
+  selfModulationMaps,
+  type AttentionShape,
+} from '../src/core/attention/types';
+import { createSession, gpuFloat32Tensor, type OrtSession } from '../workers/engine/onnx/ort';
+import { emitModel, OPSET } from '../workers/engine/graph/onnx';
+import { ProtoMessage } from '../workers/engine/graph/protobuf';
 
-interface Size {
-  readonly name: string;
-  readonly shape: AttentionShape;
+interface Level {
+  readonly level: string;
+  /** Full-size tokens (16 frames) and head dim of the SD1.5 level; 8 heads everywhere. */
+  readonly tokens: number;
+  readonly headDim: number;
+  /** Scale-down factor on software adapters. */
+  readonly softwareFactor: number;
 }
 
-const self = (name: string, n: number, heads: number, headDim: number): Size => ({
-  name,
-  shape: { batch: 2, kvBatch: 2, queries: n, keys: n, heads, headDim },
-});
-
-const SIZES: readonly Size[] = [
-  self('small (N 256, 2×16)', 256, 2, 16),
-  self('medium (N 512, 4×40)', 512, 4, 40),
-  self('SD-like (F 3 × 16², 8×40)', 768, 8, 40),
+const LEVELS: readonly Level[] = [
+  { level: '64×64', tokens: 16 * 64 * 64, headDim: 40, softwareFactor: 64 },
+  { level: '32×32', tokens: 16 * 32 * 32, headDim: 80, softwareFactor: 32 },
+  { level: '16×16', tokens: 16 * 16 * 16, headDim: 160, softwareFactor: 16 },
+  { level: 'mid 8×8', tokens: 16 * 8 * 8, headDim: 160, softwareFactor: 4 },
 ];
-const REPEATS = 3;
+const HEADS = 8;
+const TEXT_TOKENS = 77;
+const REPEATS = 2;
+
+/** Fastest wall time (ms) of `REPEATS` runs after one warm-up (which also compiles the pipeline). */
+async function time(device: GPUDevice, runOnce: () => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i <= REPEATS; i++) {
+    const start = performance.now();
+    await runOnce();
+    await device.queue.onSubmittedWorkDone();
+    if (i > 0) times.push(performance.now() - start);
+  }
+  return Math.min(...times);
+}
 
 function randomBuffer(device: GPUDevice, n: number, seed: number): GPUBuffer {
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 1.5);
-  const buffer = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const buffer = device.createBuffer({
+    size: Math.ceil((n * 4) / 16) * 16,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  });
   device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }
 
-/** Median wall time (ms) of `REPEATS` runs after one warm-up (which also compiles the pipeline). */
-async function time(device: GPUDevice, runOnce: () => GPUBuffer): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i <= REPEATS; i++) {
-    const start = performance.now();
-    const out = runOnce();
-    await device.queue.onSubmittedWorkDone();
-    if (i > 0) times.push(performance.now() - start);
-    out.destroy();
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+/** ValueInfoProto of a float32 tensor with a static shape (onnx.proto field numbers as in graph/onnx.ts). */
+function valueInfo(name: string, shape: readonly number[]): ProtoMessage {
+  const dims = new ProtoMessage();
+  for (const d of shape) dims.message(1, new ProtoMessage().varint(1, d));
+  const tensor = new ProtoMessage().varint(1, 1).message(2, dims);
+  return new ProtoMessage().string(1, name).message(2, new ProtoMessage().message(1, tensor));
 }
+
+/**
+ * One com.microsoft MultiHeadAttention node: query [1, Nq, H·d], key/value [1, Nk, H·d] → [1, Nq, H·d]
+ * (the layout of our kernel's inputs). NodeProto.domain is field 7; a second opset_import names com.microsoft.
+ */
+function mhaModel(nq: number, nk: number, headDim: number): Uint8Array {
+  const c = HEADS * headDim;
+  const node = new ProtoMessage()
+    .string(1, 'q')
+    .string(1, 'k')
+    .string(1, 'v')
+    .string(2, 'out')
+    .string(3, 'mha')
+    .string(4, 'MultiHeadAttention')
+    .message(5, new ProtoMessage().string(1, 'num_heads').varint(3, HEADS).varint(20, 2))
+    .string(7, 'com.microsoft');
+  const graph = new ProtoMessage()
+    .message(1, node)
+    .string(2, 'mha')
+    .message(11, valueInfo('q', [1, nq, c]))
+    .message(11, valueInfo('k', [1, nk, c]))
+    .message(11, valueInfo('v', [1, nk, c]))
+    .message(12, valueInfo('out', [1, nq, c]));
+  return new ProtoMessage()
+    .varint(1, 8)
+    .string(2, 'videograin-bench')
+    .message(7, graph)
+    .message(8, new ProtoMessage().string(1, '').varint(2, OPSET))
+    .message(8, new ProtoMessage().string(1, 'com.microsoft').varint(2, 1))
+    .encode();
+}
+
+/** The QKᵀ-shaped batched MatMul [H, N, d] × [H, d, N] (2·H·N²·d FLOP), emitted with the engine's emitter. */
+function matmulModel(n: number, headDim: number): Uint8Array {
+  return emitModel({
+    name: 'matmul',
+    inputs: [
+      { name: 'a', dtype: 'float32', shape: [HEADS, n, headDim] },
+      { name: 'b', dtype: 'float32', shape: [HEADS, headDim, n] },
+    ],
+    outputs: [{ name: 'c', dtype: 'float32', shape: [HEADS, n, n] }],
+    nodes: [{ kind: 'op', name: 'mm', op: 'MatMul', inputs: ['a', 'b'], outputs: ['c'], attrs: {} }],
+    initializers: new Map(),
+  }).model;
+}
+
+async function runOrt(session: OrtSession, feeds: Record<string, ReturnType<typeof gpuFloat32Tensor>>): Promise<void> {
+  const outputs = await session.run(feeds);
+  for (const t of Object.values(outputs)) t.dispose();
+}
+
+const gflops = (flop: number, ms: number): number => +(flop / ms / 1e6).toFixed(3);
 
 export async function run(log: (line: string) => void): Promise<Record<string, unknown>> {
   const { device, capabilities } = await acquireDevice({ preferF16: false });
-  log(`adapter: ${adapterLabel(capabilities)}; fp32; median of ${REPEATS} runs after a warm-up`);
+  const software = capabilities.isFallbackAdapter || /swiftshader/i.test(adapterLabel(capabilities));
   log(
-    'size                          | plain ms | modulated ms | naive ms | mod/plain | naive/plain | fused peak B/N | naive peak B/N',
+    `adapter: ${adapterLabel(capabilities)}; fp32; ${HEADS} heads; batch 1; fastest of ${REPEATS} runs after a warm-up`,
   );
-  const results: Record<string, unknown>[] = [];
-  const naive = new NaiveAttention(device);
-  for (const { name, shape } of SIZES) {
-    const n = shape.queries;
-    const values = shape.batch * n * shape.heads * shape.headDim;
-    const [q, k, v] = [1, 2, 3].map((s) => randomBuffer(device, values, s)) as [GPUBuffer, GPUBuffer, GPUBuffer];
-    const core = new AttentionCore(device, { headDim: shape.headDim, storage: 'f32' });
-    // Three overlapping regions, a tenth of the tokens in none; both CFG halves modulated (the worst case).
+  log(
+    'level    | N (÷factor)  | d   | variant                 | plain GF/s | mod GF/s | mod/plain | ORT MHA GF/s | ours/ORT | MatMul GF/s | att/MatMul | cross GF/s | cross mod GF/s | cross ours/ORT',
+  );
+  const rows: Record<string, unknown>[] = [];
+  for (const lv of LEVELS) {
+    const factor = software ? lv.softwareFactor : 1;
+    const n = lv.tokens / factor;
+    const d = lv.headDim;
+    const c = HEADS * d;
+    const shape: AttentionShape = { batch: 1, kvBatch: 1, queries: n, keys: n, heads: HEADS, headDim: d };
+    const cross: AttentionShape = { ...shape, keys: TEXT_TOKENS };
+    const [q, k, v] = [1, 2, 3].map((s) => randomBuffer(device, n * c, s)) as [GPUBuffer, GPUBuffer, GPUBuffer];
+    const [tk, tv] = [4, 5].map((s) => randomBuffer(device, TEXT_TOKENS * c, s)) as [GPUBuffer, GPUBuffer];
+    const out = device.createBuffer({ size: n * c * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const core = new AttentionCore(device, { headDim: d, storage: 'f32' });
+    // Three overlapping regions, a tenth of the tokens in none (DESIGN §3.4 self maps); per-frame cross maps.
     const bits = Uint32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 0 : 1 << (i % 3)) | (i % 7 === 0 ? 2 : 0));
-    const maps = core.uploadMaps(selfModulationMaps(bits, new Float32Array(n).fill(0.95)));
-    const modulation = { maps, itemStrength: cfgItemStrength(2, 'both', 0.3 * 0.9) };
-    const plainMs = await time(device, () => core.run({ shape, q, k, v }));
-    const modulatedMs = await time(device, () => core.run({ shape, q, k, v, modulation }));
-    const naiveMs = await time(device, () => naive.run(shape, q, k, v));
-    const plan = core.plan(shape, { groups: 1 });
-    const inputBytes = 3 * values * 4;
-    const naivePeak = inputBytes + naive.allocatedBytes(shape);
+    const selfMaps = core.uploadMaps(selfModulationMaps(bits, new Float32Array(n).fill(0.95)));
+    const textBits = Uint32Array.from({ length: TEXT_TOKENS }, (_, i) => (i > 0 && i < 12 ? 1 << (i % 3) : 0));
+    const crossMaps = core.uploadMaps(crossModulationMaps(1, bits, new Float32Array(n).fill(0.7), textBits));
+    const strength = cfgItemStrength(1, 'both', 0.3 * 0.9);
+    const flop = 4 * n * n * d * HEADS;
+    const crossFlop = 4 * n * TEXT_TOKENS * d * HEADS;
+
+    const plainMs = await time(device, () => core.run({ shape, q, k, v, out }));
+    const modMs = await time(device, () =>
+      core.run({ shape, q, k, v, out, modulation: { maps: selfMaps, itemStrength: strength } }),
+    );
+    const crossMs = await time(device, () => core.run({ shape: cross, q, k: tk, v: tv, out }));
+    const crossModMs = await time(device, () =>
+      core.run({ shape: cross, q, k: tk, v: tv, out, modulation: { maps: crossMaps, itemStrength: strength } }),
+    );
+
+    const ortTime = async (model: Uint8Array, feeds: Record<string, [GPUBuffer, number[]]>): Promise<number> => {
+      try {
+        const session = await createSession({ model }, { kind: 'webgpu', device });
+        const tensors = Object.fromEntries(
+          Object.entries(feeds).map(([name, [buffer, dims]]) => [name, gpuFloat32Tensor(buffer, dims)]),
+        );
+        const ms = await time(device, () => runOrt(session, tensors));
+        await session.release();
+        return ms;
+      } catch (e) {
+        log(`ORT failed at ${lv.level}: ${(e as Error).message}`);
+        return NaN;
+      }
+    };
+    const mhaMs = await ortTime(mhaModel(n, n, d), { q: [q, [1, n, c]], k: [k, [1, n, c]], v: [v, [1, n, c]] });
+    const crossMhaMs = await ortTime(mhaModel(n, TEXT_TOKENS, d), {
+      q: [q, [1, n, c]],
+      k: [tk, [1, TEXT_TOKENS, c]],
+      v: [tv, [1, TEXT_TOKENS, c]],
+    });
+    // MatMul operands: Q and K reinterpreted as [H, N, d] and [H, d, N] (same byte counts; values do not matter).
+    const matmulMs = await ortTime(matmulModel(n, d), { a: [q, [HEADS, n, d]], b: [k, [HEADS, d, n]] });
+    const matmulFlop = 2 * HEADS * n * n * d;
+
     const row = {
-      name,
-      shape,
+      level: lv.level,
+      tokens: n,
+      fullTokens: lv.tokens,
+      factor,
+      headDim: d,
+      heads: HEADS,
+      variant: core.variantLabel,
       plainMs: +plainMs.toFixed(2),
-      modulatedMs: +modulatedMs.toFixed(2),
-      naiveMs: +naiveMs.toFixed(2),
-      modulatedOverPlain: +(modulatedMs / plainMs).toFixed(3),
-      naiveOverPlain: +(naiveMs / plainMs).toFixed(3),
-      fusedPeakBytes: plan.peakBytes,
-      fusedAllocatedBytes: plan.allocatedBytes,
-      naivePeakBytes: naivePeak,
-      fusedPeakBytesPerToken: Math.round(plan.peakBytes / n),
-      naivePeakBytesPerToken: Math.round(naivePeak / n),
+      modulatedMs: +modMs.toFixed(2),
+      crossMs: +crossMs.toFixed(2),
+      crossModulatedMs: +crossModMs.toFixed(2),
+      ortMhaMs: +mhaMs.toFixed(2),
+      ortCrossMhaMs: +crossMhaMs.toFixed(2),
+      ortMatmulMs: +matmulMs.toFixed(2),
+      plainGflops: gflops(flop, plainMs),
+      modulatedGflops: gflops(flop, modMs),
+      crossGflops: gflops(crossFlop, crossMs),
+      crossModulatedGflops: gflops(crossFlop, crossModMs),
+      ortMhaGflops: gflops(flop, mhaMs),
+      matmulGflops: gflops(matmulFlop, matmulMs),
+      modulatedOverPlain: +(modMs / plainMs).toFixed(3),
+      oursOverOrtMha: +(plainMs / mhaMs).toFixed(3),
+      crossOursOverOrtMha: +(crossMs / crossMhaMs).toFixed(3),
+      attentionOverMatmulRate: +(flop / plainMs / (matmulFlop / matmulMs)).toFixed(3),
     };
-    results.push(row);
+    rows.push(row);
+    const f = (x: number, w: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a').padStart(w);
     log(
-      `${name.padEnd(29)} | ${row.plainMs.toFixed(1).padStart(8)} | ${row.modulatedMs.toFixed(1).padStart(12)} | ${row.naiveMs
-        .toFixed(1)
-        .padStart(8)} | ${row.modulatedOverPlain.toFixed(2).padStart(9)} | ${row.naiveOverPlain
-        .toFixed(2)
-        .padStart(
-          11,
-        )} | ${String(row.fusedPeakBytesPerToken).padStart(14)} | ${String(row.naivePeakBytesPerToken).padStart(14)}`,
+      `${lv.level.padEnd(8)} | ${`${n} (÷${factor})`.padEnd(12)} | ${String(d).padEnd(3)} | ${core.variantLabel.padEnd(23)} | ${f(row.plainGflops, 10)} | ${f(row.modulatedGflops, 8)} | ${f(row.modulatedOverPlain, 9)} | ${f(row.ortMhaGflops, 12)} | ${f(row.oursOverOrtMha, 8)} | ${f(row.matmulGflops, 11)} | ${f(row.attentionOverMatmulRate, 10)} | ${f(row.crossGflops, 10)} | ${f(row.crossModulatedGflops, 14)} | ${f(row.crossOursOverOrtMha, 14)}`,
     );
-    for (const b of [q, k, v]) b.destroy();
-    maps.destroy();
+    for (const b of [q, k, v, tk, tv, out]) b.destroy();
+    selfMaps.destroy();
+    crossMaps.destroy();
   }
-  // Plans only (not run here): the real SD1.5 shapes of a 16-frame 512² edit, CFG batch 2.
-  const sdPlans = [
-    { level: '64×64 (unmodulated)', shape: self('', 16 * 64 * 64, 8, 40).shape },
-    { level: '32×32', shape: self('', 16 * 32 * 32, 8, 80).shape },
-    { level: '16×16', shape: self('', 16 * 16 * 16, 8, 160).shape },
-  ].map(({ level, shape }) => {
-    const plan = new AttentionCore(device, { headDim: shape.headDim, storage: 'f32' }).plan(shape, { groups: 1 });
-    const naiveScoreBytes = shape.batch * shape.heads * shape.queries * shape.keys * 4;
-    log(
-      `SD1.5 16 frames ${level}: N ${shape.queries}, fused peak ${(plan.peakBytes / 2 ** 20).toFixed(0)} MiB ` +
-        `(${plan.chunks.length} dispatch chunk(s)); a materialized S would need ${(naiveScoreBytes / 2 ** 30).toFixed(1)} GiB`,
-    );
-    return {
-      level,
-      tokens: shape.queries,
-      fusedPeakBytes: plan.peakBytes,
-      chunks: plan.chunks.length,
-      naiveScoreBytes,
-    };
-  });
   device.destroy();
-  return { adapter: adapterLabel(capabilities), storage: 'f32', repeats: REPEATS, sizes: results, sdPlans };
+  const perLevel = (key: string): Record<string, unknown> =>
+    Object.fromEntries(rows.map((r) => [r.level as string, r[key]]));
+  return {
+    adapter: adapterLabel(capabilities),
+    storage: 'f32',
+    repeats: REPEATS,
+    levels: rows,
+    modulatedOverPlain: perLevel('modulatedOverPlain'),
+    oursOverOrtMha: perLevel('oursOverOrtMha'),
+    attentionOverMatmulRate: perLevel('attentionOverMatmulRate'),
+  };
 }
