@@ -59,7 +59,9 @@ function expectClose(
 
 describeShared('videograin infer --backend webgpu (tiny-sd, tiny-controlnet, golden inputs)', () => {
   const sd = sharedPath('golden/tiny-sd');
-  afterAll(() => console.log(`infer --backend webgpu vs golden — ${figures.join('; ')}`));
+  afterAll(() => {
+    if (figures.length > 0) console.log(`infer --backend webgpu vs golden — ${figures.join('; ')}`);
+  });
 
   test('text_encoder: input_ids → last_hidden_state', () => {
     const ids = goldenInt64('clip.safetensors', 'input_ids');
@@ -113,6 +115,25 @@ describeShared('videograin infer --backend webgpu (tiny-sd, tiny-controlnet, gol
     const r = infer('vae_decoder', sd, { latent: f32(V, 'decode_latent') });
     expect(r.code, r.log).toBe(0);
     expectClose(r.out, 'image', V, 'decode_image');
+  }, 420_000);
+
+  test("the engine's refusal crosses the headless bridge with its code (unet, --frames 2 for a batch of 2)", () => {
+    // The CLI's input checks pass (shapes match the config); the graph builder in the engine worker refuses:
+    // worker → page → driver, the code survives both hops (serializeError / deserializeError), as on the CPU.
+    const r = infer(
+      'unet',
+      sd,
+      {
+        sample: f32('unet.safetensors', 'sample'),
+        timestep: { dtype: 'I64', shape: [], data: BigInt64Array.of(1n) },
+        encoder_hidden_states: f32('unet.safetensors', 'encoder_hidden_states'),
+      },
+      '--frames',
+      '2',
+    );
+    expect(r.code, r.log).toBe(1);
+    expect(r.stderr, r.log).toHaveLength(1);
+    expect(r.stderr[0]).toMatch(/encoder_hidden_states has 2 items.*\(MODEL_CONFIG_INVALID\)$/);
   }, 420_000);
 
   test("a component's own folder as --model: one line, exit 2, before a browser starts", () => {
