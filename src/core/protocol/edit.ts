@@ -154,5 +154,9 @@ export interface EditResultData {
    * (weights + activations, src/core/plan), the buffer tracker's measured high-water mark of live GPU bytes
    * during the edit, and the plan's resident weights.
    */
-  readonly memory?: { readonly planPeakBytes: number; readonly measuredPeakBytes: number; readonly weightsBytes: number };
+  readonly memory?: {
+    readonly planPeakBytes: number;
+    readonly measuredPeakBytes: number;
+    readonly weightsBytes: number;
+  };
 }
