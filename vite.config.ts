@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs';
-import { modelServer } from './test/helpers/node/model-server';
-import { editCommands } from './test/helpers/node/edit-commands';
-import { HUGGING_FACE_ORIGINS, parseModelOrigins, securityHeaders } from './src/core/security/csp';
+// Root configs keep the .ts extension: Vite is moving to loading them natively (no extension resolution).
+import { modelServer } from './test/helpers/node/model-server.ts';
+import { editCommands } from './test/helpers/node/edit-commands.ts';
+import { HUGGING_FACE_ORIGINS, parseModelOrigins, securityHeaders } from './src/core/security/csp.ts';
 
 const repoDir = dirname(fileURLToPath(import.meta.url));
 /** Test data (DESIGN §8) lives beside the checkout; only the test tiers read it. */
