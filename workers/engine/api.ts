@@ -82,7 +82,14 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
               : `The GPU device was lost (${info.message || 'driver reset'}). Work in progress was stopped; your project is intact — press Retry.`,
         });
       });
-      return { state: 'ready', gpu: got.capabilities, adapterLabel: adapterLabel(got.capabilities) };
+      const ready: EngineStatus = {
+        state: 'ready',
+        gpu: got.capabilities,
+        adapterLabel: adapterLabel(got.capabilities),
+      };
+      // After a loss, the next init (e.g. from an edit) acquires a new device: listeners hear the engine is back.
+      emit(ready);
+      return ready;
     } catch (e) {
       pending = undefined;
       if (e instanceof GpuUnavailableError) return { state: 'unavailable', code: e.code, message: e.message };
