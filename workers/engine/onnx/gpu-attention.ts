@@ -10,6 +10,7 @@ import { AppError } from '../../../src/core/protocol/errors';
 import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention';
 import { kindOfShape, type TileChoice } from '../kernels/attention/autotune';
 import type { GpuAttentionBackend } from './runner';
+import { readBack } from '../gpu/readback';
 
 /**
  * Resident map sets: one job uses two per modulated resolution (self, cross); a few jobs' worth stay cached
@@ -70,20 +71,7 @@ export function gpuAttentionBackend(device: GPUDevice, options: GpuAttentionOpti
       const bytes = elements * 4;
       if (bytes > buffer.size)
         throw new Error(`cannot read ${elements} float32 values from a ${buffer.size}-byte GPU buffer`);
-      const staging = device.createBuffer({
-        label: 'attention probe readback',
-        size: bytes,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      try {
-        const encoder = device.createCommandEncoder({ label: 'attention probe readback' });
-        encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-        device.queue.submit([encoder.finish()]);
-        await staging.mapAsync(GPUMapMode.READ);
-        return new Float32Array(staging.getMappedRange().slice(0));
-      } finally {
-        staging.destroy();
-      }
+      return new Float32Array(await readBack(device, buffer, bytes));
     },
 
     release() {

@@ -26,6 +26,7 @@ import type { LatentShape } from '../../../src/core/latents/blend';
 import { gaussianNoise } from '../../../src/core/random/gaussian';
 import { DdimScheduler } from '../scheduler/ddim';
 import type { DeviceTensor } from '../tensors/device-tensor';
+import { TensorScope } from '../tensors/scope';
 import { disposeResiduals, type AttentionProbe, type Components } from './components';
 import { throwIfCancelled, type LevelLatent } from './invert';
 import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation';
@@ -75,18 +76,6 @@ export interface DenoiseArgs {
   readonly cfgBatch?: 'sequential' | 'batched';
 }
 
-/** Tensors made for one job and freed at its end, however it ends. */
-class Scope {
-  private readonly held: DeviceTensor[] = [];
-  keep<T extends DeviceTensor>(t: T): T {
-    this.held.push(t);
-    return t;
-  }
-  dispose(): void {
-    for (const t of this.held.splice(0)) t.dispose();
-  }
-}
-
 /** The final latents [F, 4, h, w]; the caller disposes them. */
 export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
   const { components, shape, guidance, control, signal } = args;
@@ -97,7 +86,7 @@ export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
   const halves: CfgHalf[] = cfg ? ['uncond', 'cond'] : ['cond'];
   const sequential = (args.cfgBatch ?? 'sequential') === 'sequential';
   const noiseShape = [shape.frames, shape.channels, shape.height, shape.width];
-  const job = new Scope();
+  const job = new TensorScope();
   // The text tensors of each call shape, made once: the networks cache cross-attention K/V per text tensor.
   const textItems = (t: DeviceTensor, first: number, count: number): DeviceTensor =>
     job.keep(ops.slice(t, cfg ? first : t.dims[0]! - 1, count));
@@ -176,7 +165,7 @@ export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
       }
       const step = ops.ddimStep(scheduler.stepCoefficients(t), eps, x, args.onStep !== undefined);
       eps.dispose();
-      const stepScope = new Scope();
+      const stepScope = new TensorScope();
       try {
         stepScope.keep(step.prev);
         if (step.x0) stepScope.keep(step.x0);

@@ -26,6 +26,7 @@ import { AppError } from '../../../src/core/protocol/errors';
 import { gaussianNoise } from '../../../src/core/random/gaussian';
 import type { ClipTokenizer } from '../../../src/core/tokenizer/clip';
 import type { DeviceTensor } from '../tensors/device-tensor';
+import { TensorScope } from '../tensors/scope';
 import type { AttentionProbe, Components } from './components';
 import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise';
 import { invertLatents, throwIfCancelled, type InversionResult } from './invert';
@@ -164,8 +165,8 @@ export async function runEdit(
   if (errors.length > 0) throw new AppError('LAYOUT_INVALID', errors.map((e) => e.message).join('; '));
 
   // Every device tensor of the job, freed however the job ends.
-  const held: DeviceTensor[] = [];
-  const keep = <T extends DeviceTensor>(t: T): T => (held.push(t), t);
+  const job = new TensorScope();
+  const keep = <T extends DeviceTensor>(t: T): T => job.keep(t);
   try {
     // Text: one encoder pass over every prompt the job needs.
     onProgress({ stage: 'text', step: 0, total: 1 });
@@ -296,6 +297,6 @@ export async function runEdit(
     onProgress({ stage: 'decode', step: 1, total: 1 });
     return { frames: imagesToRgba(images, F, input.width, input.height), latents, inversion, layout };
   } finally {
-    for (const t of held) t.dispose();
+    job.dispose();
   }
 }

@@ -7,7 +7,14 @@ import { blendLatents, type LatentShape } from '../../../src/core/latents/blend'
 import { combineGuidance } from '../../../src/core/latents/cfg';
 import { latentToPreviewRgba } from '../../../src/core/latents/preview';
 import { applyStep } from '../scheduler/step';
-import { cpuTensor, elementCount, TransferCounter, type CpuTensor, type DeviceTensor } from './device-tensor';
+import {
+  assertSameDims,
+  cpuTensor,
+  elementCount,
+  TransferCounter,
+  type CpuTensor,
+  type DeviceTensor,
+} from './device-tensor';
 import type { LatentOps, TensorRuntime } from './latent-ops';
 
 const f32 = Math.fround;
@@ -17,23 +24,18 @@ function onCpu(t: DeviceTensor, name: string): CpuTensor {
   return t;
 }
 
-function sameDims(a: DeviceTensor, b: DeviceTensor, what: string): void {
-  if (a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i]))
-    throw new RangeError(`${what}: [${a.dims.join(', ')}] and [${b.dims.join(', ')}] differ`);
-}
-
 function latentDims(shape: LatentShape): number[] {
   return [shape.frames, shape.channels, shape.height, shape.width];
 }
 
 export const cpuLatentOps: LatentOps = {
   guidance(uncond, cond, scale) {
-    sameDims(uncond, cond, 'guidance');
+    assertSameDims(uncond, cond, 'guidance');
     return cpuTensor(combineGuidance(onCpu(uncond, 'guidance').data, onCpu(cond, 'guidance').data, scale), cond.dims);
   },
 
   ddimStep(c, eps, x, withX0) {
-    sameDims(eps, x, 'ddimStep');
+    assertSameDims(eps, x, 'ddimStep');
     const r = applyStep(c, onCpu(eps, 'ddimStep').data, onCpu(x, 'ddimStep').data);
     return {
       prev: cpuTensor(r.prevSample, x.dims),
@@ -61,8 +63,8 @@ export const cpuLatentOps: LatentOps = {
   },
 
   posteriorSample(mean, std, eps, s) {
-    sameDims(mean, std, 'posteriorSample');
-    sameDims(mean, eps, 'posteriorSample');
+    assertSameDims(mean, std, 'posteriorSample');
+    assertSameDims(mean, eps, 'posteriorSample');
     const m = onCpu(mean, 'posteriorSample').data;
     const sd = onCpu(std, 'posteriorSample').data;
     const e = onCpu(eps, 'posteriorSample').data;

@@ -26,6 +26,12 @@ export type DeviceTensor = CpuTensor | GpuTensor;
 
 export const elementCount = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
+/** Throws unless both tensors have the same dims (`what` names the op). */
+export function assertSameDims(a: DeviceTensor, b: DeviceTensor, what: string): void {
+  if (a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i]))
+    throw new RangeError(`${what}: [${a.dims.join(', ')}] and [${b.dims.join(', ')}] differ`);
+}
+
 export function cpuTensor(data: Float32Array, dims: readonly number[]): CpuTensor {
   if (data.length !== elementCount(dims))
     throw new RangeError(`a [${dims.join(', ')}] tensor holds ${elementCount(dims)} values, got ${data.length}`);

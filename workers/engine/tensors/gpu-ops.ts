@@ -9,8 +9,16 @@
  * destroyed before the call returns; an output tensor's `dispose()` destroys its buffer.
  */
 import type { LatentShape } from '../../../src/core/latents/blend';
+import { readBack } from '../gpu/readback';
 import { LatentKernels, type LatentKernelOptions } from '../kernels/latents/latent-kernels';
-import { elementCount, gpuTensor, TransferCounter, type DeviceTensor, type GpuTensor } from './device-tensor';
+import {
+  assertSameDims,
+  elementCount,
+  gpuTensor,
+  TransferCounter,
+  type DeviceTensor,
+  type GpuTensor,
+} from './device-tensor';
 import type { LatentOps, TensorRuntime } from './latent-ops';
 
 const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -18,11 +26,6 @@ const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBuffe
 function onGpu(t: DeviceTensor, name: string): GpuTensor {
   if (t.location !== 'gpu-buffer') throw new Error(`${name}: a GPU op got a ${t.location} tensor`);
   return t;
-}
-
-function sameDims(a: DeviceTensor, b: DeviceTensor, what: string): void {
-  if (a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i]))
-    throw new RangeError(`${what}: [${a.dims.join(', ')}] and [${b.dims.join(', ')}] differ`);
 }
 
 function holds(t: DeviceTensor, count: number, what: string): void {
@@ -33,27 +36,6 @@ function holds(t: DeviceTensor, count: number, what: string): void {
 /** A tensor owning `buffer`: disposing it destroys the buffer. */
 function owned(buffer: GPUBuffer, dims: readonly number[]): GpuTensor {
   return gpuTensor(buffer, dims, () => buffer.destroy());
-}
-
-/** Copies `bytes` from the start of `src` to the CPU through a staging buffer (destroyed on return). */
-async function readBack(device: GPUDevice, src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-  if (bytes === 0) return new ArrayBuffer(0);
-  const staging = device.createBuffer({
-    label: 'readback staging',
-    size: bytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  try {
-    const encoder = device.createCommandEncoder({ label: 'readback' });
-    encoder.copyBufferToBuffer(src, 0, staging, 0, bytes);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const data = staging.getMappedRange(0, bytes).slice(0);
-    staging.unmap();
-    return data;
-  } finally {
-    staging.destroy();
-  }
 }
 
 /**
@@ -73,14 +55,14 @@ export function createGpuTensorRuntime(
 
   const ops: LatentOps = {
     guidance(uncond, cond, scale) {
-      sameDims(uncond, cond, 'guidance');
+      assertSameDims(uncond, cond, 'guidance');
       const u = onGpu(uncond, 'guidance');
       const c = onGpu(cond, 'guidance');
       return owned(kernels.cfg(u.buffer, c.buffer, elementCount(c.dims), scale), c.dims);
     },
 
     ddimStep(c, eps, x, withX0) {
-      sameDims(eps, x, 'ddimStep');
+      assertSameDims(eps, x, 'ddimStep');
       const e = onGpu(eps, 'ddimStep');
       const s = onGpu(x, 'ddimStep');
       const r = kernels.ddimStep(c, e.buffer, s.buffer, elementCount(x.dims), withX0);
@@ -109,8 +91,8 @@ export function createGpuTensorRuntime(
     },
 
     posteriorSample(mean, std, eps, s) {
-      sameDims(mean, std, 'posteriorSample');
-      sameDims(mean, eps, 'posteriorSample');
+      assertSameDims(mean, std, 'posteriorSample');
+      assertSameDims(mean, eps, 'posteriorSample');
       const buffers = [mean, std, eps].map((t) => onGpu(t, 'posteriorSample').buffer) as [
         GPUBuffer,
         GPUBuffer,
