@@ -33,9 +33,9 @@ describeShared('model validation on load', () => {
     [
       'tiny-controlnet',
       'controlnet',
-      'config.json: down_block_types[1] = "SimpleCrossAttnDownBlock2D" is not supported',
+      'config.json: "down_block_types[1]" = "SimpleCrossAttnDownBlock2D" is not supported',
     ],
-    ['tiny-sd', 'sd15', 'unet/config.json: down_block_types[1] = "SimpleCrossAttnDownBlock2D" is not supported'],
+    ['tiny-sd', 'sd15', 'unet/config.json: "down_block_types[1]" = "SimpleCrossAttnDownBlock2D" is not supported'],
   ] as const)(
     '%s with an unsupported block type → MODEL_ARCHITECTURE naming the field',
     async (repo, kind, message) => {
