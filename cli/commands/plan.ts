@@ -3,8 +3,7 @@
  * without running. SD1.5 and ControlNet v1.1 configs are built in; `--model` reads a local diffusers folder's
  * configs and safetensors headers instead (validated like the app does on load).
  */
-import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { CliUsageError, type CliCommand } from '../command';
 import { intOption, parseCliArgs } from '../args';
 import {
@@ -13,7 +12,6 @@ import {
   parseUNetConfig,
   parseVaeConfig,
 } from '../../src/core/models/configs';
-import { ModelError } from '../../src/core/models/errors';
 import {
   SD15_CONTROLNET_CONFIG,
   SD15_TEXT_ENCODER_CONFIG,
@@ -21,7 +19,6 @@ import {
   SD15_VAE_CONFIG,
 } from '../../src/core/models/known-configs';
 import { resolveModelFiles } from '../../src/core/models/resolve';
-import type { ByteRange, FileStat, ModelSource } from '../../src/core/models/source';
 import { validateModel, type ValidatedModel } from '../../src/core/models/validate';
 import {
   computePlan,
@@ -32,37 +29,7 @@ import {
 } from '../../src/core/plan/plan';
 import { formatPlan, planJson } from '../../src/core/plan/format';
 import { headerParams } from '../../src/core/plan/model';
-
-/** A local folder as a ModelSource (Node side of the app's directory-handle source). */
-class NodeFolderSource implements ModelSource {
-  readonly remote = false;
-  constructor(readonly id: string) {}
-
-  /** Probed file by file (stat follows symlinks, which a recursive listing would not). */
-  async list(): Promise<null> {
-    return null;
-  }
-
-  async stat(path: string): Promise<FileStat | null> {
-    const s = await stat(join(this.id, path)).catch(() => null);
-    return s?.isFile() ? { size: s.size } : null;
-  }
-
-  async read(path: string, range?: ByteRange): Promise<Uint8Array> {
-    const f = await open(join(this.id, path)).catch(() => {
-      throw new ModelError('MODEL_FILE_NOT_FOUND', `${this.id} has no ${path}`, { file: path });
-    });
-    try {
-      const start = range?.start ?? 0;
-      const end = range?.end ?? (await f.stat()).size;
-      const buf = new Uint8Array(Math.max(0, end - start));
-      const { bytesRead } = await f.read(buf, 0, buf.byteLength, start);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await f.close();
-    }
-  }
-}
+import { NodeFolderSource } from '../config/file-ranges';
 
 async function loadLocal(dir: string, kind: 'sd15' | 'controlnet', precision: Precision): Promise<ValidatedModel> {
   const s = await stat(dir).catch(() => null);
