@@ -35,6 +35,26 @@ export interface EditSettings {
    * batch (fewer calls, twice the activations; the memory plan checks either).
    */
   readonly cfgBatch?: 'sequential' | 'batched';
+  /**
+   * FLATTEN flow-guided attention (DESIGN §3.6): `resolutions` are the official `flatten_res` latent-size
+   * divisors (1 → the UNet's full-resolution H/8 level, 2 → H/16, 4 → H/32); `oldQk` = the official `old_qk`
+   * (Q, K from the self-attention's to_q/to_k instead of its output). Needs `EditRequest.flows`.
+   * null/absent = off (the default until a flow source exists).
+   */
+  readonly flatten?: FlattenSettings | null;
+}
+
+/** DESIGN §3.6 flow attention settings (the official config's `flatten_res` and `old_qk`). */
+export interface FlattenSettings {
+  readonly resolutions: readonly number[];
+  readonly oldQk: boolean;
+}
+
+/** Forward optical flow between consecutive frames, in pixels at the edit size (DESIGN §3.6). */
+export interface EditFlows {
+  /** [F − 1, 2, H, W]: channel 0 = x (width) displacement, 1 = y (height), as torchvision RAFT. */
+  readonly dims: readonly [number, number, number, number];
+  readonly data: Float32Array;
 }
 
 export const DEFAULT_EDIT_SETTINGS: EditSettings = {
@@ -50,6 +70,7 @@ export const DEFAULT_EDIT_SETTINGS: EditSettings = {
   fixSelfSizeReg: false,
   modulateAllResolutions: false,
   blendWithInversion: false,
+  flatten: null,
   encodeWith: 'sample',
 };
 
@@ -79,6 +100,8 @@ export interface EditRequest {
   readonly returnLatents?: boolean;
   /** The frame the live preview shows (default 0; `EngineApi.setEditPreviewFrame` moves it during a run). */
   readonly previewFrame?: number;
+  /** Flow for `settings.flatten` (required when it is set); trajectories are computed from it in the engine. */
+  readonly flows?: EditFlows;
 }
 
 export type EditStageName = 'prepare' | 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
