@@ -31,7 +31,10 @@ export const SETTINGS_LIMITS: SettingsLimits = Object.freeze({
   weight: { min: 0, max: 1 },
 });
 
-export type SettingName = keyof SettingsLimits | 'modulatedSteps' | 'cfgBatch';
+export type SettingName = keyof SettingsLimits | 'modulatedSteps' | 'cfgBatch' | 'flatten';
+
+/** FLATTEN flow attention: the official `flatten_res` factors this build has trajectories for (DESIGN §3.6). */
+export const FLATTEN_RESOLUTIONS: readonly number[] = Object.freeze([1, 2, 4, 8]);
 
 export interface SettingsProblem {
   readonly setting: SettingName;
@@ -64,5 +67,15 @@ export function validateSettings(s: EditSettings, limits: SettingsLimits = SETTI
   const cfgBatch = (s as { readonly cfgBatch?: unknown }).cfgBatch;
   if (cfgBatch !== undefined && cfgBatch !== 'sequential' && cfgBatch !== 'batched')
     add('cfgBatch', `CFG batching must be sequential or batched, not "${String(cfgBatch)}".`);
+  const flatten = s.flatten;
+  if (flatten !== undefined && flatten !== null) {
+    const res: readonly unknown[] = Array.isArray(flatten.resolutions) ? flatten.resolutions : [];
+    if (res.length === 0 || res.some((r) => !FLATTEN_RESOLUTIONS.includes(r as number)))
+      add(
+        'flatten',
+        `Flow-guided resolutions must be a non-empty list of ${FLATTEN_RESOLUTIONS.join(', ')} (latent-size divisors; the official configs use [1], [1, 2] or [1, 2, 4]).`,
+      );
+    if (typeof flatten.oldQk !== 'boolean') add('flatten', 'Flow attention old_qk must be true or false.');
+  }
   return out;
 }
