@@ -15,6 +15,7 @@ import { AppError } from '../../src/core/protocol/errors';
 import type { ModelKind, WeightsPrecision } from '../../src/core/models/files';
 import { isHuggingFaceRepoId, type ModelSource, type RemoteSourceSpec } from '../../src/core/models/source';
 import { DEFAULT_SD15_REPO } from '../../src/core/models/catalog';
+import { ONNX_MODELS, ONNX_MODEL_KINDS, isOnnxModelKind } from '../../src/core/models/onnx-models';
 import type { ValidatedModel } from '../../src/core/models/validate';
 import type { ClipTokenizerFiles } from '../../src/core/tokenizer/clip';
 import { OpfsModelCache } from './weights/cache';
@@ -69,6 +70,10 @@ export function toSource(spec: ModelSourceSpec): ModelSource {
 }
 
 function summarize(model: ValidatedModel): string {
+  if (isOnnxModelKind(model.kind)) {
+    const spec = ONNX_MODELS[model.kind];
+    return `${spec.label}, ${spec.files.length} ONNX file${spec.files.length > 1 ? 's' : ''}`;
+  }
   const c = model.configs;
   if (c.controlnet)
     return `ControlNet, ${c.controlnet.blockOutChannels.join('/')} channels, ${c.controlnet.conditioningChannels}-channel condition`;
@@ -82,7 +87,7 @@ function weightsPrecision(model: ValidatedModel): WeightsPrecision {
   return [...model.files.values()].some((f) => f.weights && f.path.includes('.fp16.')) ? 'fp16' : 'fp32';
 }
 
-const KINDS: readonly ModelKind[] = ['sd15', 'controlnet'];
+const KINDS: readonly ModelKind[] = ['sd15', 'controlnet', ...ONNX_MODEL_KINDS];
 const PRECISIONS: readonly WeightsPrecision[] = ['fp16', 'fp32'];
 
 export function createModelsService(deps: ModelsServiceDeps): ModelsService {
@@ -102,8 +107,14 @@ export function createModelsService(deps: ModelsServiceDeps): ModelsService {
       const controller = new AbortController();
       current = controller;
       try {
-        const precision: WeightsPrecision =
-          spec.precision === 'auto' ? ((await deps.shaderF16()) ? 'fp16' : 'fp32') : spec.precision;
+        // ONNX exports carry their own element types: one cache manifest, whatever the adapter.
+        const precision: WeightsPrecision = isOnnxModelKind(spec.kind)
+          ? 'fp32'
+          : spec.precision === 'auto'
+            ? (await deps.shaderF16())
+              ? 'fp16'
+              : 'fp32'
+            : spec.precision;
         const source = toSource(spec.source);
         let fromCache = false;
         const model = await openModel(source, cache, {

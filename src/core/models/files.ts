@@ -5,7 +5,12 @@
  * loaded: a folder that only has them is refused naming the file (resolve.ts).
  */
 
-export type ModelKind = 'sd15' | 'controlnet';
+import { ONNX_MODELS, isOnnxModelKind, type OnnxModelKind } from './onnx-models';
+
+/** Diffusers-layout checkpoints (safetensors + config.json), built into graphs by the engine. */
+export type DiffusersModelKind = 'sd15' | 'controlnet';
+/** Models shipped as ONNX files (estimators, optical flow, segmenter): ./onnx-models.ts. */
+export type ModelKind = DiffusersModelKind | OnnxModelKind;
 export type WeightsPrecision = 'fp16' | 'fp32';
 
 export interface FileRequirement {
@@ -40,6 +45,8 @@ function weightsCandidates(dir: string, stem: string, precision: WeightsPrecisio
 }
 
 export function requiredFiles(kind: ModelKind, precision: WeightsPrecision = 'fp16'): FileRequirement[] {
+  if (isOnnxModelKind(kind))
+    return ONNX_MODELS[kind].files.map((f) => ({ role: f.role, candidates: f.candidates, weights: false }));
   const config = (role: string, path: string): FileRequirement => ({ role, candidates: [path], weights: false });
   const weights = (role: string, dir: string, stem: string): FileRequirement => ({
     role,
@@ -62,7 +69,7 @@ export function requiredFiles(kind: ModelKind, precision: WeightsPrecision = 'fp
 }
 
 export function alternativeFiles(kind: ModelKind): AlternativeRequirement[] {
-  if (kind === 'controlnet') return [];
+  if (kind !== 'sd15') return [];
   return [
     {
       role: 'tokenizer',

@@ -6,6 +6,7 @@
  */
 import { ModelError } from './errors';
 import { alternativeFiles, requiredFiles, type ModelKind, type ResolvedFile, type WeightsPrecision } from './files';
+import { ONNX_MODELS, isOnnxModelKind } from './onnx-models';
 import type { FileStat, ModelSource } from './source';
 
 async function statOrNull(
@@ -26,6 +27,12 @@ function resolved(role: string, path: string, stat: FileStat, weights: boolean):
     ...(stat.sha256 ? { sha256: stat.sha256 } : {}),
     ...(stat.etag ? { etag: stat.etag } : {}),
   };
+}
+
+function describeKind(kind: ModelKind): string {
+  if (isOnnxModelKind(kind))
+    return `the ${ONNX_MODELS[kind].label} ONNX export (as ${ONNX_MODELS[kind].preset.repo} has it)`;
+  return `a diffusers-layout ${kind === 'sd15' ? 'Stable Diffusion 1.5' : 'ControlNet'} model`;
 }
 
 export async function resolveModelFiles(
@@ -75,7 +82,7 @@ export async function resolveModelFiles(
   if (missing.length > 0)
     throw new ModelError(
       'MODEL_FILE_NOT_FOUND',
-      `${source.id} is missing ${missing.join('; ')}. Check that it is a diffusers-layout ${kind === 'sd15' ? 'Stable Diffusion 1.5' : 'ControlNet'} model (repo id, revision, folder).`,
+      `${source.id} is missing ${missing.join('; ')}. Check that it is ${describeKind(kind)} (repo id, revision, folder).`,
       { source: source.id, missing: missing.join('; ') },
     );
   return out;

@@ -23,6 +23,7 @@ import { ModelError } from './errors';
 import { parseSchedulerConfig } from '../schedule/config';
 import type { ScheduleConfig } from '../schedule/schedule';
 import type { ModelKind, ResolvedFile } from './files';
+import { isOnnxModelKind } from './onnx-models';
 import type { ModelSource } from './source';
 
 export interface ModelConfigs {
@@ -87,6 +88,39 @@ export async function validateSafetensorsFile(
   }
 }
 
+const LFS_POINTER = 'version https://git-lfs';
+
+/**
+ * A cheap check that a file is an ONNX model (a protobuf `ModelProto`), reading its first bytes: the first field
+ * tag must be one of ModelProto's (ir_version, opset_import, producer_name, …: field 1–20, varint or
+ * length-delimited). Git LFS pointer files (what a clone without LFS holds) are named as such. The input/output
+ * names are checked when the engine opens the session (workers/engine/onnx-models/session.ts).
+ */
+export async function validateOnnxFile(
+  source: ModelSource,
+  path: string,
+  size: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const head = await source.read(path, { start: 0, end: Math.min(64, size) }, signal);
+  const text = new TextDecoder().decode(head);
+  if (text.startsWith(LFS_POINTER))
+    throw new ModelError(
+      'MODEL_HEADER_INVALID',
+      `${path} is a Git LFS pointer, not the model: fetch the real file (git lfs pull) or download it from the model's page.`,
+      { file: path },
+    );
+  const tag = head[0] ?? 0;
+  const field = tag >> 3;
+  const wire = tag & 7;
+  if (size < 16 || field < 1 || field > 20 || (wire !== 0 && wire !== 2))
+    throw new ModelError(
+      'MODEL_HEADER_INVALID',
+      `${path} is not an ONNX model (it does not start like one). Check the file, or delete the cached model and download it again.`,
+      { file: path },
+    );
+}
+
 export async function validateModel(
   source: ModelSource,
   kind: ModelKind,
@@ -109,6 +143,10 @@ export async function validateModel(
   }
   const cfg = (role: string) => rawConfigs.get(role);
   const pathOf = (role: string) => byRole.get(role)?.path;
+  if (isOnnxModelKind(kind)) {
+    for (const f of files) await validateOnnxFile(source, f.path, f.size, signal);
+    return { kind, source, files: byRole, headers: new Map(), rawConfigs, configs: {} };
+  }
   const configs: ModelConfigs =
     kind === 'controlnet'
       ? { controlnet: parseControlNetConfig(cfg('controlnet.config'), pathOf('controlnet.config')) }

@@ -1,9 +1,8 @@
 import { useEffect } from 'react';
 import { CONTROLNET_REPOS } from '../../core/models/catalog';
 import { formatBytes } from '../../core/models/errors';
-import type { ModelKind } from '../../core/models/files';
 import { useStore } from '../../state/store';
-import type { ControlNetPreset, ModelSlot } from '../../state/slices/models';
+import type { ControlNetPreset } from '../../state/slices/models';
 import {
   MODELS_TASK,
   cancelModelLoad,
@@ -12,39 +11,12 @@ import {
   restoreModels,
   setModelChoices,
 } from './actions';
-import { etaText } from '../tasks/eta';
 import { SourceFields } from './SourceFields';
+import { SlotStatus } from './SlotStatus';
+import { OnnxModels } from './OnnxModels';
 import './models.css';
 
 let restored = false;
-
-function SlotStatus({ kind, slot }: { kind: ModelKind; slot: ModelSlot }) {
-  const p = slot.progress;
-  const task = useStore((s) => s.tasks.find((t) => t.id === MODELS_TASK));
-  const eta = task && p?.phase === 'downloading' ? etaText(task, Date.now()) : null;
-  let text = 'not loaded';
-  if (slot.state === 'ready' && slot.info)
-    text = `ready — ${slot.info.precision}, ${formatBytes(slot.info.bytes)}${slot.info.fromCache ? ', from cache' : ''}`;
-  else if (slot.state === 'loading')
-    // The ETA is the models task's (the task bar shows the same text): one estimate on screen.
-    text =
-      p && p.total > 0
-        ? `${formatBytes(p.bytes)} of ${formatBytes(p.total)}${eta ? `, ${eta}` : ''}`
-        : 'checking files…';
-  else if (slot.state === 'error') text = `failed (${slot.error?.code ?? 'error'})`;
-  return (
-    <div
-      className="model-status"
-      data-testid={`model-status-${kind}`}
-      data-state={slot.state}
-      title={slot.error?.message}
-    >
-      <span>{text}</span>
-      {slot.state === 'loading' && <progress max={1} value={p && p.total > 0 ? p.bytes / p.total : undefined} />}
-      {slot.state === 'ready' && slot.info && <small>{slot.info.summary}</small>}
-    </div>
-  );
-}
 
 /** Model sources (Hugging Face repo, base URL, local folder), Load / Cancel, and the browser cache. */
 export function ModelsPanel() {
@@ -69,7 +41,7 @@ export function ModelsPanel() {
         disabled={loading}
         onChange={(sd15) => setModelChoices({ ...choices, sd15 })}
       />
-      <SlotStatus kind="sd15" slot={models.sd15} />
+      <SlotStatus kind="sd15" slot={models.sd15} task={MODELS_TASK} />
       <label>
         ControlNet{' '}
         <select
@@ -100,7 +72,9 @@ export function ModelsPanel() {
           onChange={(custom) => setModelChoices({ ...choices, controlnet: { preset: 'custom', custom } })}
         />
       )}
-      {choices.controlnet.preset !== 'none' && <SlotStatus kind="controlnet" slot={models.controlnet} />}
+      {choices.controlnet.preset !== 'none' && (
+        <SlotStatus kind="controlnet" slot={models.controlnet} task={MODELS_TASK} />
+      )}
       <div className="model-actions">
         <button onClick={() => void loadModels()} disabled={loading} data-testid="models-load">
           Download / load
@@ -111,6 +85,7 @@ export function ModelsPanel() {
           </button>
         )}
       </div>
+      <OnnxModels />
       <details className="model-cache" data-testid="model-cache">
         <summary>
           Cached models ({cached.length}, {formatBytes(cached.reduce((a, m) => a + m.bytes, 0))})

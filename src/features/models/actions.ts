@@ -6,6 +6,7 @@
 import { services } from '../../app/services';
 import { formatBytes } from '../../core/models/errors';
 import type { ModelKind, WeightsPrecision } from '../../core/models/files';
+import { ONNX_MODELS, ONNX_MODEL_KINDS, isOnnxModelKind, type OnnxModelKind } from '../../core/models/onnx-models';
 import type { ModelLoadProgress, ModelSpec } from '../../core/protocol/engine';
 import { Comlink } from '../../core/protocol/rpc';
 import { AppError, hasCode } from '../../core/protocol/errors';
@@ -21,7 +22,9 @@ import { cacheIdOf, sourceChoice, toSpec, type LocalPick } from './sources';
 
 export const MODELS_TASK = 'models';
 const STORAGE_KEY = 'videograin.models';
+/** What the main Load button loads; ONNX-shipped models have their own buttons (loadOnnxModel). */
 const KINDS: readonly ModelKind[] = ['sd15', 'controlnet'];
+const ALL_KINDS: readonly ModelKind[] = [...KINDS, ...ONNX_MODEL_KINDS];
 const local: Partial<Record<ModelKind, LocalPick>> = {};
 let persistAsked = false;
 
@@ -53,9 +56,11 @@ export function setLocalFolder(kind: ModelKind, pick: LocalPick, name: string): 
   local[kind] = pick;
   const c = useStore.getState().modelChoices;
   const choice = { type: 'local' as const, value: name };
-  setModelChoices(
-    kind === 'sd15' ? { ...c, sd15: choice } : { ...c, controlnet: { preset: 'custom', custom: choice } },
-  );
+  if (isOnnxModelKind(kind)) setModelChoices({ ...c, onnx: { ...c.onnx, [kind]: choice } });
+  else
+    setModelChoices(
+      kind === 'sd15' ? { ...c, sd15: choice } : { ...c, controlnet: { preset: 'custom', custom: choice } },
+    );
 }
 
 /** A remembered local folder whose files this page does not have (after a reload): it must be picked again. */
@@ -84,8 +89,14 @@ async function adoptTokenizerOfLoadedModel(): Promise<void> {
   setPromptTokenizer(clipPromptTokenizer(createClipTokenizer(files)));
 }
 
+/** The name a kind has in messages ("SD 1.5", "ControlNet", "DWPose (…)"). */
+export function modelName(kind: ModelKind): string {
+  if (isOnnxModelKind(kind)) return ONNX_MODELS[kind].label;
+  return kind === 'sd15' ? 'SD 1.5' : 'ControlNet';
+}
+
 function describeProgress(kind: ModelKind, p: ModelLoadProgress): string {
-  const name = kind === 'sd15' ? 'SD 1.5' : 'ControlNet';
+  const name = modelName(kind);
   if (p.phase === 'resolving') return `${name}: checking files`;
   if (p.phase === 'verifying') return `${name}: verifying ${p.file ?? ''}`;
   if (p.phase === 'done') return `${name}: ${p.fromCache ? 'loaded from cache' : 'downloaded'}`;
@@ -148,6 +159,23 @@ export async function loadModels(): Promise<boolean> {
   return ok;
 }
 
+/** Task id of an ONNX-shipped model's load (one task per model, so two can show side by side). */
+export const onnxModelTask = (kind: OnnxModelKind): string => `model-${kind}`;
+
+/** An ONNX-shipped model's Load button (estimators, flow, segmenter): its own task with byte progress. */
+export async function loadOnnxModel(kind: OnnxModelKind): Promise<boolean> {
+  const choice = sourceChoice(useStore.getState().modelChoices, kind);
+  if (choice?.type !== 'local' && !persistAsked) {
+    persistAsked = true;
+    await navigator.storage?.persist?.().catch(() => false);
+  }
+  const ok = await runTask(onnxModelTask(kind), `Loading ${modelName(kind)}`, (progress) =>
+    loadOne(kind, 'auto', progress),
+  );
+  await refreshCachedModels();
+  return ok;
+}
+
 /**
  * Consistent defaults (issue 14, item 3): a ControlNet the user just loaded makes the condition its own
  * (canny/depth/pose; canny for a custom one) when the condition was "none", and says so.
@@ -168,7 +196,7 @@ export async function deleteCachedModels(id?: string): Promise<void> {
   const ok = await runTask('delete-models', 'Deleting cached models', async () => {
     await engine().deleteCachedModels(id);
     const { models, setModelSlot } = useStore.getState();
-    for (const kind of KINDS) {
+    for (const kind of ALL_KINDS) {
       const info = models[kind].info;
       if (info?.remote && (id === undefined || info.id === id)) {
         setModelSlot(kind, { state: 'idle' });
@@ -186,19 +214,19 @@ export async function deleteCachedModels(id?: string): Promise<void> {
  */
 export async function restoreModels(): Promise<void> {
   useStore.getState().setModelChoices(restoredChoices());
-  for (const kind of KINDS) {
+  for (const kind of ALL_KINDS) {
     const folder = needsRepick(kind);
     if (folder)
       useStore
         .getState()
         .notify(
           'info',
-          `The ${kind === 'sd15' ? 'Stable Diffusion' : 'ControlNet'} folder "${folder}" must be picked again after a reload (the browser does not keep folder access): Models → Pick "${folder}" again.`,
+          `The ${modelName(kind)} folder "${folder}" must be picked again after a reload (the browser does not keep folder access): Models → Pick "${folder}" again.`,
         );
   }
   await refreshCachedModels();
   const { cachedModels, modelChoices } = useStore.getState();
-  for (const kind of KINDS) {
+  for (const kind of ALL_KINDS) {
     const choice = sourceChoice(modelChoices, kind);
     const id = choice ? cacheIdOf(choice) : null;
     const complete = cachedModels.find((m) => m.id === id)?.complete.filter((c) => c.kind === kind) ?? [];

@@ -5,6 +5,7 @@
 import { CONTROLNET_REPOS } from '../../core/models/catalog';
 import { parseRemoteSource, sourceId } from '../../core/models/source';
 import type { ModelKind } from '../../core/models/files';
+import { ONNX_MODELS, isOnnxModelKind } from '../../core/models/onnx-models';
 import type { ModelSourceSpec } from '../../core/protocol/engine';
 import { AppError } from '../../core/protocol/errors';
 import type { ModelChoices, ModelSourceChoice } from '../../state/slices/models';
@@ -15,6 +16,7 @@ export type LocalPick = { readonly handle: FileSystemDirectoryHandle } | { reado
 /** The source to load for a kind, or null when no ControlNet is wanted. */
 export function sourceChoice(choices: ModelChoices, kind: ModelKind): ModelSourceChoice | null {
   if (kind === 'sd15') return choices.sd15;
+  if (isOnnxModelKind(kind)) return choices.onnx?.[kind] ?? { type: 'hf', value: ONNX_MODELS[kind].preset.repo };
   const { preset, custom } = choices.controlnet;
   if (preset === 'none') return null;
   if (preset === 'custom') return custom;

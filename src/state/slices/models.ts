@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import { DEFAULT_SD15_REPO, type ControlCondition } from '../../core/models/catalog';
 import type { ModelKind } from '../../core/models/files';
+import { ONNX_MODEL_KINDS, type OnnxModelKind } from '../../core/models/onnx-models';
 import type { CachedModelInfo, LoadedModelInfo, ModelLoadProgress } from '../../core/protocol/engine';
 import type { AppState } from '../store';
 
@@ -16,6 +17,8 @@ export type ControlNetPreset = 'none' | ControlCondition | 'custom';
 export interface ModelChoices {
   readonly sd15: ModelSourceChoice;
   readonly controlnet: { readonly preset: ControlNetPreset; readonly custom: ModelSourceChoice };
+  /** ONNX-shipped models (estimators, flow, segmenter); a kind not named here uses its preset repo. */
+  readonly onnx?: Readonly<Partial<Record<OnnxModelKind, ModelSourceChoice>>>;
 }
 
 export interface ModelSlot {
@@ -41,7 +44,11 @@ export const DEFAULT_MODEL_CHOICES: ModelChoices = {
 
 export const createModelsSlice: StateCreator<AppState, [], [], ModelsSlice> = (set) => ({
   modelChoices: DEFAULT_MODEL_CHOICES,
-  models: { sd15: { state: 'idle' }, controlnet: { state: 'idle' } },
+  models: {
+    sd15: { state: 'idle' },
+    controlnet: { state: 'idle' },
+    ...(Object.fromEntries(ONNX_MODEL_KINDS.map((k) => [k, { state: 'idle' }])) as Record<OnnxModelKind, ModelSlot>),
+  },
   cachedModels: [],
   setModelChoices: (modelChoices) => set({ modelChoices }),
   setModelSlot: (kind, slot) => set((s) => ({ models: { ...s.models, [kind]: slot } })),

@@ -42,15 +42,29 @@ export interface SessionSource {
 /** Where sessions run: the wasm CPU backend, or WebGPU on the engine's device (outputs stay on the GPU). */
 export type ExecutionTarget = { readonly kind: 'cpu' } | { readonly kind: 'webgpu'; readonly device: GPUDevice };
 
+export interface SessionOptions {
+  /** WebGPU: where outputs land ('gpu-buffer', the default, keeps them for the next network; 'cpu' downloads). */
+  readonly outputLocation?: 'gpu-buffer' | 'cpu';
+  /**
+   * Turns off ORT's constant folding: graphs whose fp16 weights are widened by Casts at run time
+   * (../graph/fp16-weights.ts) would otherwise get them folded back into fp32 initializers.
+   */
+  readonly noConstantFolding?: boolean;
+}
+
 export async function createSession(
   source: SessionSource,
   target: ExecutionTarget = { kind: 'cpu' },
+  options: SessionOptions = {},
 ): Promise<OrtSession> {
   const m = await loadOrt();
   if (target.kind === 'webgpu' && IS_NODE) throw new Error('WebGPU sessions run in the browser only');
   const externalData = source.external?.map((e) => ({ path: e.path, data: e.data }));
   return m.InferenceSession.create(source.model, {
     graphOptimizationLevel: 'all',
+    ...(options.noConstantFolding
+      ? { extra: { optimization: { disable_specified_optimizers: 'ConstantFolding' } } }
+      : {}),
     ...(externalData ? { externalData } : {}),
     ...(target.kind === 'cpu'
       ? { executionProviders: ['wasm'] }
@@ -65,7 +79,7 @@ export async function createSession(
               defaultBufferCacheMode: 'lazyRelease',
             },
           ],
-          preferredOutputLocation: 'gpu-buffer',
+          preferredOutputLocation: options.outputLocation ?? 'gpu-buffer',
         }),
   });
 }
