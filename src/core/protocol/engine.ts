@@ -6,6 +6,7 @@ import type { GpuCapabilitiesInfo } from './gpu';
 import type { ClipTokenizerFiles } from '../tokenizer/clip';
 import type { ModelKind, WeightsPrecision } from '../models/files';
 import type { EditEvent, EditRequest, EditResultData } from './edit';
+import type { SegmentRequest, SegmentResult, TrackEvent, TrackRequest, TrackResult } from './segment';
 
 export type EngineStatus =
   | { readonly state: 'starting' }
@@ -50,6 +51,21 @@ export interface EngineApi {
    * releases. Tensor names follow the diffusers arguments, as the CPU backend's (see `InferRequest`).
    */
   infer(request: InferRequest): Promise<InferResultData>;
+
+  /**
+   * Click to segment (./segment.ts, issue 18) with the loaded segmenter (kind 'sam2'; MODEL_NOT_LOADED before).
+   * The frame's embedding is computed once and cached per (clipKey, frameIndex) within a budget (LRU); another
+   * clipKey drops the cache. Bad prompts reject with SEGMENT_INPUT_INVALID.
+   */
+  segment(request: SegmentRequest): Promise<SegmentResult>;
+  /**
+   * Tracks an accepted mask through the clip by prompt chaining; per-frame results and progress arrive through
+   * `onEvent`. One track at a time (SEGMENT_BUSY); rejects with CANCELLED after `cancelTrack()`.
+   */
+  track(request: TrackRequest, onEvent?: (event: TrackEvent) => void): Promise<TrackResult>;
+  cancelTrack(): Promise<void>;
+  /** Drops the cached frame embeddings and closes the segmenter's sessions (they reopen on the next click). */
+  releaseSegmenter(): Promise<void>;
 }
 
 /** The networks `infer` runs (workers/engine/models/components.ts builds them). */

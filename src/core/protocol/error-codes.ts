@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   SAFETENSORS_TRUNCATED: { cause: 'environment', summary: 'A safetensors file is shorter than its header says.' },
   SAFETENSORS_NOT_FINITE: { cause: 'environment', summary: 'A safetensors tensor holds NaN or Inf.' },
   INFER_INPUT_INVALID: { cause: 'user', summary: 'The inputs for the network are invalid.' },
+  SEGMENT_INPUT_INVALID: { cause: 'user', summary: 'The segment or track request is invalid.' },
+  SEGMENT_BUSY: { cause: 'environment', summary: 'Another track is running.' },
 
   // GPU and kernels.
   GPU_UNAVAILABLE: { cause: 'environment', summary: 'WebGPU is not available.' },
