@@ -3,7 +3,7 @@ import type { Region, RegionsDoc } from '../../core/regions/model';
 import { maskStore } from '../mask-store';
 import type { AppState } from '../store';
 
-export type MaskTool = 'brush' | 'eraser' | 'fill' | 'polygon' | 'lasso' | 'pan';
+export type MaskTool = 'brush' | 'eraser' | 'fill' | 'polygon' | 'lasso' | 'pan' | 'select';
 
 /**
  * Regions metadata mirrored from the mask store (src/state/mask-store.ts, which holds the pixels and undo
