@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   EDIT_NOT_READY: { cause: 'user', summary: 'The project is not ready to edit.' },
   CONDITION_UNAVAILABLE: { cause: 'user', summary: 'The structure condition is not available.' },
   CONDITION_IMAGE_UNREADABLE: { cause: 'user', summary: 'A condition image cannot be read.' },
+  FLOW_UNAVAILABLE: { cause: 'user', summary: 'The optical flow for flow-guided attention is not available.' },
   EDIT_BUSY: { cause: 'environment', summary: 'Another edit is running.' },
   EDIT_TOO_LARGE: { cause: 'user', summary: 'The edit needs more GPU memory than the engine may use.' },
   INVERSION_MISMATCH: { cause: 'environment', summary: 'The cached inversion does not fit this edit.' },
