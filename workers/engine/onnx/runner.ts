@@ -10,6 +10,8 @@
  */
 import type { AttentionShape, Modulation } from '../../../src/core/attention/types';
 import type { AttentionCore, Graph } from '../graph/ir';
+import type { FlowKeys } from '../kernels/flow/keys';
+import type { FlowAttentionShape } from '../kernels/flow/reference';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower';
 import { emulateFp16 } from '../graph/precision';
 import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx';
@@ -49,10 +51,29 @@ export interface AttentionBackend {
     modulation?: Modulation,
   ): Promise<Float32Array> | Float32Array;
   /** Frees what the backend holds (kernels, cached buffers); optional. */
+  /** FLATTEN flow attention (DESIGN §3.6) on a self-attention core's output; see `FlowAttention`. */
+  runFlow?(
+    core: AttentionCore,
+    shape: FlowAttentionShape,
+    flow: FlowAttention,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+  ): Float32Array;
   release?(): void;
 }
 
 /**
+/**
+ * FLATTEN flow attention after one self-attention core (DESIGN §3.6): V = the core's output; Q, K = the
+ * core's Q/K inputs (the to_q/to_k projections) when `oldQk`, else its output. The result replaces the core's
+ * output (before to_out). `keys` holds the level's trajectory keys, shared by every CFG half of the call.
+ */
+export interface FlowAttention {
+  readonly keys: FlowKeys;
+  readonly oldQk: boolean;
+}
+
  * The AttentionShape of a core for given Q and K dims. Self-attention: Q/K/V regrouped to F-frame sequences
  * ([B/F, F·N, C]); cross-attention: per-frame items (B, N) reading K/V item b·Bk/B (the layout the ST-Layout
  * cross maps use).
@@ -67,6 +88,20 @@ export function coreShape(core: AttentionCore, qDims: readonly number[], kDims: 
 }
 
 /**
+/**
+ * The flow attention's shape after a self-attention core with Q dims [B, N, C]: B / F groups (CFG halves) of
+ * F·N tokens; the key table must be of that core's level.
+ */
+export function flowShape(core: AttentionCore, qDims: readonly number[], flow: FlowAttention): FlowAttentionShape {
+  const [b, n] = qDims as [number, number];
+  const { frames, height, width } = flow.keys;
+  if (core.attention !== 'self' || core.frames !== frames || n !== height * width || b % frames)
+    throw new Error(
+      `flow attention of ${frames} frames × ${height}×${width} does not fit core ${core.name} ([${qDims.join(', ')}], ${core.frames} frames)`,
+    );
+  return { groups: b / frames, heads: core.heads, headDim: core.headDim };
+}
+
  * Runs one attention core on GPU buffers of the engine's device (the WGSL kernels); the returned output buffer
  * is owned by the runner, which destroys it when the run ends.
  */
@@ -81,6 +116,15 @@ export interface GpuAttentionBackend {
     modulation?: Modulation,
   ): GPUBuffer;
   /** Copies the first `elements` float32 values of a buffer of its device to the CPU (attention probes). */
+  /** Flow attention (see `FlowAttention`) on buffers of its device; returns a new buffer the runner owns. */
+  runFlow?(
+    core: AttentionCore,
+    shape: FlowAttentionShape,
+    flow: FlowAttention,
+    q: GPUBuffer,
+    k: GPUBuffer,
+    v: GPUBuffer,
+  ): GPUBuffer;
   download(buffer: GPUBuffer, elements: number): Promise<Float32Array>;
   /** Destroys every buffer and kernel the backend holds (cached modulation maps included). */
   release(): void;
@@ -98,6 +142,8 @@ export interface RunOptions {
   /** Q/K capture per core; partitioned lowering only (a whole network has no cores to read). */
   readonly probe?: AttentionProbeHook;
 }
+  /** FLATTEN flow attention after the self-attention cores it returns one for; partitioned lowering only. */
+  readonly flow?: (core: AttentionCore) => FlowAttention | undefined;
 
 /** Per-prompt values (cross-attention K/V); `release()` frees them (GPU tensors). */
 export interface PromptCache {
@@ -249,8 +295,8 @@ export async function compileWhole(graph: Graph, options: CompileOptions = {}): 
   const serial = serializer();
   const runOrt: RunOrt = (inputs, runOptions = {}) =>
     serial(async () => {
-      if (runOptions.modulation || runOptions.probe)
-        throw new Error('modulation and probes need the partitioned lowering (compilePartitioned)');
+      if (runOptions.modulation || runOptions.probe || runOptions.flow)
+        throw new Error('modulation, probes and flow attention need the partitioned lowering (compilePartitioned)');
       const values = new Map(Object.entries(inputs).map(([k, v]) => [k, toOrt(v, options)]));
       return new Map(Object.entries(await feed(s, values)));
     });
@@ -333,6 +379,7 @@ export async function compilePartitioned(
     const [q, k, v] = [get(core.q), get(core.k), get(core.v)];
     if (probe?.wants(core)) probe.capture(core, await readInput(q), await readInput(k));
     if (gpuBackend) {
+    flow?: FlowAttention,
       const buffers = [q, k, v].map(tensorGpuBuffer);
       if (buffers.some((b) => !b)) throw new Error(`attention core ${core.name}: inputs are not on the GPU`);
       const out = gpuBackend.run(
@@ -343,14 +390,26 @@ export async function compilePartitioned(
         buffers[2]!,
         modulation,
       );
-      return gpuFloat32Tensor(out, q.dims, () => out.destroy());
+      if (!flow) return gpuFloat32Tensor(out, q.dims, () => out.destroy());
+      if (!gpuBackend.runFlow) throw new Error('this GPU attention backend has no flow attention');
+      const [fq, fk] = flow.oldQk ? [buffers[0]!, buffers[1]!] : [out, out];
+      const flowed = gpuBackend.runFlow(core, flowShape(core, q.dims, flow), flow, fq, fk, out);
+      // Work already submitted that reads `out` still completes (WebGPU defers destruction past pending work).
+      out.destroy();
+      return gpuFloat32Tensor(flowed, q.dims, () => flowed.destroy());
     }
     const host = async (t: OrtTensor): Promise<AttentionInput> => ({
       data: (await downloadTensor(t)) as Float32Array,
       dims: t.dims,
     });
-    const out = await (backend as AttentionBackend).run(core, await host(q), await host(k), await host(v), modulation);
-    return float32Tensor(out, q.dims);
+    const cpu = backend as AttentionBackend;
+    const hq = await host(q);
+    const hk = await host(k);
+    const out = await cpu.run(core, hq, hk, await host(v), modulation);
+    if (!flow) return float32Tensor(out, q.dims);
+    if (!cpu.runFlow) throw new Error('this attention backend has no flow attention');
+    const [fq, fk] = flow.oldQk ? [hq.data, hk.data] : [out, out];
+    return float32Tensor(cpu.runFlow(core, flowShape(core, q.dims, flow), flow, fq, fk, out), q.dims);
   };
 
   const runOrt: RunOrt = (inputs, runOptions = {}) =>
@@ -372,7 +431,13 @@ export async function compilePartitioned(
           } else {
             produce(
               step.core.output,
-              await runCore(step.core, values, runOptions.modulation?.(step.core), runOptions.probe),
+              await runCore(
+                step.core,
+                values,
+                runOptions.modulation?.(step.core),
+                runOptions.probe,
+                runOptions.flow?.(step.core),
+              ),
             );
           }
           for (const [name, t] of created)
