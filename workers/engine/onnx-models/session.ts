@@ -27,6 +27,8 @@ export interface HostTensor {
 
 export interface OnnxModelSessions {
   readonly spec: OnnxModelSpec;
+  /** The graph's own input and output names of a file (for positional signatures). */
+  names(role: string): { readonly inputs: readonly string[]; readonly outputs: readonly string[] };
   /** Runs one file's graph (by role) on host tensors; returns its outputs on the host, by name. */
   run(role: string, feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
   /** Releases every session (GPU memory back); the object is unusable afterwards. */
@@ -47,6 +49,16 @@ export function checkGraphNames(
   inputNames: readonly string[],
   outputNames: readonly string[],
 ): void {
+  if (file.signature === 'positional') {
+    if (inputNames.length === file.inputs.length && outputNames.length > 0) return;
+    throw new ModelError(
+      'MODEL_ARCHITECTURE',
+      `${path} is not the expected ${file.role} model: it has ${inputNames.length} inputs [${inputNames.join(', ')}] ` +
+        `and ${outputNames.length} outputs, but needs ${file.inputs.length} inputs (${file.inputs.join(', ')}) and an output. ` +
+        `Use the export the Models panel names, or one with the same signature.`,
+      { file: path },
+    );
+  }
   const missingIn = file.inputs.filter((n) => !inputNames.includes(n));
   const missingOut = file.outputs.filter((n) => !outputNames.includes(n));
   if (missingIn.length === 0 && missingOut.length === 0) return;
@@ -97,6 +109,11 @@ export async function openOnnxModel(model: ValidatedModel, target: ExecutionTarg
   let released = false;
   return {
     spec,
+    names(role) {
+      const session = sessions.get(role);
+      if (!session) throw new Error(`no open session for "${role}"`);
+      return { inputs: session.inputNames, outputs: session.outputNames };
+    },
     run(role, feeds) {
       const session = sessions.get(role);
       if (released || !session) throw new Error(`no open session for "${role}"`);

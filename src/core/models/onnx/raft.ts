@@ -1,6 +1,10 @@
 /**
- * RAFT-large optical flow (torchvision's default weights, as the official VideoGrain code runs it) as an ONNX
- * export. Owner: the FLATTEN flow feature (#17). Verify the export, names and size before relying on them.
+ * RAFT-large optical flow (Teed & Deng, ECCV 2020), torchvision's `raft_large` with its default weights (C+T+S+K+H),
+ * which the official VideoGrain code runs (`sample_trajectories_new`), exported to ONNX. Exports name their values
+ * differently, so the signature is positional: two images [1, 3, H, W] (RGB, torchvision's OpticalFlow transform:
+ * [0, 1] then normalised to [−1, 1]; H, W multiples of 8) → flows [1, 2, H, W] in pixels; when an export returns
+ * every refinement iteration, the LAST output is the final flow (torchvision's `list_of_flows[-1]`).
+ * Owner: the FLATTEN flow feature (#17).
  */
 import type { OnnxModelSpec } from './spec';
 
@@ -15,12 +19,13 @@ export const RAFT: OnnxModelSpec<'raft'> = {
       candidates: ['raft_large.onnx', 'onnx/model.onnx', 'model.onnx'],
       inputs: ['image1', 'image2'],
       outputs: ['flow'],
+      signature: 'positional',
     },
   ],
   preset: {
-    repo: 'TBD/raft-large-onnx',
-    license: 'BSD-3-Clause',
-    bytes: 21_000_000,
-    homepage: 'https://pytorch.org/vision/stable/models/raft.html',
+    repo: 'nev/raft-large-onnx',
+    license: 'BSD-3-Clause (torchvision weights)',
+    bytes: 21_400_000,
+    homepage: 'https://huggingface.co/nev/raft-large-onnx',
   },
 };

@@ -14,6 +14,12 @@ export interface OnnxFileSpec {
   /** Names the graph's inputs and outputs must include (extra outputs are allowed). */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /**
+   * 'named' (default): the names above must be there. 'positional': exports of one model name their values
+   * differently, so only the number of inputs is checked (and at least one output); the runner feeds inputs in
+   * order and the names above document what each position is.
+   */
+  readonly signature?: 'named' | 'positional';
 }
 
 export interface OnnxModelPreset {
