@@ -50,7 +50,6 @@ export interface AttentionBackend {
     v: AttentionInput,
     modulation?: Modulation,
   ): Promise<Float32Array> | Float32Array;
-  /** Frees what the backend holds (kernels, cached buffers); optional. */
   /** FLATTEN flow attention (DESIGN §3.6) on a self-attention core's output; see `FlowAttention`. */
   runFlow?(
     core: AttentionCore,
@@ -60,10 +59,10 @@ export interface AttentionBackend {
     k: Float32Array,
     v: Float32Array,
   ): Float32Array;
+  /** Frees what the backend holds (kernels, cached buffers); optional. */
   release?(): void;
 }
 
-/**
 /**
  * FLATTEN flow attention after one self-attention core (DESIGN §3.6): V = the core's output; Q, K = the
  * core's Q/K inputs (the to_q/to_k projections) when `oldQk`, else its output. The result replaces the core's
@@ -74,6 +73,7 @@ export interface FlowAttention {
   readonly oldQk: boolean;
 }
 
+/**
  * The AttentionShape of a core for given Q and K dims. Self-attention: Q/K/V regrouped to F-frame sequences
  * ([B/F, F·N, C]); cross-attention: per-frame items (B, N) reading K/V item b·Bk/B (the layout the ST-Layout
  * cross maps use).
@@ -88,7 +88,6 @@ export function coreShape(core: AttentionCore, qDims: readonly number[], kDims: 
 }
 
 /**
-/**
  * The flow attention's shape after a self-attention core with Q dims [B, N, C]: B / F groups (CFG halves) of
  * F·N tokens; the key table must be of that core's level.
  */
@@ -102,6 +101,7 @@ export function flowShape(core: AttentionCore, qDims: readonly number[], flow: F
   return { groups: b / frames, heads: core.heads, headDim: core.headDim };
 }
 
+/**
  * Runs one attention core on GPU buffers of the engine's device (the WGSL kernels); the returned output buffer
  * is owned by the runner, which destroys it when the run ends.
  */
@@ -115,7 +115,6 @@ export interface GpuAttentionBackend {
     v: GPUBuffer,
     modulation?: Modulation,
   ): GPUBuffer;
-  /** Copies the first `elements` float32 values of a buffer of its device to the CPU (attention probes). */
   /** Flow attention (see `FlowAttention`) on buffers of its device; returns a new buffer the runner owns. */
   runFlow?(
     core: AttentionCore,
@@ -125,6 +124,7 @@ export interface GpuAttentionBackend {
     k: GPUBuffer,
     v: GPUBuffer,
   ): GPUBuffer;
+  /** Copies the first `elements` float32 values of a buffer of its device to the CPU (attention probes). */
   download(buffer: GPUBuffer, elements: number): Promise<Float32Array>;
   /** Destroys every buffer and kernel the backend holds (cached modulation maps included). */
   release(): void;
@@ -141,9 +141,9 @@ export interface RunOptions {
   readonly modulation?: (core: AttentionCore) => Modulation | undefined;
   /** Q/K capture per core; partitioned lowering only (a whole network has no cores to read). */
   readonly probe?: AttentionProbeHook;
-}
   /** FLATTEN flow attention after the self-attention cores it returns one for; partitioned lowering only. */
   readonly flow?: (core: AttentionCore) => FlowAttention | undefined;
+}
 
 /** Per-prompt values (cross-attention K/V); `release()` frees them (GPU tensors). */
 export interface PromptCache {
@@ -370,6 +370,7 @@ export async function compilePartitioned(
     values: Map<string, OrtTensor>,
     modulation?: Modulation,
     probe?: AttentionProbeHook,
+    flow?: FlowAttention,
   ): Promise<OrtTensor> => {
     const get = (name: string): OrtTensor => {
       const t = values.get(name);
@@ -379,7 +380,6 @@ export async function compilePartitioned(
     const [q, k, v] = [get(core.q), get(core.k), get(core.v)];
     if (probe?.wants(core)) probe.capture(core, await readInput(q), await readInput(k));
     if (gpuBackend) {
-    flow?: FlowAttention,
       const buffers = [q, k, v].map(tensorGpuBuffer);
       if (buffers.some((b) => !b)) throw new Error(`attention core ${core.name}: inputs are not on the GPU`);
       const out = gpuBackend.run(
