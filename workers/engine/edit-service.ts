@@ -21,7 +21,7 @@ import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './ed
 import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument';
 import { InversionCache, requestInversionKey } from './edit/inversion-cache';
 import { beginEditMemory, type EditMemoryDeps, type EditMemoryRun } from './edit/memory-check';
-import { checkRequest, editInput, editOptions } from './edit/request';
+import { checkRequest, editInput, editOptions, flowPlanFor } from './edit/request';
 
 export interface EditModel {
   readonly info: LoadedModelInfo;
@@ -189,9 +189,12 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
           regionCount: request.regions.length,
         })
       : undefined;
+    // FLATTEN trajectories (DESIGN §3.6): those of the cached inversion, else computed from the request's flow.
+    const flow = inversion ? inversion.flow : flowPlanFor(request);
     const result = await runEdit(instrumented.components, input, {
       ...editOptions(settings, condition),
       ...(inversion ? { inversion } : {}),
+      ...(flow ? { flow } : {}),
       signal,
       onProgress: (p) => progress(p.stage, p.step, p.total),
       onStep: async (step) => {

@@ -65,7 +65,7 @@ export async function requestInversionKey(
   const kind = condition ? settings.condition.kind : 'none';
   const cn = models.controlnet;
   const model = cn && condition ? `${models.sd.id}+controlnet:${cn.id}@${cn.precision}` : models.sd.id;
-  return inversionKey({
+  const key = await inversionKey({
     framesHash,
     sourcePrompt: request.sourcePrompt,
     condition: { type: kind, scale: condition ? settings.condition.scale : 0, framesHash: conditionHash },
@@ -74,4 +74,25 @@ export async function requestInversionKey(
     encodeWith: settings.encodeWith === 'sample' ? { kind: 'sample', seed: settings.seed } : { kind: 'mean' },
     inverseConvention: 'v0.19',
   });
+  return settings.flatten && request.flows ? withFlatten(key, request) : key;
+}
+
+const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+
+/**
+ * FLATTEN (DESIGN §3.6) changes every inverted UNet call: the key then also covers the flatten settings, the
+ * flow's dims and values and the seed of the trajectories' conflict choice. Without flatten the key is the
+ * plain one, so caches of edits without flow stay valid.
+ */
+async function withFlatten(key: string, request: EditRequest): Promise<string> {
+  const { flatten, seed } = request.settings;
+  const flows = request.flows!;
+  const flowHash = hex(await crypto.subtle.digest('SHA-256', flows.data.slice().buffer));
+  const doc = JSON.stringify({
+    key,
+    flatten: { resolutions: [...new Set(flatten!.resolutions)].sort((a, b) => a - b), oldQk: flatten!.oldQk },
+    flows: { dims: flows.dims, sha256: flowHash },
+    trajectorySeed: seed,
+  });
+  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(doc)));
 }

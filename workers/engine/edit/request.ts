@@ -9,7 +9,9 @@ import type { EditRequest, EditSettings } from '../../../src/core/protocol/edit'
 import { AppError } from '../../../src/core/protocol/errors';
 import { validateSettings } from '../../../src/core/settings/validate';
 import type { ClipTokenizer } from '../../../src/core/tokenizer/clip';
+import { philoxRandint } from '../../../src/core/flow/trajectories';
 import type { EditInput, EditOptions } from '../pipeline/edit';
+import { prepareFlowPlan, type FlowPlan } from '../pipeline/flow';
 
 const invalid = (message: string): never => {
   throw new AppError('EDIT_INPUT_INVALID', message);
@@ -60,6 +62,41 @@ export function checkRequest(request: EditRequest): void {
     });
   }
   checkSettings(request.settings);
+  checkFlows(request);
+}
+
+/** FLATTEN (DESIGN §3.6): settings.flatten needs the flow [F − 1, 2, H, W] at the edit size. */
+function checkFlows(request: EditRequest): void {
+  const { flows, settings, frames, width, height } = request;
+  if (!settings.flatten) return;
+  if (!flows)
+    invalid(
+      'flow-guided attention (flatten) needs optical flow: give the flow between consecutive frames, or turn flow-guided consistency off',
+    );
+  if (frames.length < 2) invalid('flow-guided attention needs at least 2 frames; turn it off for a single frame');
+  const [pairs, channels, h, w] = flows!.dims;
+  if (pairs !== frames.length - 1 || channels !== 2 || h !== height || w !== width)
+    invalid(
+      `the flow is [${flows!.dims.join(', ')}]; this edit needs [${frames.length - 1}, 2, ${height}, ${width}] (forward flow between consecutive frames, pixels at the edit size)`,
+    );
+  if (flows!.data.length !== pairs * 2 * h * w || flows!.data.some((v) => !Number.isFinite(v)))
+    invalid(`the flow must hold ${pairs * 2 * h * w} finite values`);
+}
+
+/**
+ * The flow attention's trajectories for a request (none when settings.flatten is off). The conflict choice
+ * is the seeded Philox stream of the edit's seed (DESIGN §3.6's default; CPython's stream is the CLI's
+ * `trajectories --rng python:N`).
+ */
+export function flowPlanFor(request: EditRequest): FlowPlan | undefined {
+  const { flatten, seed } = request.settings;
+  if (!flatten || !request.flows) return undefined;
+  return prepareFlowPlan(
+    request.flows,
+    flatten,
+    { frames: request.frames.length, width: request.width, height: request.height },
+    philoxRandint(seed),
+  );
 }
 
 export function regionMaskSet(request: EditRequest): RegionMaskSet {

@@ -41,6 +41,7 @@ import { cpuTensorRuntime } from '../tensors/cpu-ops';
 import type { DeviceTensor } from '../tensors/device-tensor';
 import type { TensorRuntime } from '../tensors/latent-ops';
 import type { Components, ControlNetCall, ControlResiduals, NetworkGroup, UNetCall, VaePosterior } from './components';
+import { flowForCore } from './flow';
 import { modulationForCore } from './modulation';
 
 /** Reads a file of a diffusers model folder (relative path, e.g. `unet/config.json`). */
@@ -313,6 +314,7 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
             }
           : {}),
         ...(probe ? { probe: probe satisfies AttentionProbeHook } : {}),
+        ...(call.flow ? { flow: (core: AttentionCore) => flowForCore(call.flow, core) } : {}),
       };
       const prompt = await prompts.get(key, net, call.textCond);
       return out(await net.runOnDevice(inputs, { ...options, ...(prompt ? { prompt } : {}) }), 'noise_pred');

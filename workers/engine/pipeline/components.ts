@@ -18,6 +18,7 @@ import type { AttentionCore } from '../graph/ir';
 import type { DeviceTensor } from '../tensors/device-tensor';
 import type { TensorRuntime } from '../tensors/latent-ops';
 import type { ScheduleConfig } from '../../../src/core/schedule/schedule';
+import type { FlowPlan } from './flow';
 import type { ModulationPlan } from './modulation';
 
 /** A core's tensor on the CPU, row-major float32. */
@@ -61,6 +62,8 @@ export interface UNetCall {
   readonly modulation?: ModulationPlan;
   /** Capture attention inputs of this call (see AttentionProbe). */
   readonly probe?: AttentionProbe;
+  /** FLATTEN flow attention at its levels (./flow.ts, DESIGN §3.6); absent = none. */
+  readonly flow?: FlowPlan;
 }
 
 export interface ControlNetCall {

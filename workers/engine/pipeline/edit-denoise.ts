@@ -28,6 +28,7 @@ import { DdimScheduler } from '../scheduler/ddim';
 import type { DeviceTensor } from '../tensors/device-tensor';
 import { TensorScope } from '../tensors/scope';
 import { disposeResiduals, type AttentionProbe, type Components } from './components';
+import type { FlowPlan } from './flow';
 import { throwIfCancelled, type LevelLatent } from './invert';
 import { modulationPlanFor, type CfgHalf, type ModulationPlan, type PreparedModulation } from './modulation';
 
@@ -68,6 +69,8 @@ export interface DenoiseArgs {
   readonly seed: number;
   /** Inverted latents by noise level: `blendWithInversion` (uploaded one per step). */
   readonly inversionLevels?: readonly LevelLatent[];
+  /** FLATTEN flow attention in every UNet call (DESIGN §3.6). */
+  readonly flow?: FlowPlan;
   readonly signal?: AbortSignal;
   readonly onStep?: (step: DenoiseStep) => void | Promise<void>;
   /** Probes the cond-half UNet call of the last denoising step (per-region attention maps). */
@@ -132,6 +135,7 @@ export async function denoise(args: DenoiseArgs): Promise<DeviceTensor> {
               ...(controlResiduals ? { controlResiduals } : {}),
               ...(modulation ? { modulation } : {}),
               ...(probe ? { probe } : {}),
+              ...(args.flow ? { flow: args.flow } : {}),
             });
           } finally {
             disposeResiduals(controlResiduals);

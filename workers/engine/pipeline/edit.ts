@@ -30,6 +30,7 @@ import { TensorScope } from '../tensors/scope';
 import type { AttentionProbe, Components } from './components';
 import { POSTERIOR_NOISE_STREAM, denoise, type DenoiseStep } from './edit-denoise';
 import { invertLatents, throwIfCancelled, type InversionResult } from './invert';
+import type { FlowPlan } from './flow';
 import { prepareModulation, type ModulationOptions } from './modulation';
 
 export type EditStage = 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
@@ -74,6 +75,11 @@ export interface EditOptions extends ModulationOptions {
   readonly onInversion?: (inversion: InversionResult) => void;
   /** CFG halves one network call each (default; half the activation memory) or as one batch. */
   readonly cfgBatch?: 'sequential' | 'batched';
+  /**
+   * FLATTEN flow attention (./flow.ts, DESIGN §3.6) in every UNet call of the inversion and of denoising.
+   * A given `inversion` that carries its own plan runs with that one (the trajectories it was inverted with).
+   */
+  readonly flow?: FlowPlan;
 }
 
 export interface EditResult {
@@ -203,6 +209,12 @@ export async function runEdit(
       : undefined;
 
     let inversion = options.inversion;
+    const flow = inversion ? inversion.flow : options.flow;
+    if (inversion && (inversion.flow === undefined) !== (options.flow === undefined))
+      throw new AppError(
+        'INVERSION_MISMATCH',
+        'the cached inversion was run with different flow attention settings; run the inversion again',
+      );
     let latentsT: DeviceTensor;
     let z0Mean: DeviceTensor;
     if (inversion) {
@@ -243,6 +255,7 @@ export async function runEdit(
         steps,
         ...(control ? { control } : {}),
         keepTrajectory: options.blendWithInversion ?? false,
+        ...(flow ? { flow } : {}),
         ...(signal ? { signal } : {}),
         onStep: (step, total) => onProgress({ stage: 'invert', step, total }),
       });
@@ -257,6 +270,7 @@ export async function runEdit(
         z0: await runtime.download(z0),
         z0Mean: await runtime.download(z0Mean),
         ...(inverted.trajectory ? { trajectory: inverted.trajectory } : {}),
+        ...(flow ? { flow } : {}),
       };
       options.onInversion?.(inversion);
     }
@@ -282,6 +296,7 @@ export async function runEdit(
         ...(signal ? { signal } : {}),
         ...(options.lastStepProbe ? { lastStepProbe: options.lastStepProbe } : {}),
         ...(options.cfgBatch ? { cfgBatch: options.cfgBatch } : {}),
+        ...(flow ? { flow } : {}),
         onStep: async (step) => {
           onProgress({ stage: 'denoise', step: step.index + 1, total: steps });
           await options.onStep?.(step);

@@ -16,6 +16,7 @@ import { AppError } from '../../../src/core/protocol/errors';
 import { DdimInverseScheduler } from '../scheduler/ddim-inverse';
 import type { DeviceTensor } from '../tensors/device-tensor';
 import { disposeResiduals, type Components } from './components';
+import type { FlowPlan } from './flow';
 
 /** A latent at a given noise level (the timestep whose ᾱ it carries). */
 export interface LevelLatent {
@@ -37,6 +38,8 @@ export interface InversionResult {
   readonly z0Mean: Float32Array;
   /** Ascending noise levels, z0 (t = 1) first, x_T last; only with `keepTrajectory`. */
   readonly trajectory?: readonly LevelLatent[];
+  /** The FLATTEN trajectories the inversion ran with (they depend only on the frames' flow): reused by re-edits. */
+  readonly flow?: FlowPlan;
 }
 
 export interface InvertArgs {
@@ -47,6 +50,8 @@ export interface InvertArgs {
   /** The source prompt's hidden states [1, 77, C]. */
   readonly sourceCond: DeviceTensor;
   readonly steps: number;
+  /** FLATTEN flow attention in every UNet call (DESIGN §3.6). */
+  readonly flow?: FlowPlan;
   /** ControlNet condition [F, 3, 8h, 8w] in [0, 1] and its scale. */
   readonly control?: { readonly condition: DeviceTensor; readonly scale: number };
   readonly keepTrajectory?: boolean;
@@ -97,6 +102,7 @@ export async function invertLatents(args: InvertArgs): Promise<Inverted> {
           textCond: sourceCond,
           frames,
           ...(controlResiduals ? { controlResiduals } : {}),
+          ...(args.flow ? { flow: args.flow } : {}),
         });
       } finally {
         disposeResiduals(controlResiduals);
