@@ -4,12 +4,15 @@
  * written in the official layout: `traj{h}` int64 [F·h·w, L, 3] and `mask{h}` (bool as uint8) [F·h·w, L] for
  * h = H/8, H/16, H/32, H/64. `--rng python:N` reproduces CPython's `random.seed(N)` + `random.randint`
  * conflict choices; the default is the seeded Philox choice (`--seed`, default 0).
- * Computing the flow from frames (RAFT: `--frames`, `--flow-model`) is not built yet and is refused clearly.
+ * Or from frames: `--frames <dir> --flow-model <dir>` computes the flow with a RAFT ONNX export (the engine's runner,
+ * cli/config/flow-model.ts) on the frames cropped and resized to `--size` (default 512), as the edit would.
  */
 import { readFileSync } from 'node:fs';
 import { CliUsageError, type CliCommand } from '../command';
 import { intOption, parseCliArgs } from '../args';
 import { checkOutputPath, writeOutputFile } from '../output-path';
+import { flowsFromModelFolder } from '../config/flow-model';
+import { listFrameFiles, loadClipFrames } from '../edit/frames';
 import {
   philoxRandint,
   pythonRandint,
@@ -26,7 +29,7 @@ import {
   type TensorToWrite,
 } from '../../src/core/tensors/safetensors';
 
-const USAGE = `usage: videograin trajectories --flow <flow.safetensors> -o <traj.safetensors> [options]
+const USAGE = `usage: videograin trajectories (--flow <flow.safetensors> | --frames <dir> --flow-model <dir>) -o <traj.safetensors> [options]
 
 FLATTEN flow trajectories (DESIGN §3.6) in the official layout: traj{h} int64 [F·h·w, L, 3] and mask{h}
 uint8 [F·h·w, L] for h = H/8, H/16, H/32, H/64 (windows 2, 1, 1, 1).
@@ -34,8 +37,11 @@ uint8 [F·h·w, L] for h = H/8, H/16, H/32, H/64 (windows 2, 1, 1, 1).
 options:
   --flow <file>          forward flow [F−1, 2, H, W] in pixels at the edit size (channel 0 = x, 1 = y);
                          the file's only tensor, or the one named "flow"
+  --frames <dir>         or: a folder of frames (PNG/JPEG, sorted), cropped and resized to --size like the edit's,
+  --flow-model <dir>     with the flow computed by a RAFT ONNX export in this folder (e.g. raft_large.onnx)
   -o, --output <file>    where to write the trajectories (safetensors)
-  --size <S|WxH>         the edit size; must match the flow's H×W (a check, no resizing)
+  --size <S|WxH>         the edit size; must match the flow's H×W (a check, no resizing); with --frames, the
+                         square size the frames are cropped to (default 512)
   --rng python:<N>       conflict choices as CPython's random.seed(N) + random.randint (official behaviour)
   --seed <N>             conflict choices from the seeded Philox generator (default 0)
   --json                 print a JSON summary instead of the report`;
@@ -82,6 +88,30 @@ function readFlow(path: string): FlowField {
   return { pairs: pairs!, height: height!, width: width!, data: toFloat32(bytes, info) };
 }
 
+async function flowOfFrames(
+  framesDir: string,
+  modelDir: string,
+  size: { width: number; height: number } | undefined,
+): Promise<FlowField> {
+  const side = size?.width ?? 512;
+  if (size && size.width !== size.height)
+    throw new CliUsageError(
+      `--size with --frames is one square side (the edit's crop), not ${size.width}x${size.height}`,
+    );
+  const count = listFrameFiles(framesDir).length;
+  const frames = loadClipFrames(
+    framesDir,
+    Array.from({ length: count }, (_, i) => i),
+    side,
+  );
+  if (frames.length < 2) throw new CliUsageError(`${framesDir} has one frame; flow needs two or more`);
+  const flows = await flowsFromModelFolder(modelDir, frames, side, side, (done, total) =>
+    process.stderr.write(`flow ${done}/${total}\r`),
+  );
+  process.stderr.write('\n');
+  return { pairs: flows.dims[0], height: side, width: side, data: flows.data };
+}
+
 function parseSize(value: string | undefined): { width: number; height: number } | undefined {
   if (value === undefined) return undefined;
   const square = /^(\d+)$/.exec(value);
@@ -118,17 +148,21 @@ const command: CliCommand = {
       json: { type: 'boolean', default: false },
     });
     if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${positionals[0]}" (see --help)`);
-    if (values.frames !== undefined || values['flow-model'] !== undefined)
+    const fromFrames = values.frames !== undefined || values['flow-model'] !== undefined;
+    if (fromFrames && values.flow !== undefined)
+      throw new CliUsageError('give --flow or --frames/--flow-model, not both');
+    if (fromFrames && (!values.frames || !values['flow-model']))
+      throw new CliUsageError('computing flow from frames needs both --frames <dir> and --flow-model <dir>');
+    if (!fromFrames && !values.flow)
       throw new CliUsageError(
-        'computing flow from frames (--frames/--flow-model, RAFT) is not available yet; give a precomputed --flow file',
+        '--flow <flow.safetensors> or --frames <dir> --flow-model <dir> is required (see --help)',
       );
-    if (!values.flow) throw new CliUsageError('--flow <flow.safetensors> is required (see --help)');
     if (!values.output) throw new CliUsageError('-o <traj.safetensors> is required (see --help)');
     const { randint, label } = chooseRng(values.rng, values.seed);
     const size = parseSize(values.size);
-    const output = checkOutputPath(values.output, [values.flow]);
+    const output = checkOutputPath(values.output, values.flow ? [values.flow] : []);
 
-    const flow = readFlow(values.flow);
+    const flow = values.flow ? readFlow(values.flow) : await flowOfFrames(values.frames!, values['flow-model']!, size);
     if (size && (size.width !== flow.width || size.height !== flow.height))
       throw new CliUsageError(
         `--size ${values.size} does not match the flow's ${flow.width}x${flow.height} (W×H); the flow must be at the edit size`,

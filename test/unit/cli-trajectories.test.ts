@@ -4,13 +4,16 @@
  * the tensors equal to the core's for the same `--rng python:N`; bad input exits 2 with a clear message.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { encode as encodePng } from 'fast-png';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/node/shared';
 import { pythonRandint, sampleTrajectories, type FlowField } from '../../src/core/flow/trajectories';
 import { parseSafetensors, writeSafetensors } from '../../src/core/tensors/safetensors';
+import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { tinyRaft } from '../fixtures/tiny-raft';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/videograin.mjs', 'trajectories', ...args], {
@@ -83,6 +86,40 @@ describe('videograin trajectories (CLI)', () => {
     expect(expected[0]!.longest).toBeLessThanOrEqual(3);
   });
 
+  it('computes the flow from frames with a RAFT export (--frames --flow-model), as the engine would', async () => {
+    const frames = join(dir, 'frames');
+    const model = join(dir, 'raft');
+    mkdirSync(frames);
+    // Uniform colour steps: the tiny RAFT's flow is 48·(b − a)/255 px → x: 48·85/255 = 16 px, y: 48·42/255 ≈ 7.9 px.
+    const rgba = (t: number) => {
+      const data = new Uint8Array(64 * 64 * 4);
+      for (let p = 0; p < 64 * 64; p++) data.set([85 * t, 42 * t, 0, 255], p * 4);
+      return data;
+    };
+    for (let t = 0; t < 3; t++)
+      writeFileSync(join(frames, `0000${t}.png`), encodePng({ width: 64, height: 64, data: rgba(t), channels: 4 }));
+    writeOnnxFolder(model, { 'raft_large.onnx': tinyRaft(64, 64) });
+    const out = join(dir, 'traj-frames.safetensors');
+    const r = run('--frames', frames, '--flow-model', model, '--size', '64', '--rng', 'python:5', '-o', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+
+    const data = new Float32Array(2 * 2 * 64 * 64);
+    for (let t = 0; t < 2; t++) {
+      data.fill(Math.fround((48 * 85) / 255), t * 2 * 4096, t * 2 * 4096 + 4096);
+      data.fill(Math.fround((48 * 42) / 255), t * 2 * 4096 + 4096, (t + 1) * 2 * 4096);
+    }
+    const expected = sampleTrajectories({ pairs: 2, height: 64, width: 64, data }, pythonRandint(5));
+    const bytes = new Uint8Array(readFileSync(out));
+    const header = parseSafetensors(bytes, out);
+    const traj8 = header.tensors.get('traj8')!;
+    expect(Array.from(new BigInt64Array(bytes.slice(traj8.begin, traj8.end).buffer), Number)).toEqual(
+      Array.from(expected[0]!.traj),
+    );
+    // At the 8×8 level the translation is round(8·16/64, 8·7.9/64) = (2, 1) cells per frame: tokens that stay inside
+    // make 3-point straight lines, so the flow really moved them.
+    expect(expected[0]!.longest).toBe(3);
+  });
+
   it('refuses bad input with exit code 2 and a message naming the option', () => {
     const out = join(dir, 'bad.safetensors');
     const wrongSize = run('--flow', flowPath, '--size', '128', '-o', out);
@@ -98,9 +135,13 @@ describe('videograin trajectories (CLI)', () => {
     expect(shape.code).toBe(2);
     expect(shape.stderr).toMatch(/expected \[F−1 ≥ 1, 2, H, W\]/);
 
-    const raft = run('--frames', dir, '--flow-model', dir, '-o', out);
-    expect(raft.code).toBe(2);
-    expect(raft.stderr).toMatch(/--flow/);
+    const half = run('--frames', dir, '-o', out);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/needs both --frames <dir> and --flow-model <dir>/);
+
+    const noFrames = run('--frames', dir, '--flow-model', dir, '-o', out);
+    expect(noFrames.code).toBe(2);
+    expect(noFrames.stderr).toMatch(/holds no PNG\/JPEG frames/);
 
     const both = run('--flow', flowPath, '--rng', 'python:1', '--seed', '2', '-o', out);
     expect(both.code).toBe(2);

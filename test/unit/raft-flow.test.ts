@@ -1,6 +1,6 @@
 /**
  * Optical flow from a RAFT ONNX export (workers/engine/flow/raft.ts) on Node's wasm backend, with a tiny stand-in
- * whose final flow is 3·(image2 − image1) on the first two channels: the preprocessing ([−1, 1] RGB planes), the
+ * whose final flow is 24·(image2 − image1) on the first two channels: the preprocessing ([−1, 1] RGB planes), the
  * pair order, the choice of the LAST output, and the refusals (output of the wrong size, wrong input count).
  */
 import { describe, expect, it } from 'vitest';
