@@ -12,6 +12,7 @@ import { DEFAULT_MEMORY_BUDGET_BYTES } from './edit/memory-check';
 import { trackDeviceBuffers } from './gpu/buffer-tracker';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
 import { runInfer } from './infer-service';
+import { createSegmentService } from './segment/service';
 import { createModelsService, type LoadedModel, type ModelsService } from './models-service';
 import { gpuAttentionBackend } from './onnx/gpu-attention';
 import type { Components } from './pipeline/components';
@@ -139,6 +140,14 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       },
     },
   });
+  // Click to segment and track (issue 18): on the engine's device, or onnxruntime's wasm backend without one.
+  const segmenting = createSegmentService({
+    models,
+    target: async () => {
+      const s = await init();
+      return s.state === 'ready' && acquired ? { kind: 'webgpu', device: acquired.device } : { kind: 'cpu' };
+    },
+  });
   /** Compiled networks of the old models must go when the models change. */
   const afterModelChange = async <T>(work: Promise<T>): Promise<T> => {
     try {
@@ -185,6 +194,10 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       editing.setPreviewFrame(frame);
     },
     releaseEditCache: () => editing.releaseCache(),
+    segment: (request) => segmenting.segment(request),
+    track: (request, onEvent) => segmenting.track(request, onEvent),
+    cancelTrack: () => segmenting.cancelTrack(),
+    releaseSegmenter: () => segmenting.releaseSegmenter(),
     async infer(request) {
       const status = await init();
       if (status.state !== 'ready' || !acquired)

@@ -1,0 +1,84 @@
+/**
+ * The SAM 2.1 image segmenter on onnxruntime sessions (issue 18): the encoder turns a frame into its embeddings
+ * (kept on the host, see ./embedding-cache.ts), the prompt encoder + mask decoder turns clicks and a box into
+ * candidate masks with their predicted IoU. Pre/post-processing: src/core/segment/sam.ts. Tensor names follow
+ * the onnx-community (transformers.js) export: encoder `pixel_values` → `image_embeddings.{0,1,2}`; decoder
+ * `input_points` [1,1,n,2], `input_labels` [1,1,n] int64, `input_boxes` [1,b,4] (b = 0 for none) and the
+ * embeddings → `iou_scores` [1,1,k], `pred_masks` [1,1,k,256,256].
+ */
+import type { SegmentBox, SegmentCandidate, SegmentPoint } from '../../../src/core/protocol/segment';
+import {
+  SAM_INPUT_SIZE,
+  rankByScore,
+  samMaskFromLogits,
+  samPixelValues,
+  samPrompt,
+} from '../../../src/core/segment/sam';
+import type { HostTensor, OnnxModelSessions } from '../onnx-models/session';
+
+export interface SamEmbedding {
+  readonly tensors: Readonly<Record<string, HostTensor>>;
+  readonly bytes: number;
+}
+
+export interface SamSegmenter {
+  encode(rgba: Uint8Array, width: number, height: number): Promise<SamEmbedding>;
+  decode(
+    embedding: SamEmbedding,
+    prompt: { points: readonly SegmentPoint[]; box?: SegmentBox | undefined; multimask: boolean },
+    width: number,
+    height: number,
+  ): Promise<SegmentCandidate[]>;
+}
+
+export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
+  const encoderSpec = sessions.spec.files.find((f) => f.role === 'encoder')!;
+  const pixelName = encoderSpec.inputs[0]!;
+  const embeddingNames = encoderSpec.outputs;
+  return {
+    async encode(rgba, width, height) {
+      const pixels = samPixelValues(rgba, width, height, SAM_INPUT_SIZE);
+      const out = await sessions.run('encoder', {
+        [pixelName]: { dims: [1, 3, SAM_INPUT_SIZE, SAM_INPUT_SIZE], data: pixels },
+      });
+      const tensors: Record<string, HostTensor> = {};
+      let bytes = 0;
+      for (const name of embeddingNames) {
+        const t = out[name];
+        if (!t) throw new Error(`the encoder produced no ${name}`);
+        tensors[name] = t;
+        bytes += t.data.byteLength;
+      }
+      return { tensors, bytes };
+    },
+    async decode(embedding, prompt, width, height) {
+      const p = samPrompt(prompt.points, prompt.box, width, height, SAM_INPUT_SIZE);
+      const inputs = sessions.names('decoder').inputs;
+      let { points, labels } = p;
+      let count = p.count;
+      const feeds: Record<string, HostTensor> = { ...embedding.tensors };
+      if (inputs.includes('input_boxes')) {
+        feeds.input_boxes = p.box ? { dims: [1, 1, 4], data: p.box } : { dims: [1, 0, 4], data: new Float32Array(0) };
+      } else if (p.box) {
+        // A decoder without a box input takes the box as two corner points labelled 2 and 3 (SAM's convention).
+        points = Float32Array.from([...points, ...p.box]);
+        labels = BigInt64Array.from([...labels, 2n, 3n]);
+        count += 2;
+      }
+      feeds.input_points = { dims: [1, 1, count, 2], data: points };
+      feeds.input_labels = { dims: [1, 1, count], data: labels };
+      const out = await sessions.run('decoder', feeds);
+      const scores = out.iou_scores?.data;
+      const masks = out.pred_masks;
+      if (!(scores instanceof Float32Array) || !masks || !(masks.data instanceof Float32Array))
+        throw new Error('the decoder produced no iou_scores / pred_masks');
+      const [k, mh, mw] = masks.dims.slice(-3) as [number, number, number];
+      const order = rankByScore(scores.subarray(0, k));
+      const picked = prompt.multimask ? order : order.slice(0, 1);
+      return picked.map((i) => ({
+        mask: samMaskFromLogits(masks.data as Float32Array, i * mh * mw, mh, mw, width, height),
+        score: scores[i]!,
+      }));
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The engine's segment and track service (issue 18; protocol: src/core/protocol/segment.ts). It opens the loaded
+ * segmenter's sessions on first use (WebGPU on the engine's device, wasm in Node or without a GPU), reopens them
+ * when another model is loaded, keeps frame embeddings per (clipKey, frameIndex) in an LRU within a byte budget,
+ * answers clicks with candidate masks and tracks a mask by prompt chaining (src/core/segment/track.ts).
+ */
+import { AppError } from '../../../src/core/protocol/errors';
+import type { EngineApi } from '../../../src/core/protocol/engine';
+import type { SegmentRequest, SegmentResult, TrackRequest } from '../../../src/core/protocol/segment';
+import { defaultMultimask } from '../../../src/core/segment/sam';
+import { trackMask } from '../../../src/core/segment/track';
+import type { ValidatedModel } from '../../../src/core/models/validate';
+import type { ModelsService } from '../models-service';
+import type { ExecutionTarget } from '../onnx/ort';
+import { openOnnxModel, type OnnxModelSessions } from '../onnx-models/session';
+import { EmbeddingCache } from './embedding-cache';
+import { createSamSegmenter, type SamEmbedding, type SamSegmenter } from './sam';
+
+export interface SegmentServiceDeps {
+  readonly models: Pick<ModelsService, 'loaded'>;
+  /** Where the sessions run (asked once per opening). */
+  readonly target: () => Promise<ExecutionTarget>;
+  /** Host bytes the cached frame embeddings may hold (default DEFAULT_EMBEDDING_BUDGET_BYTES). */
+  readonly embeddingBudgetBytes?: number;
+}
+
+export interface SegmentStats {
+  readonly encoderRuns: number;
+  readonly decoderRuns: number;
+  readonly cachedFrames: readonly number[];
+  readonly cachedBytes: number;
+}
+
+export type SegmentService = Pick<EngineApi, 'segment' | 'track' | 'cancelTrack' | 'releaseSegmenter'> & {
+  /** Counters for tests and the bench. */
+  stats(): SegmentStats;
+};
+
+function invalid(message: string): AppError {
+  return new AppError('SEGMENT_INPUT_INVALID', message);
+}
+
+function checkFrame(frame: Uint8Array, width: number, height: number, what: string): void {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw invalid(`The frame size ${width}×${height} is not valid.`);
+  if (frame.length !== width * height * 4)
+    throw invalid(`${what} has ${frame.length} bytes; ${width}×${height} RGBA needs ${width * height * 4}.`);
+}
+
+export function checkSegmentRequest(r: SegmentRequest): void {
+  checkFrame(r.frame, r.width, r.height, `Frame ${r.frameIndex}`);
+  if (!(Number.isInteger(r.frameIndex) && r.frameIndex >= 0))
+    throw invalid(`Frame index ${r.frameIndex} is not valid.`);
+  if (r.points.length === 0 && !r.box) throw invalid('Click on the object (or drag a box) to segment it.');
+  for (const p of r.points) {
+    if (!(p.x >= 0 && p.x <= r.width && p.y >= 0 && p.y <= r.height))
+      throw invalid(`The point (${p.x}, ${p.y}) is outside the ${r.width}×${r.height} frame.`);
+    if (p.label !== 0 && p.label !== 1) throw invalid(`A point label must be 1 (positive) or 0 (negative).`);
+  }
+  if (r.box) {
+    const b = r.box;
+    const inside =
+      [b.x0, b.x1].every((x) => x >= 0 && x <= r.width) && [b.y0, b.y1].every((y) => y >= 0 && y <= r.height);
+    if (!inside || b.x0 === b.x1 || b.y0 === b.y1)
+      throw invalid(`The box (${b.x0}, ${b.y0})–(${b.x1}, ${b.y1}) must be a non-empty box inside the frame.`);
+  }
+}
+
+export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
+  const cache = new EmbeddingCache<SamEmbedding>(deps.embeddingBudgetBytes);
+  let open: { model: ValidatedModel; sessions: OnnxModelSessions; sam: SamSegmenter } | undefined;
+  let opening: Promise<SamSegmenter> | undefined;
+  let encoderRuns = 0;
+  let decoderRuns = 0;
+  let tracking = false;
+  let cancelled = false;
+
+  async function close(): Promise<void> {
+    const was = open;
+    open = undefined;
+    opening = undefined;
+    cache.clear();
+    await was?.sessions.release();
+  }
+
+  async function segmenter(): Promise<SamSegmenter> {
+    const loaded = deps.models.loaded('sam2')?.model;
+    if (!loaded) throw new AppError('MODEL_NOT_LOADED', 'Load the segmenter (SAM 2.1 tiny) in the Models panel first.');
+    if (open?.model === loaded) return open.sam;
+    if (!opening) {
+      opening = (async () => {
+        await close();
+        const sessions = await openOnnxModel(loaded, await deps.target());
+        open = { model: loaded, sessions, sam: createSamSegmenter(sessions) };
+        return open.sam;
+      })();
+      opening.catch(() => (opening = undefined));
+    }
+    const sam = await opening;
+    opening = undefined;
+    return sam;
+  }
+
+  async function embeddingOf(
+    sam: SamSegmenter,
+    clipKey: string,
+    frame: number,
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+  ): Promise<{ embedding: SamEmbedding; cached: boolean; ms: number }> {
+    const hit = cache.get(clipKey, frame);
+    if (hit) return { embedding: hit, cached: true, ms: 0 };
+    const t0 = performance.now();
+    const embedding = await sam.encode(rgba, width, height);
+    encoderRuns++;
+    cache.set(clipKey, frame, embedding, embedding.bytes);
+    return { embedding, cached: false, ms: performance.now() - t0 };
+  }
+
+  return {
+    async segment(request): Promise<SegmentResult> {
+      checkSegmentRequest(request);
+      const sam = await segmenter();
+      const { clipKey, frameIndex, frame, width, height } = request;
+      const got = await embeddingOf(sam, clipKey, frameIndex, frame, width, height);
+      const t0 = performance.now();
+      const candidates = await sam.decode(
+        got.embedding,
+        {
+          points: request.points,
+          box: request.box,
+          multimask: request.multimask ?? defaultMultimask(request.points, request.box),
+        },
+        width,
+        height,
+      );
+      decoderRuns++;
+      return { candidates, embeddingCached: got.cached, encoderMs: got.ms, decoderMs: performance.now() - t0 };
+    },
+
+    async track(request: TrackRequest, onEvent) {
+      if (tracking) throw new AppError('SEGMENT_BUSY', 'A track is running: wait for it or cancel it first.');
+      tracking = true;
+      cancelled = false;
+      try {
+        const { frames, width, height } = request;
+        frames.forEach((f, i) => checkFrame(f, width, height, `Frame ${i}`));
+        const sam = await segmenter();
+        return await trackMask(
+          {
+            frameCount: frames.length,
+            width,
+            height,
+            startFrame: request.startFrame,
+            startMask: request.startMask,
+            direction: request.direction,
+            thresholds: request.thresholds,
+            ...(request.range ? { range: request.range } : {}),
+            ...(request.avoid ? { avoid: request.avoid } : {}),
+            ...(request.clipTo ? { clipTo: request.clipTo } : {}),
+          },
+          async (f, prompt) => {
+            const { embedding } = await embeddingOf(sam, request.clipKey, f, frames[f]!, width, height);
+            if (cancelled) throw new AppError('CANCELLED', 'Tracking was cancelled.');
+            const [best] = await sam.decode(embedding, { ...prompt, multimask: false }, width, height);
+            decoderRuns++;
+            return best!;
+          },
+          {
+            isCancelled: () => cancelled,
+            ...(onEvent
+              ? {
+                  onEvent: (e) => {
+                    // Across the worker, onEvent is a Comlink proxy: its promise must not become an unhandled rejection.
+                    const sent = onEvent(e) as unknown;
+                    if (sent instanceof Promise) sent.catch(() => undefined);
+                  },
+                }
+              : {}),
+          },
+        );
+      } finally {
+        tracking = false;
+      }
+    },
+
+    async cancelTrack() {
+      if (tracking) cancelled = true;
+    },
+
+    releaseSegmenter: close,
+
+    stats: () => ({ encoderRuns, decoderRuns, cachedFrames: cache.frames, cachedBytes: cache.bytes }),
+  };
+}
