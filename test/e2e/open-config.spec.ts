@@ -92,7 +92,7 @@ test('open the run_two_man VideoGrain config, get its project, edit it at the dr
     steps: 50,
     guidance: 7.5,
     seed: 42,
-    condition: { kind: 'pose', scale: 1 },
+    condition: { kind: 'dwpose', scale: 1, hand: true, face: false },
     modulatedSteps: null,
   });
   // The official masks, unchanged (512² masks on 512² frames); pixels outside every mask are in no region.
@@ -118,11 +118,11 @@ test('open the run_two_man VideoGrain config, get its project, edit it at the dr
   await expect(page.getByTestId('edit-steps')).toHaveValue('50');
   await expect(page.getByTestId('edit-guidance')).toHaveValue('7.5');
   await expect(page.getByTestId('edit-seed')).toHaveValue('42');
-  await expect(page.getByTestId('edit-condition')).toHaveValue('pose');
+  await expect(page.getByTestId('edit-condition')).toHaveValue('dwpose');
   await expect(page.getByTestId('edit-condition-scale')).toHaveValue('1');
   await expect(page.getByTestId('clip-frames')).toHaveValue('16');
   await expect(page.getByTestId('frame-canvas')).toBeVisible();
-  await expect(page.getByTestId('edit-blockers')).toContainText('pose');
+  await expect(page.getByTestId('edit-blockers')).toContainText('dwpose');
   await page.screenshot({ path: test.info().outputPath('open-config.png') });
 
   // --- draft size: 2 frames at 64², the masks follow (frames 0 and 1 of the official folders).

@@ -52,7 +52,7 @@ describeShared('run_two_man config → project', () => {
       steps: 50,
       guidance: 7.5,
       seed: 42,
-      condition: { kind: 'pose', scale: 1 },
+      condition: { kind: 'dwpose', scale: 1, hand: true, face: false },
       modulatedSteps: null,
     });
     expect(p.controlType).toBe('dwpose');
@@ -135,9 +135,9 @@ ${extra}`;
 
   it('control types map to structure conditions', () => {
     expect(['dwpose', 'openpose', 'depth_zoe', 'canny', null, 'hed'].map(conditionOfControlType)).toEqual([
-      'pose',
-      'pose',
-      'depth',
+      'dwpose',
+      'openpose',
+      'depth_zoe',
       'canny',
       'none',
       'none',

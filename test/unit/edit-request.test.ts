@@ -177,6 +177,14 @@ describe('settings', () => {
       modulatedSteps: 2,
     });
     expect(mergeSettings({ modulatedSteps: null }).modulatedSteps).toBeNull();
+    // Projects saved before the official condition kinds: 'pose' was the openpose ControlNet's condition.
+    expect(mergeSettings({ condition: { kind: 'pose', scale: 0.8 } }).condition).toEqual({
+      kind: 'dwpose',
+      scale: 0.8,
+    });
+    expect(
+      mergeSettings({ condition: { kind: 'canny', scale: 1, low: 50, high: 150, hand: 'yes' } }).condition,
+    ).toEqual({ kind: 'canny', scale: 1, low: 50, high: 150 });
   });
 
   it('problems: ranges, whole numbers, modulated steps ≤ steps, estimator conditions', () => {
@@ -188,7 +196,10 @@ describe('settings', () => {
     expect(p({ wSelf: 1.5 })).toHaveLength(1);
     expect(p({ steps: 10, modulatedSteps: 11 })[0]).toMatch(/from 0 to the step count \(10\)/);
     expect(p({ steps: 10, modulatedSteps: 10 })).toEqual([]);
-    expect(p({ condition: { kind: 'depth', scale: 1 } })[0]).toMatch(/estimator/);
+    expect(p({ condition: { kind: 'depth', scale: 1 } })).toEqual([]);
+    expect(p({ condition: { kind: 'canny', scale: 1, low: 200, high: 100 } })[0]).toMatch(/low threshold/);
+    expect(p({ condition: { kind: 'canny', scale: 1, low: -1 } })[0]).toMatch(/Canny thresholds/);
+    expect(p({ condition: { kind: 'pose' as never, scale: 1 } })[0]).toMatch(/structure condition must be one of/);
     expect(referenceModulatedSteps(50)).toBe(15);
     expect(referenceModulatedSteps(3)).toBe(1);
     expect(randomSeed(() => 0.5)).toBe(2 ** 31);

@@ -291,7 +291,7 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
     });
 
     it('CONDITION_UNAVAILABLE for depth and pose; LAYOUT_INVALID for a region prompt not in the target', async () => {
-      for (const kind of ['depth', 'pose'] as const) {
+      for (const kind of ['depth', 'dwpose'] as const) {
         const e = await rejection(service.edit(request({}, { condition: { kind, scale: 1 } })));
         expect(e.code).toBe('CONDITION_UNAVAILABLE');
         expect(e.message).toContain('use canny or your own condition frames');

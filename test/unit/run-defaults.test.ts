@@ -13,7 +13,7 @@ describe('run defaults', () => {
   it('the condition is none without a loaded ControlNet, else its own', () => {
     expect(
       [null, 'none', 'canny', 'depth', 'openpose', 'custom'].map((c) => conditionForControlNet(c as never)),
-    ).toEqual(['none', 'none', 'canny', 'depth', 'pose', 'canny']);
+    ).toEqual(['none', 'none', 'canny', 'depth', 'dwpose', 'canny']);
     const state = (state: string, preset: 'canny' | 'none') => ({
       models: { controlnet: { state } },
       modelChoices: { controlnet: { preset } },

@@ -10,7 +10,7 @@
  * outside every mask (no implicit background region), so those pixels stay outside every region.
  */
 import { AppError } from '../protocol/errors';
-import type { ConditionKind, EditSettings } from '../protocol/edit';
+import type { ConditionKind, ConditionSettings, EditSettings } from '../protocol/edit';
 import { MAX_EXTRACT_FRAMES } from '../protocol/video';
 import { defaultSeed, joinConfigPath, type VideoGrainYaml } from './videograin-yaml';
 
@@ -74,10 +74,28 @@ export function findConfigFile(paths: readonly string[]): string {
 export function conditionOfControlType(type: string | null): ConditionKind {
   if (!type) return 'none';
   const t = type.toLowerCase();
-  if (t.includes('pose')) return 'pose';
-  if (t.includes('depth')) return 'depth';
+  if (t === 'openpose' || t.startsWith('openpose')) return 'openpose';
+  if (t.includes('pose')) return 'dwpose';
+  if (t.includes('zoe')) return 'depth_zoe';
+  if (t.includes('depth') || t.includes('midas')) return 'depth';
   if (t.includes('canny')) return 'canny';
   return 'none';
+}
+
+/** The condition settings of a config: kind, scale and the options the YAML sets (hand/face, canny thresholds). */
+export function conditionOfConfig(
+  config: Pick<VideoGrainYaml, 'controlType' | 'controlOptions' | 'controlnetConditioningScale'>,
+  kind: ConditionKind = conditionOfControlType(config.controlType),
+): ConditionSettings {
+  const o = config.controlOptions;
+  return {
+    kind,
+    scale: config.controlnetConditioningScale ?? 1,
+    ...(o?.hand != null ? { hand: o.hand } : {}),
+    ...(o?.face != null ? { face: o.face } : {}),
+    ...(o?.low != null ? { low: o.low } : {}),
+    ...(o?.high != null ? { high: o.high } : {}),
+  };
 }
 
 const filesUnder = (paths: readonly string[], dir: string) =>
@@ -167,7 +185,7 @@ export function projectFromConfig(config: VideoGrainYaml, configPath: string, pa
       steps,
       guidance: config.guidanceScale ?? 7.5,
       seed: defaultSeed(config).seed,
-      condition: { kind, scale: config.controlnetConditioningScale ?? 1 },
+      condition: conditionOfConfig(config, kind),
       modulatedSteps: config.modulatedPercentage === null ? null : Math.round(config.modulatedPercentage * steps),
     },
     controlType: config.controlType,

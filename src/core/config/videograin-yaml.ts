@@ -37,6 +37,8 @@ export interface VideoGrainYaml {
   readonly negativePrompt: string;
   readonly editingPrompts: readonly EditingPrompt[];
   readonly controlType: string | null;
+  /** control_config's condition options as written (`hand`, `face`, `low_threshold`, `high_threshold`). */
+  readonly controlOptions?: ControlOptions;
   readonly controlnetConditioningScale: number | null;
   readonly guidanceScale: number | null;
   readonly numInferenceSteps: number | null;
@@ -47,7 +49,20 @@ export interface VideoGrainYaml {
   readonly sampleSeeds: readonly number[] | null;
 }
 
+/** Options of the structure condition (DESIGN §3.7); null where the YAML does not set them. */
+export interface ControlOptions {
+  readonly hand: boolean | null;
+  readonly face: boolean | null;
+  readonly low: number | null;
+  readonly high: number | null;
+}
+
 type Dict = Record<string, unknown>;
+
+const flag = (d: Dict | undefined, key: string): boolean | null => {
+  const v = d?.[key];
+  return typeof v === 'boolean' ? v : typeof v === 'number' ? v !== 0 : null;
+};
 
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -158,6 +173,12 @@ export function parseVideoGrainYaml(text: string, name: string): VideoGrainYaml 
     negativePrompt: String(data['negative_prompt'] ?? data['negative_promot'] ?? ''),
     editingPrompts: editingPrompts(editing, ctx),
     controlType: typeof control?.['control_type'] === 'string' ? control['control_type'] : null,
+    controlOptions: {
+      hand: flag(control, 'hand'),
+      face: flag(control, 'face'),
+      low: num(control, 'low_threshold'),
+      high: num(control, 'high_threshold'),
+    },
     controlnetConditioningScale: num(control, 'controlnet_conditioning_scale'),
     guidanceScale: num(editing, 'guidance_scale'),
     numInferenceSteps: num(editing, 'num_inference_steps'),

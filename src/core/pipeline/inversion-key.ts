@@ -12,6 +12,8 @@
  * collide with old keys.
  */
 
+import type { ConditionKind } from '../protocol/edit';
+
 export const INVERSION_KEY_VERSION = 1;
 
 export interface FramesData {
@@ -21,7 +23,7 @@ export interface FramesData {
   readonly frames: readonly Uint8Array[];
 }
 
-export type ConditionType = 'none' | 'canny' | 'frames' | 'depth' | 'pose';
+export type ConditionType = ConditionKind;
 
 export interface InversionKeyInput {
   /** Hex SHA-256 of the cropped input frames (`hashFrames`), computed once per clip. */

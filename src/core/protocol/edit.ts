@@ -4,8 +4,42 @@
  * Bulk arrays (frames, masks, condition frames, previews, results) cross threads by transfer.
  */
 
-/** Structure conditions (DESIGN §1). depth and pose need estimator models: a typed refusal until they land. */
-export type ConditionKind = 'none' | 'canny' | 'frames' | 'depth' | 'pose';
+/**
+ * Structure conditions (DESIGN §1, §3.7), named as the official configs' `control_type`: 'canny' (computed in
+ * the engine), 'frames' (the user's own condition images), and the estimator conditions 'dwpose' / 'openpose'
+ * (DWPose keypoints; drawn as ControlNet's draw_pose / OpenPose body), 'depth' (MiDaS DPT-Hybrid) and
+ * 'depth_zoe' (ZoeDepth), which need their estimator model loaded (CONDITION_UNAVAILABLE otherwise).
+ */
+export type ConditionKind = 'none' | 'canny' | 'frames' | 'dwpose' | 'openpose' | 'depth' | 'depth_zoe';
+
+export const CONDITION_KINDS: readonly ConditionKind[] = [
+  'none',
+  'canny',
+  'frames',
+  'dwpose',
+  'openpose',
+  'depth',
+  'depth_zoe',
+];
+
+/** Canny thresholds when the settings give none (the official canny annotator's 100 / 200). */
+export const DEFAULT_CANNY_LOW = 100;
+export const DEFAULT_CANNY_HIGH = 200;
+
+/**
+ * The structure condition of an edit and its options: `hand` / `face` draw those keypoints (pose kinds, the
+ * YAML's `hand` / `face`; default false), `low` / `high` are canny's thresholds (the YAML's
+ * `low_threshold` / `high_threshold`; default 100 / 200).
+ */
+export interface ConditionSettings {
+  readonly kind: ConditionKind;
+  /** ControlNet conditioning scale. */
+  readonly scale: number;
+  readonly hand?: boolean;
+  readonly face?: boolean;
+  readonly low?: number;
+  readonly high?: number;
+}
 
 /** Everything the run panel sets; persisted per project. Defaults: `DEFAULT_EDIT_SETTINGS`. */
 export interface EditSettings {
@@ -17,7 +51,7 @@ export interface EditSettings {
   readonly seed: number;
   readonly negativePrompt: string;
   /** ControlNet condition and its conditioning scale; 'none' runs without the ControlNet. */
-  readonly condition: { readonly kind: ConditionKind; readonly scale: number };
+  readonly condition: ConditionSettings;
   /** ST-Layout weights w_self, w_cross (reference 0.3, 1.0). */
   readonly wSelf: number;
   readonly wCross: number;

@@ -4,7 +4,7 @@
  * flag parsing (cli/commands/edit.ts). Each problem names the setting and says what is allowed, in words for a
  * person (DESIGN §7); the reference values are DESIGN §3's.
  */
-import type { EditSettings } from '../protocol/edit';
+import { CONDITION_KINDS, type EditSettings } from '../protocol/edit';
 
 export interface Range {
   readonly min: number;
@@ -21,6 +21,8 @@ export interface SettingsLimits {
   readonly conditionScale: Range;
   /** ST-Layout weights w_self and w_cross. */
   readonly weight: Range;
+  /** Canny hysteresis thresholds on the Sobel L1 gradient (the ControlNet annotator's UI range is 1–255). */
+  readonly cannyThreshold: Range;
 }
 
 export const SETTINGS_LIMITS: SettingsLimits = Object.freeze({
@@ -29,9 +31,10 @@ export const SETTINGS_LIMITS: SettingsLimits = Object.freeze({
   seed: { min: 0, max: 2 ** 32 - 1 },
   conditionScale: { min: 0, max: 2 },
   weight: { min: 0, max: 1 },
+  cannyThreshold: { min: 0, max: 1000 },
 });
 
-export type SettingName = keyof SettingsLimits | 'modulatedSteps' | 'cfgBatch' | 'flatten';
+export type SettingName = keyof SettingsLimits | 'modulatedSteps' | 'cfgBatch' | 'flatten' | 'condition';
 
 /** FLATTEN flow attention: the official `flatten_res` factors this build has trajectories for (DESIGN §3.6). */
 export const FLATTEN_RESOLUTIONS: readonly number[] = Object.freeze([1, 2, 4, 8]);
@@ -59,6 +62,22 @@ export function validateSettings(s: EditSettings, limits: SettingsLimits = SETTI
       'conditionScale',
       `ControlNet scale must be from ${L.conditionScale.min} to ${L.conditionScale.max} (0.5–1.0 are usual).`,
     );
+  if (!CONDITION_KINDS.includes(s.condition.kind))
+    add(
+      'condition',
+      `The structure condition must be one of ${CONDITION_KINDS.join(', ')}, not "${s.condition.kind}".`,
+    );
+  const { low, high } = s.condition;
+  if ((low !== undefined && !within(low, L.cannyThreshold)) || (high !== undefined && !within(high, L.cannyThreshold)))
+    add(
+      'cannyThreshold',
+      `Canny thresholds must be from ${L.cannyThreshold.min} to ${L.cannyThreshold.max} (the reference uses 100 and 200).`,
+    );
+  else if (low !== undefined && high !== undefined && low > high)
+    add('cannyThreshold', `The canny low threshold (${low}) must not be above the high one (${high}).`);
+  for (const flag of ['hand', 'face'] as const)
+    if (s.condition[flag] !== undefined && typeof s.condition[flag] !== 'boolean')
+      add('condition', `The pose option ${flag} must be true or false.`);
   if (!within(s.wSelf, L.weight) || !within(s.wCross, L.weight))
     add('weight', `w_self and w_cross must be from ${L.weight.min} to ${L.weight.max} (reference 0.3 and 1.0).`);
   if (s.modulatedSteps !== null && !whole(s.modulatedSteps, { min: 0, max: s.steps }))

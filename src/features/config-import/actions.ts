@@ -153,9 +153,10 @@ async function applyRegions(plan: ConfigProject, files: ReadonlyMap<string, File
 }
 
 const CONDITION_NOTE: Record<string, string> = {
-  pose: 'pose needs an estimator model the app does not have yet: load a ControlNet and pick Canny or your own condition images, or None',
-  depth:
-    'depth needs an estimator model the app does not have yet: load a ControlNet and pick Canny or your own condition images, or None',
+  dwpose: 'load DWPose in Models → Estimators and the openpose ControlNet',
+  openpose: 'load DWPose in Models → Estimators and the openpose ControlNet',
+  depth: 'load MiDaS DPT-Hybrid in Models → Estimators and the depth ControlNet',
+  depth_zoe: 'load ZoeDepth in Models → Estimators and the depth ControlNet',
 };
 
 /** Opens the config folder as a new project; resolves true when the project is complete. */

@@ -19,8 +19,10 @@ const CONDITIONS: readonly { value: ConditionKind; label: string; disabled?: boo
   { value: 'none', label: 'None' },
   { value: 'canny', label: 'Canny edges' },
   { value: 'frames', label: 'My condition images' },
-  { value: 'depth', label: 'Depth (needs an estimator model — later)', disabled: true },
-  { value: 'pose', label: 'Pose (needs an estimator model — later)', disabled: true },
+  { value: 'dwpose', label: 'Pose: DWPose' },
+  { value: 'openpose', label: 'Pose: OpenPose' },
+  { value: 'depth', label: 'Depth: MiDaS' },
+  { value: 'depth_zoe', label: 'Depth: ZoeDepth' },
 ];
 
 // Ctrl/Cmd+Enter runs the edit from anywhere, prompt boxes included; a focused select keeps its own keys.

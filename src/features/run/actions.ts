@@ -15,6 +15,7 @@ import { runTask, type ReportProgress } from '../tasks/run-task';
 import { queueEditSave, saveEditResult } from './persistence';
 import { buildEditRequest, editBlockers, inputsFingerprint, requestTransferables } from './request';
 import { currentFramesInput } from './staleness';
+import { estimatorModelOf } from '../../core/conditions/kinds';
 
 export const EDIT_TASK = 'edit';
 
@@ -25,7 +26,9 @@ export function setConditionFrames(frames: Uint8Array[]): void {
 
 /** Why Edit cannot run now (the Edit button's reason, and the guard of `startEdit`). */
 export function currentBlockers(s: AppState = useStore.getState()): string[] {
+  const estimator = estimatorModelOf(s.editSettings.condition.kind);
   return editBlockers({
+    estimatorReady: estimator ? s.models[estimator].state === 'ready' : true,
     frames: s.frames,
     sdReady: s.models.sd15.state === 'ready',
     controlnetReady: s.models.controlnet.state === 'ready',

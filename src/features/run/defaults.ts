@@ -1,7 +1,7 @@
 /**
  * The run panel's defaults, kept consistent with the models (issue 14, item 3). Pure.
  * - The structure condition is "none" unless a ControlNet is loaded; then it is that ControlNet's condition
- *   (canny → canny, depth → depth, openpose → pose; a custom ControlNet → canny, which the app computes).
+ *   (canny → canny, depth → depth (MiDaS), openpose → dwpose; a custom ControlNet → canny, which the app computes).
  * - "Reset to reference defaults" restores the official settings (DESIGN §3) with the official configs'
  *   negative prompt, keeps the steps and the seed (the user's speed and variation choices), and says what it
  *   changed so the panel can offer to undo it.
@@ -23,7 +23,8 @@ export function conditionForControlNet(controlnet: LoadedControlNet): ConditionK
     case 'depth':
       return 'depth';
     case 'openpose':
-      return 'pose';
+      // The official configs run the openpose ControlNet with DWPose maps (14 of 16 pose configs).
+      return 'dwpose';
     default:
       return 'canny';
   }

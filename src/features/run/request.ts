@@ -13,6 +13,7 @@ import type { EditRegion, EditRequest, EditSettings } from '../../core/protocol/
 import type { RegionsDoc } from '../../core/regions/model';
 import type { PromptProblem } from '../../core/regions/prompts';
 import { settingsProblems } from './settings';
+import { ESTIMATOR_LABELS, estimatorModelOf } from '../../core/conditions/kinds';
 
 export interface FramesInput {
   readonly width: number;
@@ -81,6 +82,8 @@ export interface EditReadiness {
   readonly promptProblems: readonly PromptProblem[];
   readonly conditionFrames: number;
   readonly running: boolean;
+  /** Whether the condition's estimator model (estimatorModelOf) is loaded; absent = not known (no blocker). */
+  readonly estimatorReady?: boolean;
 }
 
 /** Why Edit cannot run now, most basic first (empty = it can). */
@@ -92,10 +95,13 @@ export function editBlockers(r: EditReadiness): string[] {
     out.push(`Frames are ${r.frames.width}×${r.frames.height}; the edit needs multiples of 64. Extract again.`);
   if (!r.sdReady) out.push('Load the Stable Diffusion 1.5 model (Models panel).');
   const kind = r.settings.condition.kind;
-  if ((kind === 'canny' || kind === 'frames') && !r.controlnetReady)
+  if (kind !== 'none' && !r.controlnetReady)
     out.push(
-      `Load a ControlNet for the ${kind === 'canny' ? 'canny edges' : 'condition frames'}, or pick no structure condition.`,
+      `Load a ControlNet for the ${kind === 'canny' ? 'canny edges' : kind === 'frames' ? 'condition frames' : `${kind} condition`}, or pick no structure condition.`,
     );
+  const estimator = estimatorModelOf(kind);
+  if (estimator && r.estimatorReady === false)
+    out.push(`Load ${ESTIMATOR_LABELS[estimator]} in Models → Estimators for the ${kind} condition.`);
   if (kind === 'frames' && r.frames && r.conditionFrames !== r.frames.count)
     out.push(`Pick ${r.frames.count} condition images (one per frame); ${r.conditionFrames} picked.`);
   out.push(...r.promptProblems.filter((p) => p.severity === 'error').map((p) => p.message));

@@ -3,13 +3,37 @@
  * merged field by field over the defaults (a project saved by an older build keeps working), and problems are
  * worded for the person at the panel. Pure: unit-tested in Node (test/unit/edit-request.test.ts).
  */
-import { DEFAULT_EDIT_SETTINGS, type ConditionKind, type EditSettings } from '../../core/protocol/edit';
+import {
+  CONDITION_KINDS,
+  DEFAULT_EDIT_SETTINGS,
+  type ConditionKind,
+  type ConditionSettings,
+  type EditSettings,
+} from '../../core/protocol/edit';
 import { validateSettings } from '../../core/settings/validate';
 
 export { referenceModulatedSteps } from '../../core/schedule/policy';
 
-/** Conditions that need an estimator model the app does not have yet (shown, disabled). */
-export const CONDITIONS_NEEDING_ESTIMATOR: readonly ConditionKind[] = ['depth', 'pose'];
+/** Conditions computed by an estimator model (loaded in Models → Estimators). */
+export const CONDITIONS_NEEDING_ESTIMATOR: readonly ConditionKind[] = ['dwpose', 'openpose', 'depth', 'depth_zoe'];
+
+/**
+ * A stored condition → the current one. Projects saved before the official kinds existed stored 'pose' (the
+ * openpose ControlNet's condition): it becomes 'dwpose', what the official configs use with that ControlNet.
+ */
+export function mergeCondition(stored: unknown, fallback: ConditionSettings): ConditionSettings {
+  const cond = isObject(stored) ? stored : {};
+  const kind = cond.kind === 'pose' ? 'dwpose' : oneOf(cond.kind, CONDITION_KINDS, fallback.kind);
+  const out: { -readonly [K in keyof ConditionSettings]: ConditionSettings[K] } = {
+    kind,
+    scale: num(cond.scale, fallback.scale),
+  };
+  if (typeof cond.hand === 'boolean') out.hand = cond.hand;
+  if (typeof cond.face === 'boolean') out.face = cond.face;
+  if (typeof cond.low === 'number' && Number.isFinite(cond.low)) out.low = cond.low;
+  if (typeof cond.high === 'number' && Number.isFinite(cond.high)) out.high = cond.high;
+  return out;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -21,17 +45,13 @@ const bool = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean'
 export function mergeSettings(stored: unknown): EditSettings {
   const d = DEFAULT_EDIT_SETTINGS;
   if (!isObject(stored)) return d;
-  const cond = isObject(stored.condition) ? stored.condition : {};
   const modulated = stored.modulatedSteps;
   return {
     steps: num(stored.steps, d.steps),
     guidance: num(stored.guidance, d.guidance),
     seed: num(stored.seed, d.seed),
     negativePrompt: typeof stored.negativePrompt === 'string' ? stored.negativePrompt : d.negativePrompt,
-    condition: {
-      kind: oneOf(cond.kind, ['none', 'canny', 'frames', 'depth', 'pose'], d.condition.kind),
-      scale: num(cond.scale, d.condition.scale),
-    },
+    condition: mergeCondition(stored.condition, d.condition),
     wSelf: num(stored.wSelf, d.wSelf),
     wCross: num(stored.wCross, d.wCross),
     modulatedSteps: modulated === null || typeof modulated !== 'number' ? null : modulated,
@@ -45,13 +65,11 @@ export function mergeSettings(stored: unknown): EditSettings {
 
 /**
  * What is wrong with the settings, one sentence each (empty when they can run): the shared limits
- * (src/core/settings/validate.ts, the engine's and the CLI's too), plus the conditions this build cannot run.
+ * (src/core/settings/validate.ts, the engine's and the CLI's too). A missing estimator model is a blocker of
+ * the run panel (it knows the loaded models), not a settings problem.
  */
 export function settingsProblems(s: EditSettings): string[] {
-  const out = validateSettings(s).map((p) => p.message);
-  if (CONDITIONS_NEEDING_ESTIMATOR.includes(s.condition.kind))
-    out.push(`The ${s.condition.kind} condition needs an estimator model, which the app does not have yet.`);
-  return out;
+  return validateSettings(s).map((p) => p.message);
 }
 
 /** A fresh random seed (uint32) for the randomize button. */
