@@ -42,7 +42,7 @@ export function maskBox(m: Uint8Array, width: number, height: number): SegmentBo
 }
 
 /** The box enlarged by `margin` of its size on each side (at least `minPixels`), clamped to the frame. */
-export function enlargeBox(b: SegmentBox, margin: number, width: number, height: number, minPixels = 2): SegmentBox {
+export function enlargeBox(b: SegmentBox, margin: number, width: number, height: number, minPixels = 3): SegmentBox {
   const mx = Math.max(minPixels, (b.x1 - b.x0) * margin);
   const my = Math.max(minPixels, (b.y1 - b.y0) * margin);
   return {
@@ -111,7 +111,7 @@ export function insideDistance(m: Uint8Array, width: number, height: number): Ui
 /**
  * Up to `count` points deep inside the mask (pixel centres): the most interior pixel first, then the most
  * interior pixels at least `spread` × the deepest distance away from those chosen, so the points cover the
- * object instead of clustering at its centre.
+ * object instead of clustering at its centre, and at least half as deep as the deepest (robust to motion).
  */
 export function interiorPoints(
   m: Uint8Array,
@@ -125,10 +125,12 @@ export function interiorPoints(
   let deepest = 0;
   for (let k = 0; k < count; k++) {
     const minSep = Math.max(2, (spread * deepest) / 3);
+    // Later points stay at least half as deep as the first: a point near the edge falls off a moving object.
+    const minDepth = deepest / 2;
     let best = -1;
     let bestD = 0;
     for (let i = 0; i < d.length; i++) {
-      if (d[i]! <= bestD) continue;
+      if (d[i]! <= bestD || d[i]! < minDepth) continue;
       const x = (i % width) + 0.5;
       const y = Math.floor(i / width) + 0.5;
       if (chosen.some((c) => Math.hypot(c.x - x, c.y - y) < minSep)) continue;
