@@ -13,6 +13,7 @@ import { trackDeviceBuffers } from './gpu/buffer-tracker';
 import { GpuUnavailableError, acquireDevice, adapterLabel, type AcquiredDevice } from './gpu/device';
 import { runInfer } from './infer-service';
 import { createSegmentService } from './segment/service';
+import { flowsFromLoadedRaft } from './flow/edit-flows';
 import { createModelsService, type LoadedModel, type ModelsService } from './models-service';
 import { gpuAttentionBackend } from './onnx/gpu-attention';
 import type { Components } from './pipeline/components';
@@ -121,6 +122,11 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       trackDeviceBuffers(acquired.device).ensure();
       return editComponents(acquired.device, m);
     },
+    // FLATTEN without given flows: RAFT on the engine's device (or wasm without one).
+    flows: flowsFromLoadedRaft(models, async () => {
+      const s = await init();
+      return s.state === 'ready' && acquired ? { kind: 'webgpu', device: acquired.device } : { kind: 'cpu' };
+    }),
     // The memory plan is checked before each edit; the measured peak comes from the device's buffer tracker.
     memory: {
       planModel: (sd, controlnet) => planModelOf(sd.model, controlnet?.model),

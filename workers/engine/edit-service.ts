@@ -8,7 +8,8 @@
  * components in tests), so it runs in Node as in the worker. Transfers across the worker are api.ts's job.
  * A failed or cancelled edit releases the compiled components (GPU memory back to idle).
  */
-import type { EditEvent, EditRequest, EditResultData, EditStageName } from '../../src/core/protocol/edit';
+import type { EditEvent, EditFlows, EditRequest, EditResultData, EditStageName } from '../../src/core/protocol/edit';
+import { hashFrames } from '../../src/core/pipeline/inversion-key';
 import type { LoadedModelInfo } from '../../src/core/protocol/engine';
 import type { ModelKind } from '../../src/core/models/files';
 import { AppError, hasCode } from '../../src/core/protocol/errors';
@@ -46,6 +47,11 @@ export interface EditServiceDeps<M extends EditModel> {
   readonly previewIntervalMs?: number;
   /** The memory plan's check before each edit and the measured peak (./edit/memory-check.ts); absent: none. */
   readonly memory?: EditMemoryDeps<M>;
+  /**
+   * Optical flow for FLATTEN when the request asks for it (`settings.flatten`) without giving `flows`: the engine's
+   * RAFT on the frames (FLOW_UNAVAILABLE when no flow model is loaded). Absent: such a request is refused.
+   */
+  readonly flows?: (request: EditRequest, signal: AbortSignal) => Promise<EditFlows>;
 }
 
 export interface EditService {
@@ -80,6 +86,8 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
   let running: AbortController | undefined;
   let stale = false;
   let previewFrame = 0;
+  // Flows depend only on the frames: a re-edit of the same clip reuses them (and so its cached inversion).
+  let flowMemo: { hash: string; flows: EditFlows } | undefined;
   const previewIntervalMs = deps.previewIntervalMs ?? 250;
 
   async function dropComponents(): Promise<void> {
@@ -101,6 +109,18 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
   async function tokenizerFor(sd: M): Promise<ClipTokenizer> {
     if (tokenizer?.sd !== sd) tokenizer = { sd, tokenizer: createClipTokenizer(await deps.models.tokenizerFiles()) };
     return tokenizer.tokenizer;
+  }
+
+  /** The request with its flows: given ones, the last computed ones for the same frames, or computed now. */
+  async function withFlows(request: EditRequest, emit: (e: EditEvent) => void, signal: AbortSignal) {
+    if (!request.settings.flatten || request.flows || !deps.flows || request.frames.length < 2) return request;
+    const { width, height, frames } = request;
+    const hash = await hashFrames({ width, height, frames });
+    if (flowMemo?.hash !== hash) {
+      emit({ kind: 'progress', stage: 'prepare', step: 0, total: 1, etaSeconds: null, inversionReused: false });
+      flowMemo = { hash, flows: await deps.flows(request, signal) };
+    }
+    return { ...request, flows: flowMemo.flows };
   }
 
   function modelsFor(request: EditRequest): EditModels<M> {
@@ -265,7 +285,7 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
       };
       const state: { computing: boolean; memory?: EditMemoryRun } = { computing: false };
       try {
-        return await run(request, emit, controller.signal, state);
+        return await run(await withFlows(request, emit, controller.signal), emit, controller.signal, state);
       } catch (e) {
         const cancelled = controller.signal.aborted || hasCode(e, 'CANCELLED');
         // A refused request (bad input, no model) ran nothing: the compiled networks stay for the next edit.
