@@ -8,3 +8,4 @@ registerCommand('infer', async () => (await import('./infer')).default);
 registerCommand('clip', async () => (await import('./clip')).default);
 registerCommand('edit', async () => (await import('./edit')).default);
 registerCommand('trajectories', async () => (await import('./trajectories')).default);
+registerCommand('segment', async () => (await import('./segment')).default);
