@@ -35,6 +35,7 @@ export function modelReader(dir: string, what: string): ModelFileReader {
   // Configs are read whole; weights stream per tensor by file reads at an offset (no whole-file buffer).
   return Object.assign((rel: string) => new Uint8Array(readFileSync(existing(rel))), {
     open: (rel: string) => fileRangeReader(existing(rel)),
+    exists: (rel: string) => existsSync(join(dir, rel)),
   });
 }
 

@@ -12,7 +12,7 @@
  * every frame.
  */
 
-export type ElemType = 'float32' | 'int64';
+export type ElemType = 'float32' | 'float16' | 'int64';
 
 /** Initializer bytes, produced on demand (little-endian float32 or int64, row-major). */
 export interface TensorData {
@@ -24,6 +24,18 @@ export interface TensorData {
   bytes(): Uint8Array;
   /** Streamed checkpoint parameters: reads (and widens) this tensor's byte range; emitModelAsync prefers it. */
   read?(): Promise<Uint8Array>;
+  /**
+   * A float32 weight stored as binary16 in its file: the stored bytes, unwidened (half the size). The CPU graphs
+   * keep them as float16 initializers with a Cast at their use (./fp16-weights.ts).
+   */
+  readonly half?: StoredHalf;
+}
+
+/** A weight's binary16 bytes as its file stores them (little-endian, row-major; `byteLength` = elements × 2). */
+export interface StoredHalf {
+  readonly byteLength: number;
+  bytes(): Uint8Array;
+  read(): Promise<Uint8Array>;
 }
 
 export type AttrValue =

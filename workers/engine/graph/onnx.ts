@@ -5,7 +5,7 @@
  *   GraphProto: node 1, name 2, initializer 5, input 11, output 12
  *   NodeProto: input 1, output 2, name 3, op_type 4, attribute 5
  *   AttributeProto: name 1, f 2, i 3, s 4, floats 7, ints 8, type 20 (FLOAT 1, INT 2, STRING 3, FLOATS 6, INTS 7)
- *   TensorProto: dims 1, data_type 2 (FLOAT 1, INT64 7), name 8, raw_data 9, external_data 13
+ *   TensorProto: dims 1, data_type 2 (FLOAT 1, INT64 7, FLOAT16 10), name 8, raw_data 9, external_data 13
  *     (StringStringEntryProto: key 1, value 2), data_location 14 (EXTERNAL 1)
  *   ValueInfoProto: name 1, type 2; TypeProto: tensor_type 1; TypeProto.Tensor: elem_type 1, shape 2;
  *   TensorShapeProto: dim 1; Dimension: dim_value 1
@@ -21,7 +21,7 @@ import { ProtoMessage } from './protobuf';
 
 export const OPSET = 17;
 const IR_VERSION = 8;
-const DATA_TYPE: Record<ElemType, number> = { float32: 1, int64: 7 };
+const DATA_TYPE: Record<ElemType, number> = { float32: 1, float16: 10, int64: 7 };
 
 export interface OpGraph {
   readonly name: string;

@@ -24,7 +24,7 @@ import {
   type SafetensorsHeader,
   type TensorInfo,
 } from '../../../src/core/tensors/safetensors';
-import type { TensorData } from '../graph/ir';
+import type { StoredHalf, TensorData } from '../graph/ir';
 
 export class WeightError extends AppError<'MODEL_WEIGHTS_MISMATCH'> {
   constructor(message: string, details: Readonly<Record<string, string | number | boolean>>) {
@@ -68,6 +68,23 @@ function widen(raw: Uint8Array, info: TensorInfo, fileName: string): Uint8Array 
   if (info.dtype === 'F32' && raw.byteOffset % 4 === 0) return raw;
   const f = toFloat32(raw, { ...info, begin: 0, end: raw.byteLength });
   return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+}
+
+/** The binary16 bytes of an F16 tensor, checked finite, never widened (copied out of a whole file: aligned). */
+function storedHalf(file: Uint8Array | undefined, reader: RangeReader, info: TensorInfo, fileName: string): StoredHalf {
+  const checked = (raw: Uint8Array): Uint8Array => {
+    assertFinite(raw, info.dtype, info.name, fileName);
+    return raw;
+  };
+  return {
+    byteLength: info.end - info.begin,
+    bytes: () => {
+      if (!file)
+        throw new Error(`${fileName}: "${info.name}" is streamed; emit the graph with emitModelAsync (read()).`);
+      return checked(file.slice(info.begin, info.end));
+    },
+    read: async () => checked(await reader.read(info.begin, info.end)),
+  };
 }
 
 export class WeightStore {
@@ -177,6 +194,8 @@ export class WeightStore {
         return widen(file.subarray(info.begin, info.end), info, fileName);
       },
       read: async () => widen(await reader.read(info.begin, info.end), info, fileName),
+      // F16 as stored (the CPU graphs keep it, ../graph/fp16-weights.ts); BF16 has no ORT CPU Cast path here.
+      ...(info.dtype === 'F16' ? { half: storedHalf(file, reader, info, fileName) } : {}),
     };
   }
 

@@ -13,6 +13,7 @@ import type { AttentionCore, Graph } from '../graph/ir';
 import type { FlowKeys } from '../kernels/flow/keys';
 import type { FlowAttentionShape } from '../kernels/flow/reference';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower';
+import { initializerBytes, keepFp16Weights } from '../graph/fp16-weights';
 import { emulateFp16 } from '../graph/precision';
 import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx';
 import { cpuTensor, gpuTensor, type DeviceTensor, type TransferCounter } from '../tensors/device-tensor';
@@ -162,6 +163,12 @@ export interface CompileOptions {
    * to measure that path's error without fp16 hardware. Default fp32.
    */
   readonly precision?: 'fp32' | 'fp16-emulated';
+  /**
+   * Weights from fp16 files: 'as-stored' keeps them binary16 in the session, widened by Casts at run time
+   * (../graph/fp16-weights.ts: half the wasm heap, same values); 'widened' makes them float32 initializers.
+   * Default: 'as-stored' on the CPU target (one 4 GiB wasm heap), 'widened' on WebGPU.
+   */
+  readonly weights?: 'widened' | 'as-stored';
 }
 
 export interface CompiledNetwork {
@@ -238,9 +245,10 @@ const onDevice = async (outputs: Promise<Map<string, OrtTensor>>): Promise<Map<s
 const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
 
 async function session(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
-  const graph = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
-  let weightBytes = 0;
-  for (const t of graph.initializers.values()) weightBytes += t.byteLength;
+  const computed = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
+  const asStored = (o.weights ?? (o.target?.kind === 'webgpu' ? 'widened' : 'as-stored')) === 'as-stored';
+  const graph = asStored ? keepFp16Weights(computed) : computed;
+  const weightBytes = initializerBytes(graph);
   const placement: WeightPlacement =
     o.placement ??
     (weightBytes > EMBED_LIMIT_BYTES
@@ -251,6 +259,7 @@ async function session(lowered: OpGraph, o: CompileOptions): Promise<OrtSession>
   return createSession(
     { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
     o.target,
+    { noConstantFolding: graph !== computed },
   );
 }
 

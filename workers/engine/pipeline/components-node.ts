@@ -14,12 +14,19 @@ export { CONTROLNET_DOWN_RESIDUALS } from './components-graph';
 export type ModelFileReader = ((relPath: string) => Uint8Array) & {
   /** Opens a weights file for byte-range reads (the CLI: file reads at an offset); without it, read whole. */
   readonly open?: (relPath: string) => Promise<RangeReader>;
+  /** Whether the folder has the file (picks the weight files' precision when none is given). */
+  readonly exists?: (relPath: string) => boolean;
 };
 
 export interface NodeComponentsSource {
   readonly sd: ModelFileReader;
   /** A ControlNet folder (config.json + diffusion_pytorch_model.safetensors). */
   readonly controlnet?: ModelFileReader;
+  /**
+   * Which weight files: default the fp32 files (`*.safetensors`), or the fp16 ones (`*.fp16.safetensors`) when
+   * the SD folder has only those (a published fp16 checkpoint, the full-size fixture). On the CPU, fp16 files'
+   * weights stay binary16 in the sessions (../onnx/runner.ts `weights`: half the wasm heap, the same values).
+   */
   readonly precision?: 'fp32' | 'fp16';
   /** Attention backend of the partitioned UNet (default: the CPU reference). */
   readonly attention?: AttentionBackend;
@@ -37,8 +44,18 @@ const asAsync = (read: ModelFileReader): AsyncModelFileReader =>
     read.open ? { open: read.open } : {},
   );
 
+/** fp16 when the folder's UNet is there only as `.fp16.safetensors`. */
+function filePrecision(sd: ModelFileReader): 'fp32' | 'fp16' {
+  const has = sd.exists;
+  if (!has) return 'fp32';
+  return !has('unet/diffusion_pytorch_model.safetensors') && has('unet/diffusion_pytorch_model.fp16.safetensors')
+    ? 'fp16'
+    : 'fp32';
+}
+
 export function createNodeComponents(source: NodeComponentsSource): Components {
   const { sd, controlnet } = source;
+  const precision = source.precision ?? filePrecision(sd);
   const arch = parseArchitectures({
     textEncoder: sd('text_encoder/config.json'),
     unet: sd('unet/config.json'),
@@ -50,7 +67,7 @@ export function createNodeComponents(source: NodeComponentsSource): Components {
     {
       sd: asAsync(sd),
       ...(controlnet ? { controlnet: asAsync(controlnet) } : {}),
-      ...(source.precision ? { precision: source.precision } : {}),
+      precision,
       ...(source.attention ? { attention: source.attention } : {}),
     },
     arch,
