@@ -17,6 +17,7 @@ import { RunPanel } from '../features/run/RunPanel';
 import { LivePreview } from '../features/run/LivePreview';
 import { EditButton } from '../features/run/EditButton';
 import { EDIT_TASK, cancelEdit } from '../features/run/actions';
+import { TRACK_TASK, cancelTrack } from '../features/masks/track-actions';
 import { ResultView } from '../features/result/ResultView';
 import { CenterTabs } from '../features/result/CenterTabs';
 import { useStore } from '../state/store';
@@ -24,6 +25,7 @@ import { useStore } from '../state/store';
 function cancelTask(id: string): void {
   if (id === MODELS_TASK) cancelModelLoad();
   else if (id === EDIT_TASK) cancelEdit();
+  else if (id === TRACK_TASK) cancelTrack();
   else cancelVideoWork();
 }
 

@@ -9,8 +9,9 @@ import { createTasksSlice, type TasksSlice } from './slices/tasks';
 import { createRegionsSlice, type RegionsSlice } from './slices/regions';
 import { createModelsSlice, type ModelsSlice } from './slices/models';
 import { createEditSlice, type EditSlice } from './slices/edit';
+import { createSegmentSlice, type SegmentSlice } from './slices/segment';
 
-export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice & ModelsSlice & EditSlice;
+export type AppState = ProjectSlice & TasksSlice & EngineSlice & RegionsSlice & ModelsSlice & EditSlice & SegmentSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createProjectSlice(...a),
@@ -19,4 +20,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createRegionsSlice(...a),
   ...createModelsSlice(...a),
   ...createEditSlice(...a),
+  ...createSegmentSlice(...a),
 }));

@@ -11,6 +11,8 @@ import { run } from '../regions/actions';
 import { canvasOf, drawRgba, renderOnion, renderOverlay, updateOverlayRect, type OverlayView } from './overlay-render';
 import { fillAt, polygonFill, StrokeSession } from './tools';
 import { useMaskShortcuts } from './shortcuts';
+import { SelectLayer } from './SelectTool';
+import { addPoint, setBox } from './select-actions';
 
 interface ViewTransform {
   readonly zoom: number;
@@ -19,6 +21,8 @@ interface ViewTransform {
 }
 
 const IDENTITY: ViewTransform = { zoom: 1, x: 0, y: 0 };
+/** Screen pixels a Select press must move to become a box instead of a click. */
+const SELECT_DRAG_PX = 6;
 
 function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: number; height: number } {
   const [size, setSize] = useState({ width: 0, height: 0 });
@@ -34,8 +38,8 @@ function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { width: n
 }
 
 /**
- * The mask editor over the current frame (konva): brush, eraser, fill, polygon, lasso, zoom/pan, overlay
- * opacity, onion skin. Strokes paint a draft and commit one undo step on release; pixels live in the mask
+ * The mask editor over the current frame (konva): brush, eraser, fill, polygon, lasso, select (click to
+ * segment, issue 18), zoom/pan, overlay opacity, onion skin. Strokes paint a draft and commit one undo step on release; pixels live in the mask
  * store, never in React state.
  */
 export function MaskCanvas() {
@@ -66,6 +70,9 @@ export function MaskCanvas() {
   const overlayNode = useRef<Konva.Image>(null);
   const session = useRef<StrokeSession | null>(null);
   const panning = useRef<{ from: Point; start: ViewTransform } | null>(null);
+  // Select tool (issue 18): a press starts a click or, once dragged, a box.
+  const selecting = useRef<{ from: Point; screen: Point; negative: boolean } | null>(null);
+  const [dragBox, setDragBox] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
 
   const width = frames?.width ?? 0;
   const height = frames?.height ?? 0;
@@ -154,7 +161,8 @@ export function MaskCanvas() {
     }
     if (e.evt.button !== 0 || !needRegion()) return;
     const erase = e.evt.shiftKey || e.evt.altKey;
-    if (tool === 'fill') commit(fillAt(frames, selectedBits(), p, erase ? 0 : 1));
+    if (tool === 'select') selecting.current = { from: p, screen: pos, negative: e.evt.altKey };
+    else if (tool === 'fill') commit(fillAt(frames, selectedBits(), p, erase ? 0 : 1));
     else if (tool === 'polygon') {
       const first = polygon[0];
       if (first && polygon.length >= 3 && Math.hypot(first.x - p.x, first.y - p.y) * scale < 8) commitPolygon();
@@ -178,14 +186,38 @@ export function MaskCanvas() {
       setView({ ...start, x: start.x + pos.x - from.x, y: start.y + pos.y - from.y });
       return;
     }
+    const sel = selecting.current;
+    if (sel && p) {
+      const pos = stage!.getPointerPosition()!;
+      if (Math.hypot(pos.x - sel.screen.x, pos.y - sel.screen.y) >= SELECT_DRAG_PX)
+        setDragBox({
+          x0: Math.min(sel.from.x, p.x),
+          y0: Math.min(sel.from.y, p.y),
+          x1: Math.max(sel.from.x, p.x),
+          y1: Math.max(sel.from.y, p.y),
+        });
+      return;
+    }
     const s = session.current;
     if (!s || !p) return;
     strokeRedraw(s.add(p));
     if (s.mode === 'lasso') setLasso([...s.lassoPoints()]);
   };
 
-  const onUp = () => {
+  const onUp = (e: KonvaEventObject<PointerEvent>) => {
     panning.current = null;
+    const sel = selecting.current;
+    if (sel) {
+      selecting.current = null;
+      setDragBox(null);
+      const p = toFrame(e.target.getStage()) ?? sel.from;
+      const pos = e.target.getStage()?.getPointerPosition() ?? sel.screen;
+      // A short press is a click (Alt: negative); a drag is a box around the object.
+      if (Math.hypot(pos.x - sel.screen.x, pos.y - sel.screen.y) < SELECT_DRAG_PX)
+        addPoint(sel.from.x, sel.from.y, sel.negative ? 0 : 1);
+      else setBox(sel.from, p);
+      return;
+    }
     const s = session.current;
     if (!s) return;
     s.finish();
@@ -246,6 +278,7 @@ export function MaskCanvas() {
                 listening={false}
               />
             )}
+            {tool === 'select' && <SelectLayer scale={scale} dragBox={dragBox} />}
             {cursor && (tool === 'brush' || tool === 'eraser') && !spaceHeld && (
               <Circle
                 x={cursor.x}

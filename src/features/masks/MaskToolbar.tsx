@@ -13,6 +13,8 @@ const TOOLS: readonly { tool: MaskTool; label: string; key: string }[] = [
   { tool: 'polygon', label: 'Polygon', key: 'P' },
   { tool: 'lasso', label: 'Lasso', key: 'L' },
   { tool: 'pan', label: 'Pan', key: 'H' },
+  // Click to segment (issue 18): SelectTool.tsx, select-actions.ts.
+  { tool: 'select', label: 'Select', key: 'S' },
 ];
 
 /** Tools, view settings, undo/redo and propagation for the mask canvas. */

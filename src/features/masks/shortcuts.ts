@@ -2,11 +2,14 @@
  * Keyboard shortcuts of the mask editor. Ignored while typing in a field.
  * B brush · E eraser · F fill · P polygon · L lasso · H pan (or hold Space) · [ ] brush size · O onion skin ·
  * A all regions / selected only · 0 reset zoom · , . previous / next frame · Ctrl+Z undo · Ctrl+Shift+Z or
- * Ctrl+Y redo · Enter close polygon · Esc cancel polygon.
+ * Ctrl+Y redo · Enter close polygon · Esc cancel polygon · S select (click to segment): Enter accept,
+ * Shift+Enter add, 1–3 choose a candidate, Esc clear the clicks · T track both ways from this frame.
  */
 import { useEffect, useRef } from 'react';
 import { useStore } from '../../state/store';
 import { redo, undo } from '../regions/actions';
+import { acceptCandidate, chooseCandidate, clearSelect } from './select-actions';
+import { startTrack } from './track-actions';
 
 export interface ShortcutHandlers {
   closePolygon(): void;
@@ -39,6 +42,11 @@ export function useMaskShortcuts(handlers: ShortcutHandlers): void {
       else if (key === 'p') s.setMaskTool('polygon');
       else if (key === 'l') s.setMaskTool('lasso');
       else if (key === 'h') s.setMaskTool('pan');
+      else if (key === 's') s.setMaskTool('select');
+      else if (key === 't') void startTrack('both');
+      else if (s.maskTool === 'select' && ['1', '2', '3'].includes(key)) chooseCandidate(Number(key) - 1);
+      else if (s.maskTool === 'select' && key === 'enter') acceptCandidate(e.shiftKey ? 'add' : 'replace');
+      else if (s.maskTool === 'select' && key === 'escape') clearSelect();
       else if (key === '[') s.setBrushSize(s.brushSize / 1.25);
       else if (key === ']') s.setBrushSize(s.brushSize * 1.25 + 1);
       else if (key === 'o') s.setOnionSkin(!s.onionSkin);
