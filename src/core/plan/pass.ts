@@ -16,6 +16,11 @@ export interface PassShape {
   readonly elementBytes: number;
   /** Text tokens (77) for cross-attention. */
   readonly textTokens: number;
+  /**
+   * Levels with FLATTEN flow attention after the self-attention (UNet only, DESIGN §3.6): its output is one
+   * more C-channel tensor live beside the attention output it replaces (its keys are job state).
+   */
+  readonly flattenLevels?: readonly number[];
 }
 
 export class Pass {
@@ -69,7 +74,8 @@ export class Pass {
     const stats = this.s.frames * this.tokens(level) * heads * 4 * 4;
     const ffInner = 8 * t;
     this.tracker.tensor(this.chunked ? 8 * tc : ffInner);
-    const selfAttn = this.chunked ? 5 * t + 4 * tc + stats : 6 * t + stats;
+    const flow = this.s.flattenLevels?.includes(level) ? t : 0;
+    const selfAttn = (this.chunked ? 5 * t + 4 * tc + stats : 6 * t + stats) + flow;
     const cross = this.chunked ? 3 * t + 5 * tc : 5 * t;
     const ff = this.chunked ? 3 * t + 17 * tc : 2 * t + ffInner + 8 * t;
     this.op(`${label}.attn1`, selfAttn, inputHeld);

@@ -17,6 +17,7 @@
  *   projections there. Attention is the fused kernel: O(tokens × channels) per tensor, no (F·h·w)² map.
  * - Job state held across stages: text hidden states, the per-layer cross-attention K/V (computed once per
  *   job), the cached ControlNet conditioning embedding, latents (z0, x_T, x_t, both noise predictions; fp32).
+ *   With FLATTEN (`flatten`, DESIGN §3.6): the flow attention's key tables (F·h_r·w_r·F u32 per level).
  * - Execution options the engine follows: `cfg: 'sequential'` evaluates the unconditional and conditional
  *   halves one after the other (exact: the halves never exchange data; self-attention spans the frames of one
  *   half); `frameChunk` runs all per-frame work (convs, norms, projections, GEGLU, attention queries) that many
@@ -68,6 +69,11 @@ export interface PlanOptions {
    * one network per input shape: with batched CFG, F (inversion) and 2F (denoising) are both resident.
    */
   readonly denoiserCopies?: number;
+  /**
+   * FLATTEN flow attention (DESIGN §3.6): the official `flatten_res` factors (1 → the H/8 level, 2 → H/16, …);
+   * absent or empty = off. Adds the key tables (F·h_r·w_r·F u32 per level, job state) and the flow output.
+   */
+  readonly flatten?: readonly number[];
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, 'frames' | 'height' | 'width'> = {
@@ -142,7 +148,10 @@ export function computePlan(model: PlanModel, options: PlanOptions): MemoryPlan 
     ...crossAttentionLayers(model.unet, true),
     ...(withControl ? crossAttentionLayers(model.controlnet!, false) : []),
   ].reduce((a, l) => a + l.n * 2 * 2 * TEXT_TOKENS * l.c * b, 0);
+  const flatten = [...new Set(o.flatten ?? [])];
+  const flowKeyBytes = flatten.reduce((a, r) => a + F * Math.ceil(h / r) * Math.ceil(w / r) * F * 4, 0);
   const jobStateBytes =
+    flowKeyBytes +
     o.prompts * TEXT_TOKENS * model.textEncoder.hiddenSize * b +
     kv +
     5 * latentBytes +
@@ -159,6 +168,7 @@ export function computePlan(model: PlanModel, options: PlanOptions): MemoryPlan 
     width,
     elementBytes: b,
     textTokens: TEXT_TOKENS,
+    flattenLevels: flatten.map((r) => Math.log2(r)),
   });
 
   const te = model.textEncoder;

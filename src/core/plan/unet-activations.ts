@@ -11,6 +11,8 @@
  *                       its two halves 4·C + 4·C as Split copies); chunked: full x_in, h, h_next (+ K, V for
  *                       self-attention, whose keys span all frames) and chunk 4·C (attn) / 17·C (FF)
  *   attention core    : fused (DESIGN §3.4, §5): no score maps, 4 floats of row statistics per query and head.
+ *   flow attention    : at FLATTEN levels (UNet only, DESIGN §3.6) + 1·C (its output beside the core output;
+ *                       Q/K are the projections already counted; ≤ F scores per query stay in registers).
  */
 import type { ControlNetConfig, UNetConfig } from '../models/configs';
 import { Pass, type PassShape } from './pass';
@@ -67,7 +69,8 @@ function skipShapes(cfg: Encoder): { c: number; level: number }[] {
 
 /** ControlNet pass: leaves its residuals (one per skip + the mid block) held as `cn.res.*`. */
 export function controlNetPass(tracker: PeakTracker, cfg: ControlNetConfig, shape: PassShape): void {
-  const p = new Pass(tracker, shape, 'controlnet.');
+  // The ControlNet has no flow attention (the official controlnet_attention.py has no flatten branch).
+  const p = new Pass(tracker, { ...shape, flattenLevels: [] }, 'controlnet.');
   encoder(p, cfg, (i, c, level) => {
     p.op(`zero_conv${i}`, p.t(c, level), 0);
     tracker.hold(`cn.res.${i}`, p.t(c, level));

@@ -83,6 +83,7 @@ export function editPlanOptions(request: EditRequest, model: PlanModel, precisio
     prompts: 4 + request.regions.length,
     textBatch: 1,
     denoiserCopies: cfg === 'batched' ? 2 : 1,
+    ...(settings.flatten ? { flatten: settings.flatten.resolutions } : {}),
   };
 }
 
