@@ -47,6 +47,13 @@ export interface VideoGrainYaml {
   readonly seed: number | null;
   /** editing_config.sample_seeds (integers). */
   readonly sampleSeeds: readonly number[] | null;
+  /**
+   * editing_config.flatten_res: FLATTEN flow attention's latent-size divisors (DESIGN §3.6; [1] in most
+   * official configs); null when absent or empty.
+   */
+  readonly flattenRes?: readonly number[] | null;
+  /** editing_config.old_qk (1/true: Q, K of the flow attention from to_q/to_k); null when absent. */
+  readonly oldQk?: boolean | null;
 }
 
 /** Options of the structure condition (DESIGN §3.7); null where the YAML does not set them. */
@@ -185,7 +192,17 @@ export function parseVideoGrainYaml(text: string, name: string): VideoGrainYaml 
     modulatedPercentage: modulatedPercentage(editing, ctx),
     seed: root['seed'] === undefined || root['seed'] === null ? null : seedValue(root['seed'], 'seed', ctx),
     sampleSeeds: sampleSeeds(editing, ctx),
+    flattenRes: flattenRes(editing, ctx),
+    oldQk: flag(editing, 'old_qk'),
   };
+}
+
+function flattenRes(editing: Dict, ctx: Ctx): readonly number[] | null {
+  const v = editing['flatten_res'];
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || !v.every((r) => typeof r === 'number' && Number.isInteger(r) && r > 0))
+    fail(ctx, 'editing_config.flatten_res must be a list of positive integers (latent-size divisors, e.g. [1])');
+  return v.length > 0 ? (v as number[]) : null;
 }
 
 /** Joins a YAML-relative path onto a '/'-separated base folder ('' = the config's folder), resolving ./ and ../. */
