@@ -59,7 +59,12 @@ export async function loadFolderModel(page: EnginePage, model: FolderModel): Pro
   const baseUrl = server.mount(mount, model.dir);
   if (model.tokenizerDir && resolve(model.tokenizerDir) !== resolve(model.dir, 'tokenizer'))
     server.mount(`${mount}/tokenizer`, model.tokenizerDir);
-  const spec = { kind: model.kind, source: { type: 'url' as const, baseUrl }, precision: model.precision ?? 'auto' };
+  // Read by range where the server has it (`inPlace`): no copy of the folder into the page's storage per run.
+  const spec = {
+    kind: model.kind,
+    source: { type: 'url' as const, baseUrl, inPlace: true },
+    precision: model.precision ?? 'auto',
+  };
   const r = await page.session.page.evaluate(
     ({ g, spec }) => (globalThis as unknown as Globals)[g]!.engine.loadModel(spec),
     { g: HEADLESS_GLOBAL, spec },

@@ -62,7 +62,7 @@ export function toSource(spec: ModelSourceSpec): ModelSource {
       );
     if (spec.type === 'url' && !/^https?:\/\/[^/]/i.test(spec.baseUrl))
       throw new AppError('MODEL_SOURCE_INVALID', `"${spec.baseUrl}" is not an http(s) URL.`);
-    return new HttpModelSource(remote);
+    return new HttpModelSource(remote, undefined, { inPlace: spec.type === 'url' && spec.inPlace === true });
   }
   if ('handle' in spec) return new DirectoryModelSource(spec.handle as FileSystemDirectoryHandle);
   if (spec.files.length === 0) throw new AppError('MODEL_SOURCE_INVALID', 'The chosen folder is empty.');

@@ -107,7 +107,15 @@ export interface DirectoryHandleLike {
 /** Where a model comes from, as plain (structured-cloneable) data. */
 export type ModelSourceSpec =
   | { readonly type: 'hf'; readonly repo: string; readonly revision?: string; readonly endpoint?: string }
-  | { readonly type: 'url'; readonly baseUrl: string }
+  | {
+      readonly type: 'url';
+      readonly baseUrl: string;
+      /**
+       * Read in place by HTTP Range, never copied into the browser's cache (`remote: false`): a folder this
+       * page's own server serves (the CLI's mounts), where a copy per run would only fill storage.
+       */
+      readonly inPlace?: boolean;
+    }
   | { readonly type: 'local'; readonly handle: DirectoryHandleLike }
   | { readonly type: 'local'; readonly files: readonly File[]; readonly name?: string };
 

@@ -4,6 +4,11 @@
  * Face announces it for LFS files) or an ETag that is a 64-hex digest; other ETags only serve as resume
  * validators. Browsers follow Hugging Face's redirect to its CDN and show the final response's headers, so
  * the hash is often unavailable there: it is optional, the size is always checked.
+ * `inPlace` (the CLI's mounted folders, served by this page's own server): `remote` is false, so the loader
+ * validates it where it is and the engine reads each tensor by Range request, with no copy into the cache.
+ * A ranged read must come back as 206 with the asked Content-Range (or none visible, cross-origin) and length, or
+ * as a 200 exactly as long as the range when the range is the whole file: a server that ignores Range would
+ * otherwise send the whole file for every tensor.
  */
 import { ModelError } from '../../../src/core/models/errors';
 import {
@@ -71,15 +76,24 @@ export async function fetchChecked(doFetch: Fetch, url: string, path: string, in
   return res;
 }
 
+/** `Content-Range: bytes a-b/size` → [a, b + 1), or undefined when absent or malformed. */
+function contentRange(h: Headers): { start: number; end: number } | undefined {
+  const m = /^bytes (\d+)-(\d+)\/(?:\d+|\*)$/.exec(h.get('content-range')?.trim() ?? '');
+  return m ? { start: Number(m[1]), end: Number(m[2]) + 1 } : undefined;
+}
+
 export class HttpModelSource implements ModelSource {
-  readonly remote = true;
+  /** False for an in-place source (read by range, never cached). */
+  readonly remote: boolean;
   readonly id: string;
 
   constructor(
     readonly spec: RemoteSourceSpec,
     private readonly doFetch: Fetch = (input, init) => fetch(input, init),
+    options: { readonly inPlace?: boolean } = {},
   ) {
     this.id = sourceId(spec);
+    this.remote = options.inPlace !== true;
   }
 
   url(path: string): string {
@@ -107,12 +121,41 @@ export class HttpModelSource implements ModelSource {
     }
   }
 
-  /** Whole-file or ranged read into memory (configs, headers); weights are streamed by the downloader. */
+  /**
+   * Whole-file or ranged read into memory (configs, headers; an in-place source's tensors); a remote source's
+   * weights are streamed by the downloader. A ranged read checks the reply is that range (see the header).
+   */
   async read(path: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
+    if (range && range.end <= range.start) return new Uint8Array(0);
     const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {};
-    const res = await fetchChecked(this.doFetch, this.url(path), path, { headers, signal, cache: 'no-store' });
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (range && res.status === 200) return bytes.subarray(range.start, range.end);
-    return bytes;
+    const url = this.url(path);
+    const res = await fetchChecked(this.doFetch, url, path, { headers, signal, cache: 'no-store' });
+    if (range) {
+      const length = range.end - range.start;
+      const got = res.status === 206 ? contentRange(res.headers) : undefined;
+      // Cross-origin replies may hide Content-Range (not CORS-safelisted): a 206 without one is taken as the
+      // range asked for, and its length is checked below (as the downloader does).
+      const isRange = res.status === 206 && (got === undefined || (got.start === range.start && got.end === range.end));
+      const announced = Number(res.headers.get('content-length') ?? NaN);
+      const isWholeFile = res.status === 200 && range.start === 0 && announced === length;
+      if (!isRange && !isWholeFile) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new ModelError(
+          'MODEL_HTTP',
+          `${url} answered a request for bytes ${range.start}-${range.end - 1} with HTTP ${res.status}` +
+            `${got ? ` (Content-Range bytes ${got.start}-${got.end - 1})` : ''}, not that range: the server must support Range requests (206 Partial Content). Use a server that does, or a local folder.`,
+          { file: path, url, status: res.status },
+        );
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.byteLength !== length)
+        throw new ModelError(
+          'MODEL_HTTP',
+          `${url}: ${bytes.byteLength} bytes received for a ${length}-byte range; the transfer was cut short. Try again.`,
+          { file: path, url, status: res.status },
+        );
+      return bytes;
+    }
+    return new Uint8Array(await res.arrayBuffer());
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Opening a model from any source: remote sources are downloaded into the cache first (./download.ts),
- * local folders and dropped files are validated in place (nothing is copied).
+ * local folders, dropped files and in-place HTTP sources are validated in place (nothing is copied).
  */
 import type { ModelKind, WeightsPrecision } from '../../../src/core/models/files';
 import { resolveModelFiles } from '../../../src/core/models/resolve';
@@ -15,7 +15,8 @@ export async function openModel(
   cache: OpfsModelCache,
   options: DownloadOptions & { readonly kind: ModelKind; readonly precision?: WeightsPrecision },
 ): Promise<ValidatedModel> {
-  if (source instanceof HttpModelSource) return downloadModel(source, cache, options);
+  // An in-place HTTP source (the CLI's mounted folders) is read by range like a local folder.
+  if (source instanceof HttpModelSource && source.remote) return downloadModel(source, cache, options);
   const files = await resolveModelFiles(source, options.kind, options.precision ?? 'fp16');
   return validateModel(source, options.kind, files, options.signal);
 }
