@@ -55,7 +55,8 @@ interface LevelSummary {
   droppedLinks: number;
 }
 
-function readFlow(path: string): FlowField {
+/** Reads a `--flow` safetensors file ([F−1, 2, H, W] pixels; also `videograin edit --flow`). */
+export function readFlow(path: string): FlowField {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
