@@ -290,11 +290,11 @@ describeShared('edit service on the tiny models (Node CPU, 2 frames, 64×64, 3 s
       }
     });
 
-    it('CONDITION_UNAVAILABLE for depth and pose; LAYOUT_INVALID for a region prompt not in the target', async () => {
+    it('CONDITION_UNAVAILABLE for depth and dwpose without their estimator models; LAYOUT_INVALID for a region prompt not in the target', async () => {
       for (const kind of ['depth', 'dwpose'] as const) {
         const e = await rejection(service.edit(request({}, { condition: { kind, scale: 1 } })));
         expect(e.code).toBe('CONDITION_UNAVAILABLE');
-        expect(e.message).toContain('use canny or your own condition frames');
+        expect(e.message).toMatch(/needs the (MiDaS DPT-Hybrid|DWPose) estimator: load .* in Models → Estimators/);
       }
       const regions = request().regions.map((r, i) => (i === 0 ? { ...r, prompt: 'purple dragon' } : r));
       expect(await code(request({ regions }))).toBe('LAYOUT_INVALID');

@@ -7,6 +7,7 @@ import type { EngineApi, EngineStatus } from '../../src/core/protocol/engine';
 import { AppError } from '../../src/core/protocol/errors';
 import { Comlink } from '../../src/core/protocol/rpc';
 import { createEditService, type EditModels } from './edit-service';
+import { createEngineConditions } from './conditions/engine-conditions';
 import { planModelOf } from '../../src/core/plan/model';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from './edit/memory-check';
 import { trackDeviceBuffers } from './gpu/buffer-tracker';
@@ -108,8 +109,14 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     },
   });
   const editComponents = deps.editComponents ?? webGpuEditComponents;
+  // Structure conditions (issue 16): estimators on the engine's device (wasm without one), one cache for both.
+  const conditions = createEngineConditions(models, async () => {
+    const s = await init();
+    return s.state === 'ready' && acquired ? { kind: 'webgpu', device: acquired.device } : { kind: 'cpu' };
+  });
   const editing = createEditService<LoadedModel>({
     models,
+    conditions: conditions.service,
     createComponents: async (m) => {
       const status = await init();
       if (status.state !== 'ready' || !acquired)
@@ -195,6 +202,14 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
     },
     async cancelEdit() {
       editing.cancel();
+      conditions.cancel();
+    },
+    async estimateConditions(request) {
+      const result = await conditions.estimate(request);
+      return Comlink.transfer(
+        result,
+        result.frames.map((f) => f.buffer as ArrayBuffer),
+      );
     },
     async setEditPreviewFrame(frame) {
       editing.setPreviewFrame(frame);

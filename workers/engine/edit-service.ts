@@ -18,7 +18,12 @@ import { createClipTokenizer, type ClipTokenizer, type ClipTokenizerFiles } from
 import type { Components } from './pipeline/components';
 import { runEdit } from './pipeline/edit';
 import { collectAttentionMaps, type AttentionMapCollector } from './edit/attention-maps';
-import { BUILTIN_ESTIMATORS, estimatorFor, type ConditionEstimators } from './edit/conditions';
+import {
+  conditionInputOf,
+  createConditionService,
+  type ConditionEstimators,
+  type ConditionService,
+} from './edit/conditions';
 import { etaSeconds, instrumentComponents, type EtaPlan, type InstrumentedComponents } from './edit/instrument';
 import { InversionCache, requestInversionKey } from './edit/inversion-cache';
 import { beginEditMemory, type EditMemoryDeps, type EditMemoryRun } from './edit/memory-check';
@@ -42,6 +47,8 @@ export interface EditServiceDeps<M extends EditModel> {
   /** Compiles the networks of the given models (lazily or not); released with `Components.release()`. */
   readonly createComponents: (models: EditModels<M>) => Promise<Components>;
   readonly estimators?: ConditionEstimators;
+  /** Computes and caches conditions (./edit/conditions.ts); default: `estimators` with no estimator models. */
+  readonly conditions?: ConditionService;
   readonly now?: () => number;
   /** Least time between two previews (default 250 ms); the first and the last denoising step always get one. */
   readonly previewIntervalMs?: number;
@@ -79,7 +86,7 @@ const ATTENTION_MAP_DOWNSCALE = 32;
 
 export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>): EditService {
   const now = deps.now ?? (() => performance.now());
-  const estimators = deps.estimators ?? BUILTIN_ESTIMATORS;
+  const conditions = deps.conditions ?? createConditionService(deps.estimators ? { estimators: deps.estimators } : {});
   const inversions = new InversionCache();
   let held: Held<M> | undefined;
   let tokenizer: { sd: M; tokenizer: ClipTokenizer } | undefined;
@@ -167,8 +174,8 @@ export function createEditService<M extends EditModel>(deps: EditServiceDeps<M>)
     const models = modelsFor(request);
     // The memory plan before anything runs: an edit that cannot fit is refused (EDIT_TOO_LARGE).
     if (deps.memory) state.memory = await beginEditMemory(deps.memory, models.sd, models.controlnet, request);
-    const estimate = settings.condition.kind === 'none' ? undefined : estimatorFor(estimators, settings.condition.kind);
-    const condition = estimate ? await estimate(request, signal) : undefined;
+    const condition =
+      settings.condition.kind === 'none' ? undefined : await conditions.compute(conditionInputOf(request), signal);
     cancelled();
     const key = await requestInversionKey(
       request,

@@ -138,6 +138,26 @@ export interface EditRequest {
   readonly flows?: EditFlows;
 }
 
+/** `EngineApi.estimateConditions`: a condition's maps for the run panel's preview (and `videograin condition`). */
+export interface ConditionMapsRequest {
+  readonly kind: Exclude<ConditionKind, 'none'>;
+  readonly width: number;
+  readonly height: number;
+  /** RGBA at the edit size (the cropped frames), width·height·4 bytes each. */
+  readonly frames: readonly Uint8Array[];
+  /** hand / face (pose), low / high (canny); absent = the defaults. */
+  readonly options?: Omit<ConditionSettings, 'kind' | 'scale'>;
+  /** kind 'frames': the user's condition images (returned as the ControlNet will read them). */
+  readonly conditionFrames?: readonly Uint8Array[];
+}
+
+export interface ConditionMapsResult {
+  /** One RGBA map per frame (width·height·4 bytes), the ControlNet condition × 255. */
+  readonly frames: Uint8Array[];
+  readonly width: number;
+  readonly height: number;
+}
+
 export type EditStageName = 'prepare' | 'text' | 'encode' | 'invert' | 'denoise' | 'decode';
 
 export type EditEvent =

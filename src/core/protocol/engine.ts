@@ -5,7 +5,7 @@
 import type { GpuCapabilitiesInfo } from './gpu';
 import type { ClipTokenizerFiles } from '../tokenizer/clip';
 import type { ModelKind, WeightsPrecision } from '../models/files';
-import type { EditEvent, EditRequest, EditResultData } from './edit';
+import type { ConditionMapsRequest, ConditionMapsResult, EditEvent, EditRequest, EditResultData } from './edit';
 import type { SegmentRequest, SegmentResult, TrackEvent, TrackRequest, TrackResult } from './segment';
 
 export type EngineStatus =
@@ -44,6 +44,12 @@ export interface EngineApi {
   setEditPreviewFrame(frame: number): Promise<void>;
   /** Forgets cached inversions and releases compiled networks (GPU memory back to idle). */
   releaseEditCache(): Promise<void>;
+  /**
+   * A structure condition's maps (the run panel's preview before Edit; issue 16), computed by the same registry
+   * and cache as the edit's (an Edit after a preview reuses them). Estimator conditions use the loaded model
+   * (CONDITION_UNAVAILABLE naming the one to load). Rejects with CANCELLED after `cancelEdit()`.
+   */
+  estimateConditions(request: ConditionMapsRequest): Promise<ConditionMapsResult>;
 
   /**
    * Runs one network of the loaded models on given tensors (`videograin infer --backend webgpu`; DESIGN §9):

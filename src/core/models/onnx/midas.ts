@@ -1,6 +1,11 @@
 /**
- * MiDaS v3 DPT-Hybrid (the ControlNet `depth` annotator's network) as an ONNX export.
- * Owner: the depth-condition feature (#16). Verify the export, names and size before relying on them.
+ * MiDaS v3 DPT-Hybrid (the ControlNet `depth` annotator's network, dpt_hybrid-midas-501f0c75.pt) as an ONNX
+ * export: Xenova/dpt-hybrid-midas is the transformers.js export of Intel/dpt-hybrid-midas (Apache-2.0), the same
+ * weights in transformers' DPT layout: `pixel_values` [1, 3, h, w] (dynamic h, w; multiples of 32) →
+ * `predicted_depth` [1, h, w] (inverse relative depth). fp32 `onnx/model.onnx` ≈ 490 MB (the export's
+ * quantized variants are not used: the map must be the annotator's). The pre/post-processing is the annotator's
+ * (src/core/conditions/depth.ts), not the export's processor.
+ * Not verified against a file listing on this machine (no network): names follow the transformers DPT export.
  */
 import type { OnnxModelSpec } from './spec';
 
