@@ -9,3 +9,4 @@ registerCommand('clip', async () => (await import('./clip')).default);
 registerCommand('edit', async () => (await import('./edit')).default);
 registerCommand('trajectories', async () => (await import('./trajectories')).default);
 registerCommand('segment', async () => (await import('./segment')).default);
+registerCommand('condition', async () => (await import('./condition')).default);
