@@ -104,13 +104,19 @@ interface VariantCase {
 
 const CASES: VariantCase[] = [
   {
-    name: 'software default: a row per invocation',
+    name: 'row kernel (software default, d ≤ 48): 8 rows × unrolled vec4 head dim per invocation',
     headDim: 40,
-    tiles: { tq: 64, tk: 1, rq: 1, rk: 32, dk: 40 },
+    tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
     subgroups: false,
   },
   {
-    name: 'software default, d 160 chunked',
+    name: 'row kernel (software default, d > 48): 4 rows, head-dim loop, on the subgroups device',
+    headDim: 160,
+    tiles: { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+    subgroups: false,
+  },
+  {
+    name: 'one row per invocation, d 160 in chunks of 32 (tiled kernel, TK 1)',
     headDim: 160,
     tiles: { tq: 32, tk: 1, rq: 1, rk: 32, dk: 32 },
     subgroups: false,
@@ -130,7 +136,7 @@ const CASES: VariantCase[] = [
     subgroups: true,
   },
   {
-    name: 'TK 1 (whole rows per invocation), d 24 not a multiple of TK',
+    name: 'row kernel, 2 rows, keys in blocks of 8, d 24',
     headDim: 24,
     tiles: { tq: 32, tk: 1, rq: 2, rk: 8, dk: 24 },
     subgroups: false,

@@ -8,6 +8,7 @@ import {
   candidateTiles,
   defaultTiles,
   deriveTiles,
+  isRowKernel,
   MAX_REGISTERS,
   tileKey,
   tileProblem,
@@ -87,22 +88,72 @@ describe('tile configurations', () => {
     expect(deriveTiles(big, 160, 'f32', { subgroups: false }).workgroupBytes).toBeLessThanOrEqual(16384);
   });
 
-  test.each(SD_HEAD_DIMS)('software adapter, head dim %i: a row per invocation (TK 1), fitting 32 KiB', (d) => {
-    const sw: TileLimits = { ...SOFTWARE, software: true };
-    const t = defaultTiles(d, 'f32', { subgroups: false }, sw);
-    expect(t.tk).toBe(1);
-    expect(t.rq).toBe(1);
-    expect(deriveTiles(t, d, 'f32', { subgroups: false }).workgroupBytes).toBeLessThanOrEqual(32768);
-    expect(candidateTiles(d, 'f32', { subgroups: false }, sw)[0]).toEqual(t);
-    const src = attentionShaderSource({
-      headDim: d,
+  test.each(SD_HEAD_DIMS)(
+    'software adapter, head dim %i: the row kernel (TK 1, no workgroup memory, no barriers)',
+    (d) => {
+      const sw: TileLimits = { ...SOFTWARE, software: true };
+      for (const subgroups of [false, true]) {
+        const t = defaultTiles(d, 'f32', { subgroups }, sw);
+        expect(isRowKernel(t, d)).toBe(true);
+        // 8 rows per invocation with the head dim unrolled up to d = 48, else 4 rows and a head-dim loop.
+        expect(t.rq).toBe(d <= 48 ? 8 : 4);
+        expect(t.dk).toBe(d <= 48 ? d : 4);
+        const derived = deriveTiles(t, d, 'f32', { subgroups });
+        expect(derived.workgroupBytes).toBe(0);
+        expect(derived.blockQ).toBe(t.tq * t.rq);
+        expect(candidateTiles(d, 'f32', { subgroups }, sw)[0]).toEqual(t);
+        expect(tileProblem(t, d, 'f32', { subgroups }, sw)).toBeUndefined();
+      }
+      const t = defaultTiles(d, 'f32', { subgroups: false }, sw);
+      for (const modulated of [false, true]) {
+        const src = attentionShaderSource({
+          headDim: d,
+          storage: 'f32',
+          modulated,
+          tiles: t,
+          features: { subgroups: false },
+        });
+        expect(src).not.toContain('var<workgroup>');
+        expect(src).not.toContain('Barrier');
+        expect(src).toContain('var<storage, read> kIn: array<vec4<Elem>>;');
+        expect(src).toContain(`@workgroup_size(${t.tq})`);
+        expect(src.includes('itemStrength')).toBe(modulated);
+      }
+    },
+  );
+
+  test('row kernel WGSL: unrolled rows × vec4 registers, or a head-dim loop; f16 storage with f32 math', () => {
+    const unrolled = attentionShaderSource({
+      headDim: 40,
       storage: 'f32',
       modulated: true,
-      tiles: t,
+      tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
       features: { subgroups: false },
     });
-    // Nothing to reduce across invocations: no partial-max barrier.
-    expect(src).not.toContain('partMax[(tq + TQ * i) * TK + tk]');
+    // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2; pass 1 for rowmax/rowmin.
+    expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]);');
+    expect(unrolled).toContain('o7_9 += p7_1 * vv;');
+    expect(unrolled).toContain('mn7 = min(mn7, s7_1);');
+    expect(unrolled).toContain('bias7 = a7 * (mx7 - mn7);');
+    expect(unrolled).not.toContain('for (var c');
+    const looped = attentionShaderSource({
+      headDim: 160,
+      storage: 'f16',
+      modulated: false,
+      tiles: { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+      features: { subgroups: true },
+    });
+    expect(looped.startsWith('enable f16;')).toBe(true);
+    expect(looped).not.toContain('enable subgroups');
+    expect(looped).toContain('alias Elem = f16;');
+    expect(looped).toContain('for (var c = 0u; c < 40u; c++)');
+    expect(looped).toContain('var o3: array<vec4f, 40>;');
+    expect(looped).toContain('outData[qb3 + c] = vec4<Elem>(o3[c] * inv);');
+    expect(looped).not.toContain('keyBits');
+    // d not divisible by 4 keeps the tiled kernel (one row per invocation, d in chunks).
+    expect(isRowKernel({ tq: 64, tk: 1, rq: 1, rk: 32, dk: 10 }, 10)).toBe(false);
+    expect(isRowKernel({ tq: 32, tk: 1, rq: 1, rk: 32, dk: 32 }, 160)).toBe(false);
+    expect(defaultTiles(10, 'f32', { subgroups: false }, { ...SOFTWARE, software: true }).dk).toBe(10);
   });
 
   test('subgroup variants need TK ≤ the minimum subgroup size and whole subgroups', () => {
@@ -190,6 +241,27 @@ describe('dispatch plan of a tiled variant', () => {
     const elem = storage === 'f16' ? 2 : 4;
     // Output + maps + scratch: O(tokens), never N².
     expect(plan.allocatedBytes).toBeLessThan(2 * n * 8 * d * elem + 3 * n * 4 + 64 * 1024);
+  });
+
+  test('row kernel (software default) at the SD1.5 levels: BQ = TQ·RQ rows per workgroup, no workgroup memory', () => {
+    const sw: TileLimits = { ...SOFTWARE, software: true };
+    for (const [n, d] of [
+      [1024, 40],
+      [512, 80],
+      [256, 160],
+    ] as const) {
+      const t = defaultTiles(d, 'f32', { subgroups: false }, sw);
+      const bq = deriveTiles(t, d, 'f32', { subgroups: false }).blockQ;
+      const plan = planAttention(
+        { batch: 1, kvBatch: 1, queries: n, keys: n, heads: 8, headDim: d },
+        { storage: 'f32', blockQ: bq, modulated: true, groups: 1 },
+        limits,
+      );
+      expect(plan.chunks).toHaveLength(1);
+      expect(plan.chunks[0]!.workgroups).toEqual([Math.ceil(n / bq), 8, 1]);
+      // Q/O element offsets stay multiples of 4 (the kernel reads vec4).
+      expect(plan.chunks[0]!.qOffset % 4).toBe(0);
+    }
   });
 
   test('cross-attention (Nk 77) tunes separately from self-attention', () => {

@@ -18,6 +18,7 @@ import { attentionShaderSource, packParams, PARAMS_BYTES, type StorageType } fro
 import {
   defaultTiles,
   deriveTiles,
+  isRowKernel,
   tileKey,
   tileProblem,
   type AttentionFeatures,
@@ -62,7 +63,7 @@ export function subgroupsUsable(
   storage: StorageType,
   tiles: AttentionTiles,
 ): boolean {
-  if (!device.features.has('subgroups')) return false;
+  if (!device.features.has('subgroups') || isRowKernel(tiles, headDim)) return false;
   return !tileProblem(tiles, headDim, storage, { subgroups: true }, tileLimitsOf(device));
 }
 
@@ -143,7 +144,8 @@ export class AttentionCore {
       (device.features.has('subgroups') && subgroupsUsable(device, this.headDim, this.storage, tiles));
     if (subgroups && !device.features.has('subgroups'))
       throw new AppError('ATTENTION_UNSUPPORTED', 'subgroup attention needs a device with the subgroups feature.');
-    this.features = { subgroups };
+    // The row kernel has no cross-invocation reduction: it never uses subgroups.
+    this.features = { subgroups: subgroups && !isRowKernel(tiles, this.headDim) };
     const problem = tileProblem(tiles, this.headDim, this.storage, this.features, tileLimits);
     if (problem)
       throw new AppError('ATTENTION_UNSUPPORTED', `attention tiles ${tileKey(tiles)} cannot run here: ${problem}`);

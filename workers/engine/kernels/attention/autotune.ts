@@ -14,6 +14,7 @@ import {
   candidateTiles,
   defaultTiles,
   tileKey,
+  tileProblem,
   type AttentionFeatures,
   type AttentionTiles,
   type StorageType,
@@ -172,7 +173,15 @@ export interface AutotunerOptions {
   readonly now?: () => number;
   /** Software adapter: smaller probe shapes. */
   readonly fallbackAdapter?: boolean;
+  /**
+   * No timed sweep: an override or a cached choice, else the untuned default (not stored). Engine start on
+   * software adapters, where a sweep costs seconds and the default is already the row kernel.
+   */
+  readonly noSweep?: boolean;
 }
+
+/** Cache entries under this prefix + targetKey override the tuned choice (any adapter), e.g. set from devtools. */
+export const OVERRIDE_PREFIX = 'override|';
 
 /** Picks and remembers tile sizes per target on one device. */
 export class AttentionAutotuner {
@@ -197,14 +206,20 @@ export class AttentionAutotuner {
   }
 
   private async resolve(target: TuneTarget, key: string): Promise<AttentionTiles> {
+    const limits = tileLimitsOf(this.device);
+    const runnable = (t: AttentionTiles | undefined): AttentionTiles | undefined =>
+      t && !tileProblem(t, target.headDim, target.storage, target.features, limits) ? t : undefined;
     const override = this.options.overrides?.[key];
     if (override) return override;
-    const cacheKey = `${this.options.adapterKey}|${key}`;
     const cache = this.options.cache;
+    // A stored override that cannot run here (another adapter's limits) is ignored, never trusted.
+    const stored = runnable(await cache?.get(`${OVERRIDE_PREFIX}${key}`).catch(() => undefined));
+    if (stored) return stored;
+    const cacheKey = `${this.options.adapterKey}|${key}`;
     const cached = await cache?.get(cacheKey).catch(() => undefined);
     if (cached) return cached;
-    const limits = tileLimitsOf(this.device);
     const preferred = defaultTiles(target.headDim, target.storage, target.features, limits);
+    if (this.options.noSweep) return preferred;
     const rest = candidateTiles(target.headDim, target.storage, target.features, limits).filter(
       (t) => tileKey(t) !== tileKey(preferred),
     );
@@ -248,4 +263,13 @@ export async function autotuneAttention(
       chosen.set(`${headDim}/${kind}`, await tuner.tiles({ headDim, storage, features: { subgroups }, kind }));
     }
   return (headDim, kind) => chosen.get(`${headDim}/${kind}`);
+}
+
+/** Tile choices the engine tuned for a device at start (engine-tuning.ts); gpu-attention.ts reads them. */
+const deviceChoices = new WeakMap<GPUDevice, TileChoice>();
+export function setDeviceTiles(device: GPUDevice, choice: TileChoice): void {
+  deviceChoices.set(device, choice);
+}
+export function deviceTiles(device: GPUDevice): TileChoice | undefined {
+  return deviceChoices.get(device);
 }

@@ -6,7 +6,8 @@
  * `//#if NAME` / `//#else` / `//#endif` lines in the .wgsl select variant code.
  */
 import attentionWgsl from './attention.wgsl?raw';
-import { deriveTiles, type AttentionFeatures, type AttentionTiles, type StorageType } from './tiles';
+import { rowKernelSource } from './rows';
+import { deriveTiles, isRowKernel, type AttentionFeatures, type AttentionTiles, type StorageType } from './tiles';
 
 export type { StorageType } from './tiles';
 
@@ -78,6 +79,17 @@ export function packParams(values: Readonly<Record<ParamName, number>>): ArrayBu
 
 export function attentionShaderSource(v: AttentionVariant): string {
   const t = v.tiles;
+  if (isRowKernel(t, v.headDim))
+    return rowKernelSource({
+      headDim: v.headDim,
+      storage: v.storage,
+      modulated: v.modulated,
+      tq: t.tq,
+      rq: t.rq,
+      rk: t.rk,
+      loopD: t.dk !== v.headDim,
+      paramsStruct: paramsStructWgsl(),
+    });
   const d = deriveTiles(t, v.headDim, v.storage, v.features, v.modulated);
   const prelude = [
     v.storage === 'f16' ? 'enable f16;' : '',

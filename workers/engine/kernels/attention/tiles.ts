@@ -56,6 +56,15 @@ export interface TileDerived {
   readonly registers: number;
 }
 
+/**
+ * TK = 1 with d % 4 = 0 and DK = d or DK = 4 selects the row-register kernel (rows.ts): each invocation owns RQ
+ * whole rows (vec4 over the head dim), keys stream from storage in blocks of RK, no workgroup memory. DK = d: the
+ * head dim is fully unrolled (named registers); DK = 4: a run-time loop over it in vec4 steps (shorter compiles).
+ */
+export function isRowKernel(t: AttentionTiles, headDim: number): boolean {
+  return t.tk === 1 && headDim % 4 === 0 && (t.dk === headDim || t.dk === 4);
+}
+
 export function deriveTiles(
   t: AttentionTiles,
   headDim: number,
@@ -65,6 +74,18 @@ export function deriveTiles(
 ): TileDerived {
   const blockQ = t.tq * t.rq;
   const blockK = t.tk * t.rk;
+  if (isRowKernel(t, headDim))
+    return {
+      blockQ,
+      blockK,
+      threads: t.tq,
+      dc: headDim,
+      dp: headDim,
+      qResident: true,
+      workgroupBytes: 0,
+      // q and the accumulator (RQ·d each), the RQ·RK scores and m, l, keep, bias per row.
+      registers: t.rq * (2 * headDim + t.rk + 4),
+    };
   const dc = Math.ceil(headDim / t.tk);
   const dp = dc * t.tk;
   const elem = storage === 'f16' ? 2 : 4;
@@ -101,7 +122,8 @@ export function tileProblem(
     return `${d.threads} invocations exceed the device's workgroup size`;
   if (d.workgroupBytes > limits.maxComputeWorkgroupStorageSize)
     return `${d.workgroupBytes} bytes of workgroup memory exceed the device's ${limits.maxComputeWorkgroupStorageSize}`;
-  if (features.subgroups) {
+  // The row kernel reduces nothing across invocations: the subgroup feature is irrelevant to it.
+  if (features.subgroups && !isRowKernel(t, headDim)) {
     const min = limits.subgroupMinSize ?? 0;
     if ((t.tk & (t.tk - 1)) !== 0) return `subgroup reductions need a power-of-two TK, got ${t.tk}`;
     if (min < t.tk) return `subgroup reductions need TK ${t.tk} ≤ the adapter's minimum subgroup size (${min})`;
@@ -157,8 +179,11 @@ export function tileKey(t: AttentionTiles): string {
 }
 
 /**
- * Row-per-invocation configurations for software adapters (the shape of a CPU rasterizer: each SIMD lane owns
- * a query row, keys are read at uniform addresses, few barriers per key), largest first.
+ * Row-kernel configurations (isRowKernel) for software adapters, best first, as measured on SwiftShader
+ * (`npm run bench:attention`): a CPU rasterizer runs 4 invocations per SIMD group, so what counts is arithmetic
+ * per (bounds-checked) load: 8 rows per invocation share every K/V load, and small head dims unroll fully (named
+ * registers) while large ones loop over the head dim (an unrolled d = 160 kernel takes minutes to compile).
+ * Head dims not divisible by 4 get the tiled kernel with one row per invocation (TK = 1, d in chunks).
  */
 export function softwareTiles(
   headDim: number,
@@ -166,6 +191,26 @@ export function softwareTiles(
   features: AttentionFeatures,
   limits: TileLimits,
 ): AttentionTiles[] {
+  const fits = (t: AttentionTiles): boolean => !tileProblem(t, headDim, storage, features, limits);
+  if (headDim % 4 === 0) {
+    const unrolled = headDim <= 48;
+    const rows: AttentionTiles[] = unrolled
+      ? [
+          { tq: 16, tk: 1, rq: 8, rk: 2, dk: headDim },
+          { tq: 16, tk: 1, rq: 8, rk: 4, dk: headDim },
+          { tq: 16, tk: 1, rq: 4, rk: 4, dk: headDim },
+          { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+        ]
+      : [
+          // Looped head dim: 4 rows (8 rows' arrays spill and run 4× slower at d = 160).
+          { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+          { tq: 16, tk: 1, rq: 4, rk: 2, dk: 4 },
+          { tq: 16, tk: 1, rq: 2, rk: 4, dk: 4 },
+          { tq: 16, tk: 1, rq: 8, rk: 4, dk: 4 },
+        ];
+    const seen = new Set<string>();
+    return rows.filter((t) => fits(t) && !seen.has(tileKey(t)) && !!seen.add(tileKey(t)));
+  }
   const out: AttentionTiles[] = [];
   for (const [tq, rk] of [
     [64, 32],
@@ -176,7 +221,7 @@ export function softwareTiles(
     for (const dk of [headDim, 64, 32, 16]) {
       if (dk > headDim) continue;
       const t: AttentionTiles = { tq, tk: 1, rq: 1, rk, dk };
-      if (!tileProblem(t, headDim, storage, features, limits)) {
+      if (fits(t)) {
         out.push(t);
         break;
       }
@@ -191,7 +236,8 @@ export function defaultTiles(
   features: AttentionFeatures,
   limits: TileLimits,
 ): AttentionTiles {
-  if (limits.software && !features.subgroups) {
+  // On a CPU rasterizer the row kernel (or one row per invocation) wins whatever the features.
+  if (limits.software) {
     const first = softwareTiles(headDim, storage, features, limits)[0];
     if (first) return first;
   }

@@ -1,0 +1,202 @@
+/**
+ * WGSL generator of the row-register attention kernel: the TK = 1 tile shape (tiles.ts `isRowKernel`), chosen on
+ * software adapters (SwiftShader) and offered to the autotuner everywhere. Same formula, bindings, Params and
+ * dispatch as attention.wgsl (its header; DESIGN §3.4 fused form):
+ *   S_k = q·k_k / √d,  x_k = (1 − a)·S_k + a·(rowmax − rowmin)·R_k,  O = Σ_k softmax_k(x_k)·v_k
+ * with a = itemStrength[b]·sizeReg[g·Nq + q] and R_k = (queryBits & keyBits[k]) ≠ 0; a = 0 is plain attention.
+ *
+ * Shape: a workgroup of TQ invocations owns BQ = TQ·RQ query rows of one (item, head); invocation t owns rows
+ * t + TQ·i (i < RQ) with the whole head dim in vec4 registers: q and the output accumulator are RQ × d/4 vec4
+ * (named variables, fully unrolled here, so no compiler has to promote arrays). Keys are streamed straight from
+ * the storage buffers in blocks of RK (all invocations read the same key: one broadcast load feeds RQ rows):
+ * per block, RK·RQ scores from vec4 dot products, one online-softmax rescale per row, then O += P·V with vec4
+ * FMAs. No workgroup memory and no barriers — on a CPU rasterizer a barrier switches every SIMD group, and
+ * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
+ * arithmetic per load in registers. The modulated variant runs the score blocks once more first (pass 1: rowmax
+ * and rowmin of the unmodulated S, only for items with itemStrength ≠ 0), then applies per-row keep = 1 − a and
+ * bias = a·(rowmax − rowmin) in the same pass as the softmax.
+ *
+ * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
+ * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated: 5 queryBits, 6 keyBits,
+ * 7 sizeReg, 8 itemStrength. Elem = f32, or f16 storage (math in f32).
+ */
+import type { StorageType } from './tiles';
+
+export interface RowKernelConfig {
+  readonly headDim: number;
+  readonly storage: StorageType;
+  readonly modulated: boolean;
+  /** Invocations per workgroup, rows per invocation, keys per block. */
+  readonly tq: number;
+  readonly rq: number;
+  readonly rk: number;
+  /**
+   * Head-dim loop at run time over q/O rows held in function arrays (code size independent of d: shorter
+   * compiles) instead of fully unrolled named registers.
+   */
+  readonly loopD?: boolean;
+  /** The Params struct (shader.ts), passed in to avoid an import cycle. */
+  readonly paramsStruct: string;
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+export function rowKernelSource(c: RowKernelConfig): string {
+  const { headDim: d, tq, rq, rk, modulated } = c;
+  if (d % 4 !== 0) throw new Error(`row attention kernel needs a head dim divisible by 4, got ${d}`);
+  const dv = d / 4;
+  const R = range(rq);
+  const K = range(rk);
+  const V = range(dv);
+  const lines: string[] = [];
+  const emit = (indent: number, ...ls: string[]): void => {
+    for (const l of ls) lines.push(' '.repeat(indent) + l);
+  };
+
+  const loopD = !!c.loopD;
+  // Scores s{i}_{j} of keys start + j (clamped to the last key; callers mask keys ≥ nk).
+  const scoreBlock = (indent: number): void => {
+    if (loopD) {
+      for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
+      for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
+      emit(indent, `for (var c = 0u; c < ${dv}u; c++) {`);
+      for (const j of K) emit(indent + 2, `let k${j} = vec4f(kIn[kb${j} + c]);`);
+      for (const i of R) {
+        emit(indent + 2, `let qc${i} = q${i}[c];`);
+        for (const j of K) emit(indent + 2, `t${i}_${j} += qc${i} * k${j};`);
+      }
+      emit(indent, '}');
+      for (const j of K)
+        for (const i of R)
+          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w) * params.scale;`);
+      return;
+    }
+    for (const j of K) {
+      emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
+      for (const i of R) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
+      for (const v of V) {
+        emit(indent, `{ let kv = vec4f(kIn[kb${j} + ${v}u]);`);
+        for (const i of R) emit(indent + 2, `t${i}_${j} += q${i}_${v} * kv;`);
+        emit(indent, '}');
+      }
+      for (const i of R)
+        emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w) * params.scale;`);
+    }
+  };
+
+  emit(0, c.storage === 'f16' ? 'enable f16;' : '');
+  emit(0, `alias Elem = ${c.storage};`, c.paramsStruct, '');
+  emit(
+    0,
+    '@group(0) @binding(0) var<uniform> params: Params;',
+    '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
+    '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
+    '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
+    '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
+  );
+  if (modulated)
+    emit(
+      0,
+      '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
+      '@group(0) @binding(6) var<storage, read> keyBits: array<u32>;',
+      '@group(0) @binding(7) var<storage, read> sizeReg: array<f32>;',
+      '@group(0) @binding(8) var<storage, read> itemStrength: array<f32>;',
+    );
+  emit(0, '', 'const LOWEST: f32 = -3.0e38;', '');
+  emit(0, `@compute @workgroup_size(${tq})`);
+  emit(0, 'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {');
+  emit(
+    2,
+    `let chV = params.channels / 4u;`,
+    'let head = wg.y;',
+    'let item = params.b0 + wg.z;',
+    `let row0 = wg.x * ${tq * rq}u;`,
+    `let rows = min(${tq * rq}u, params.qRows - row0);`,
+    `let qBase = (params.qOffset + (wg.z * params.nq + row0) * params.channels) / 4u + head * ${dv}u;`,
+    'let kvItem = item / params.itemsPerKv - params.kb0;',
+    `let kvBase = (params.kvOffset + kvItem * params.nk * params.channels) / 4u + head * ${dv}u;`,
+  );
+  for (const i of R) {
+    // Rows past the end load the last row (valid memory) and write nothing.
+    emit(2, `let r${i} = lid + ${tq * i}u;`, `let qb${i} = qBase + min(r${i}, rows - 1u) * chV;`);
+    if (loopD) {
+      emit(2, `var q${i}: array<vec4f, ${dv}>;`, `var o${i}: array<vec4f, ${dv}>;`);
+      emit(
+        2,
+        `for (var c = 0u; c < ${dv}u; c++) {`,
+        `  q${i}[c] = vec4f(qIn[qb${i} + c]);`,
+        `  o${i}[c] = vec4f(0.0);`,
+        '}',
+      );
+    } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]);`);
+  }
+  for (const i of R) emit(2, `var keep${i} = 1.0;`, `var bias${i} = 0.0;`);
+  if (modulated) {
+    emit(2, 'let strength = itemStrength[item];');
+    for (const i of R) {
+      emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
+      emit(2, `let qBits${i} = queryBits[g${i}];`);
+    }
+    emit(2, 'if (strength != 0.0) {');
+    for (const i of R) emit(4, `var mx${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
+    emit(4, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+    scoreBlock(6);
+    for (const j of K) {
+      emit(6, `if (start + ${j}u < params.nk) {`);
+      for (const i of R) emit(8, `mx${i} = max(mx${i}, s${i}_${j});`, `mn${i} = min(mn${i}, s${i}_${j});`);
+      emit(6, '}');
+    }
+    emit(4, '}');
+    for (const i of R) {
+      emit(4, `let a${i} = strength * sizeReg[g${i}];`);
+      emit(4, `keep${i} = 1.0 - a${i};`, `bias${i} = a${i} * (mx${i} - mn${i});`);
+    }
+    emit(2, '}');
+  }
+  for (const i of R) {
+    emit(2, `var m${i} = LOWEST;`, `var l${i} = 0.0;`);
+    if (!loopD) for (const v of V) emit(2, `var o${i}_${v} = vec4f(0.0);`);
+  }
+  emit(2, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+  scoreBlock(4);
+  for (const j of K) {
+    emit(4, `let ok${j} = start + ${j}u < params.nk;`);
+    if (modulated) emit(4, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
+    for (const i of R) {
+      const x = modulated
+        ? `keep${i} * s${i}_${j} + select(0.0, bias${i}, (qBits${i} & kBits${j}) != 0u)`
+        : `s${i}_${j}`;
+      emit(4, `let x${i}_${j} = select(LOWEST, ${x}, ok${j});`);
+    }
+  }
+  for (const i of R) {
+    const tileMax = K.map((j) => `x${i}_${j}`).reduce((a, b) => `max(${a}, ${b})`);
+    emit(4, `let mNew${i} = max(m${i}, ${tileMax});`, `let corr${i} = exp(m${i} - mNew${i});`, `m${i} = mNew${i};`);
+    for (const j of K) emit(4, `let p${i}_${j} = exp(x${i}_${j} - mNew${i});`);
+    emit(4, `l${i} = l${i} * corr${i} + ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
+    if (!loopD) for (const v of V) emit(4, `o${i}_${v} *= corr${i};`);
+  }
+  if (loopD) {
+    emit(4, `for (var c = 0u; c < ${dv}u; c++) {`);
+    for (const j of K) emit(6, `let v${j} = vec4f(vIn[kb${j} + c]);`);
+    for (const i of R) emit(6, `o${i}[c] = o${i}[c] * corr${i} + ${K.map((j) => `p${i}_${j} * v${j}`).join(' + ')};`);
+    emit(4, '}');
+  } else
+    for (const j of K) {
+      for (const v of V) {
+        emit(4, `{ let vv = vec4f(vIn[kb${j} + ${v}u]);`);
+        for (const i of R) emit(6, `o${i}_${v} += p${i}_${j} * vv;`);
+        emit(4, '}');
+      }
+    }
+  emit(2, '}');
+  for (const i of R) {
+    emit(2, `if (r${i} < rows) {`, `  let inv = 1.0 / l${i};`);
+    if (loopD)
+      emit(4, `for (var c = 0u; c < ${dv}u; c++) {`, `  outData[qb${i} + c] = vec4<Elem>(o${i}[c] * inv);`, '}');
+    else for (const v of V) emit(4, `outData[qb${i} + ${v}u] = vec4<Elem>(o${i}_${v} * inv);`);
+    emit(2, '}');
+  }
+  emit(0, '}');
+  return lines.filter((l, i) => i > 0 || l !== '').join('\n');
+}
