@@ -3,12 +3,15 @@
  * buffers ORT's WebGPU sessions produce (same device), so partitioned networks never leave the GPU.
  * One kernel instance per head dim. ST-Layout modulation maps are uploaded once per `ModulationMaps` object
  * (the pipeline keeps the same objects for a whole job) and kept until they fall out of a small LRU or
- * `release()` destroys them.
+ * `release()` destroys them. The FLATTEN flow attention (DESIGN §3.6, ../kernels/flow) runs after the self-attention
+ * cores a run asks it for; its key tables are resident per `FlowKeys` object like the maps.
  */
 import type { ModulationMaps } from '../../../src/core/attention/types';
 import { AppError } from '../../../src/core/protocol/errors';
 import { AttentionCore as AttentionKernel, type GpuModulationMaps } from '../kernels/attention/attention';
 import { deviceTiles, kindOfShape, type TileChoice } from '../kernels/attention/autotune';
+import { FlowAttentionKernel, type GpuFlowKeys } from '../kernels/flow/flow-attention';
+import type { FlowKeys } from '../kernels/flow/keys';
 import type { GpuAttentionBackend } from './runner';
 import { readBack } from '../gpu/readback';
 
@@ -31,6 +34,22 @@ export function gpuAttentionBackend(device: GPUDevice, options: GpuAttentionOpti
   const kernels = new Map<string, AttentionKernel>();
   // Insertion order = recency (a hit is re-inserted), so the first key is the least recently used.
   const resident = new Map<ModulationMaps, GpuModulationMaps>();
+  let flowKernel: FlowAttentionKernel | undefined;
+  const flowTables = new Map<FlowKeys, GpuFlowKeys>();
+  const tableOf = (keys: FlowKeys): GpuFlowKeys => {
+    flowKernel ??= new FlowAttentionKernel(device);
+    let gpu = flowTables.get(keys);
+    if (gpu) flowTables.delete(keys);
+    else gpu = flowKernel.uploadKeys(keys);
+    flowTables.set(keys, gpu);
+    // A job uses one table per flattened level (≤ 3); a few jobs' worth stay resident.
+    while (flowTables.size > MAX_RESIDENT_MAPS) {
+      const [oldest, old] = flowTables.entries().next().value!;
+      flowTables.delete(oldest);
+      old.destroy();
+    }
+    return gpu;
+  };
 
   const mapsOf = (kernel: AttentionKernel, maps: ModulationMaps): GpuModulationMaps => {
     let gpu = resident.get(maps);
@@ -68,6 +87,11 @@ export function gpuAttentionBackend(device: GPUDevice, options: GpuAttentionOpti
       return kernel.run({ shape, q, k, v, modulation: { maps, itemStrength: modulation.itemStrength } });
     },
 
+    runFlow(_core, shape, flow, q, k, v) {
+      const table = tableOf(flow.keys);
+      return flowKernel!.run(shape, table, q, k, v);
+    },
+
     async download(buffer, elements) {
       const bytes = elements * 4;
       if (bytes > buffer.size)
@@ -78,6 +102,9 @@ export function gpuAttentionBackend(device: GPUDevice, options: GpuAttentionOpti
     release() {
       for (const maps of resident.values()) maps.destroy();
       resident.clear();
+      for (const t of flowTables.values()) t.destroy();
+      flowTables.clear();
+      flowKernel = undefined;
       // Kernels hold pipelines only (their per-call buffers are freed after each submit).
       kernels.clear();
     },
