@@ -17,6 +17,7 @@ import { useStore } from '../../state/store';
 import { setPromptTokenizer } from '../regions/tokenizer';
 import { runTask } from '../tasks/run-task';
 import { conditionForControlNet, loadedControlNet } from '../run/defaults';
+import { flattenAfterFlowModel } from '../run/flow-settings';
 import { downloadEta } from '../tasks/eta';
 import { cacheIdOf, sourceChoice, toSpec, type LocalPick } from './sources';
 
@@ -173,6 +174,7 @@ export async function loadOnnxModel(kind: OnnxModelKind): Promise<boolean> {
     loadOne(kind, 'auto', progress),
   );
   await refreshCachedModels();
+  if (ok && ONNX_MODELS[kind].purpose === 'flow') followFlowModel();
   return ok;
 }
 
@@ -186,6 +188,14 @@ function followControlNet(): void {
   if (kind === 'none' || s.editSettings.condition.kind !== 'none' || !s.projectId) return;
   s.setEditSettings({ condition: { ...s.editSettings.condition, kind } });
   s.notify('info', `Structure condition set to ${kind}: a ControlNet is loaded (pick None to edit without it).`);
+}
+
+/** A flow model the user just loaded turns flow-guided consistency on (official settings) when it was off. */
+function followFlowModel(): void {
+  const s = useStore.getState();
+  if (s.editSettings.flatten || !s.projectId) return;
+  s.setEditSettings({ flatten: flattenAfterFlowModel(s.editSettings.flatten) });
+  s.notify('info', 'Flow-guided consistency is on: optical flow is available (turn it off in Run → Advanced).');
 }
 
 export function cancelModelLoad(): void {

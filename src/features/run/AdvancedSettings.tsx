@@ -2,6 +2,7 @@ import { useStore } from '../../state/store';
 import type { EditSettings } from '../../core/protocol/edit';
 import { CheckField, NumberField, SelectField } from './fields';
 import { referenceModulatedSteps } from './settings';
+import { FlowSettings } from './FlowSettings';
 
 /** ST-Layout weights, modulated steps and the reference-mode options (DESIGN §3.4–3.5). */
 export function AdvancedSettings() {
@@ -85,6 +86,7 @@ export function AdvancedSettings() {
         checked={s.blendWithInversion}
         onChange={(blendWithInversion) => put({ blendWithInversion })}
       />
+      <FlowSettings />
     </details>
   );
 }
