@@ -156,6 +156,13 @@ seed: 42
     p.all = Math.max(p.all, r.all);
   };
   const timer = setInterval(sample, 250);
+  // A run cut short (SwiftShader compiles the full-size networks for tens of minutes) still leaves figures.
+  const progress = setInterval(() => {
+    const p = peak[phase === 'load' ? 'load' : 'edit'];
+    log(
+      `[rss] ${phase}: peak renderer ${(p.renderer / 2 ** 30).toFixed(2)} GiB, GPU process ${(p.gpu / 2 ** 30).toFixed(2)} GiB, all Chromium ${(p.all / 2 ** 30).toFixed(2)} GiB`,
+    );
+  }, 60_000);
   const done = await runWebGpuEdit({
     request: prepared.request,
     modelDir,
@@ -182,6 +189,7 @@ seed: 42
     },
   });
   clearInterval(timer);
+  clearInterval(progress);
 
   const latents = done.result.latents;
   if (!latents) throw new Error('the engine returned no latents');
