@@ -15,6 +15,9 @@ import { modelReader, runCpuEdit } from '../edit/cpu';
 import { EditCancelledError, engineErrorForCli } from '../edit/errors';
 import { editEventPrinter } from '../edit/events';
 import { prepareEdit } from '../edit/prepare';
+import { precomputeCondition } from '../config/condition-model';
+import { readFlow } from './trajectories';
+import type { FlowField } from '../../src/core/flow/trajectories';
 import { preflight, runWebGpuEdit } from '../edit/webgpu';
 import type { EditResultData } from '../../src/core/protocol/edit';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
@@ -34,12 +37,17 @@ YAML defaults (a flag overrides them): editing_config.num_inference_steps (--ste
 (--guidance), control_config.controlnet_conditioning_scale, editing_config.modulated_percentage (modulated
 steps = round(p·steps); else the reference 15 of 50), the top-level seed (--seed; else
 editing_config.sample_seeds[0]; else 0), dataset_config.negative_prompt (or "negative_promot").
+FLATTEN: editing_config.flatten_res and old_qk turn on the flow-guided attention (DESIGN §3.6); it needs a
+flow source (--flow); a config with flatten_res and none is refused, or runs with --no-flatten (a deviation).
 
 options:
   --config <file>          VideoGrain YAML (paths inside are relative to it; dataset_config.path a frames folder)
   --model <dir>            diffusers SD1.5-layout folder (text_encoder, unet, vae; tokenizer/ or the shared one)
   --controlnet <dir>       ControlNet folder (config.json + diffusion_pytorch_model.safetensors)
-  --control-frames <dir>   condition images (default with --controlnet: canny edges of the frames)
+  --control-frames <dir>   condition images (default with --controlnet: the config's control_type computed from
+                           the frames: canny with low/high_threshold, dwpose/openpose with hand/face, depth, depth_zoe)
+  --condition-model <dir>  the estimator folder of control_type dwpose/openpose (yolox_l.onnx + dw-ll_ucoco_384.onnx),
+                           depth or depth_zoe (the ONNX export with onnx/model.onnx); repeatable
   --encode-with sample|mean  VAE latent to invert (default sample, as the official code)
   --steps N                denoising steps (default editing_config.num_inference_steps, else 50)
   --guidance G             classifier-free guidance (default editing_config.guidance_scale, else 7.5)
@@ -49,6 +57,9 @@ options:
   --fps F                  frame rate of the MP4 (default 8)
   --crf C                  x264 quality 0–51 (default 18)
   --save-latents <file>    safetensors with z0, xT, latents, each [F, 4, S/8, S/8] F32
+  --flow <file>            forward optical flow for FLATTEN, safetensors [F−1, 2, S, S] in pixels at the edit size
+                           (channel 0 = x, 1 = y; the file's only tensor or one named "flow")
+  --no-flatten             run a config's flatten_res without flow attention (a named deviation, warned)
   --tokenizer <dir>        CLIP tokenizer folder (default: <model>/tokenizer, else the shared SD1.5 one; with
                            webgpu it is served to the engine as the model's tokenizer/)
   --backend cpu|webgpu     see above (default cpu)
@@ -56,6 +67,8 @@ options:
   -o <out.mp4>             output
 Both backends run the app's edit service: a refused request is one line ending with the engine's code
 (e.g. LAYOUT_INVALID), exit 2. Progress goes to stderr; stdout gets one summary line.`;
+
+const flowsOf = (f: FlowField) => ({ dims: [f.pairs, 2, f.height, f.width] as const, data: f.data });
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -75,6 +88,7 @@ const command: CliCommand = {
       model: { type: 'string' },
       controlnet: { type: 'string' },
       'control-frames': { type: 'string' },
+      'condition-model': { type: 'string', multiple: true },
       'encode-with': { type: 'string' },
       steps: { type: 'string' },
       guidance: { type: 'string' },
@@ -84,6 +98,8 @@ const command: CliCommand = {
       fps: { type: 'string' },
       crf: { type: 'string' },
       'save-latents': { type: 'string' },
+      flow: { type: 'string' },
+      'no-flatten': { type: 'boolean' },
       tokenizer: { type: 'string' },
       backend: { type: 'string' },
       chromium: { type: 'string' },
@@ -123,6 +139,7 @@ const command: CliCommand = {
     const controlnetDir = values.controlnet ? resolve(values.controlnet) : undefined;
     modelReader(modelDir, 'model');
     if (controlnetDir) modelReader(controlnetDir, 'controlnet');
+    const conditionModelDirs = (values['condition-model'] ?? []).map((d) => resolve(d));
     const prepared = prepareEdit({
       config,
       editIndex,
@@ -131,11 +148,14 @@ const command: CliCommand = {
       ...(values.tokenizer ? { tokenizerDir: values.tokenizer } : {}),
       controlnet: controlnetDir !== undefined,
       ...(values['control-frames'] ? { controlFramesDir: resolve(values['control-frames']) } : {}),
+      conditionModelDirs: conditionModelDirs,
       ...(steps !== undefined ? { steps } : {}),
       ...(guidance !== undefined ? { guidance } : {}),
       seed,
       encodeWith,
       returnLatents: values['save-latents'] !== undefined,
+      ...(values.flow ? { flows: flowsOf(readFlow(resolve(values.flow))) } : {}),
+      ...(values['no-flatten'] ? { noFlatten: true } : {}),
     });
     const { request } = prepared;
     const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -144,7 +164,8 @@ const command: CliCommand = {
     const seedFrom = values.seed === undefined && yamlSeed.from !== 'default' ? ` (${yamlSeed.from})` : '';
     log(
       `editing ${F} frames ${size}×${size}, ${request.settings.steps} steps, guidance ${request.settings.guidance}, ` +
-        `seed ${seed}${seedFrom}, condition ${request.settings.condition.kind}, backend ${backend}`,
+        `seed ${seed}${seedFrom}, condition ${request.settings.condition.kind}, ` +
+        `flatten ${request.settings.flatten ? `[${request.settings.flatten.resolutions.join(', ')}] old_qk ${request.settings.flatten.oldQk ? 1 : 0}` : 'off'}, backend ${backend}`,
     );
     const saveLatents = (result: EditResultData) => {
       if (!values['save-latents']) return;
@@ -157,7 +178,12 @@ const command: CliCommand = {
     };
     const summary = (bytes: number) =>
       console.log(`wrote ${values.output}: ${F} frames ${size}×${size} at ${fps} fps (${bytes} bytes)`);
-    const models = { modelDir, ...(controlnetDir ? { controlnetDir } : {}), tokenizerDir: prepared.tokenizerDir };
+    const models = {
+      modelDir,
+      ...(controlnetDir ? { controlnetDir } : {}),
+      tokenizerDir: prepared.tokenizerDir,
+      conditionModelDirs,
+    };
     const chromium = values.chromium ? { chromium: values.chromium } : {};
 
     let mp4Bytes: number;
@@ -165,7 +191,9 @@ const command: CliCommand = {
       if (backend === 'webgpu') {
         // The engine's own checks before a browser starts and models load.
         preflight(request, prepared.tokenizerDir);
-        const done = await runWebGpuEdit({ request, ...models, output, fps, crf, log, ...chromium });
+        // Estimator conditions run in Node (wasm) and travel as the request's condition images.
+        const withMaps = await precomputeCondition(request, conditionModelDirs, log);
+        const done = await runWebGpuEdit({ request: withMaps, ...models, output, fps, crf, log, ...chromium });
         saveLatents(done.result);
         mp4Bytes = done.mp4Bytes;
       } else {

@@ -7,6 +7,9 @@
  * runEdit's layout compiler); here only what is about the config and the command line.
  * Prompts follow `videograin layout`: editing_prompts[k] = [target, region 0 prompt, …], region r pairs with
  * layout_mask_order[r]; the source prompt (inversion) is dataset_config.prompt.
+ * FLATTEN (DESIGN §3.6): editing_config.flatten_res / old_qk become settings.flatten and need a flow source
+ * (`flows`: --flow, or RAFT from --flow-model); without one the config is refused, naming them, unless
+ * `noFlatten` (--no-flatten) runs it without flow attention as a named deviation (a warning).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +17,17 @@ import { CliUsageError } from '../command';
 import { loadLayoutMasks, resolveFrameSource } from '../config/layout-input';
 import { DEFAULT_TOKENIZER_DIR } from '../config/tokenizer-files';
 import type { VideoGrainConfig } from '../config/videograin-yaml';
-import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit';
+import {
+  DEFAULT_EDIT_SETTINGS,
+  type EditFlows,
+  type EditRequest,
+  type EditSettings,
+} from '../../src/core/protocol/edit';
 import { listFrameFiles, loadClipFrames } from './frames';
+import { estimatorModelsFromFolders } from '../config/condition-model';
+import { conditionOfConfig, conditionOfControlType } from '../../src/core/config/project-from-config';
+import { estimatorModelOf } from '../../src/core/conditions/kinds';
+import type { EstimatedKind } from '../../workers/engine/edit/conditions';
 
 export interface PrepareRequest {
   readonly config: VideoGrainConfig;
@@ -25,12 +37,41 @@ export interface PrepareRequest {
   readonly tokenizerDir?: string;
   readonly controlnet: boolean;
   readonly controlFramesDir?: string;
+  /** --condition-model folders: the estimators of control_type dwpose/openpose/depth/depth_zoe (issue 16). */
+  readonly conditionModelDirs?: readonly string[];
   readonly steps?: number;
   readonly guidance?: number;
   readonly seed: number;
   readonly encodeWith: 'sample' | 'mean';
   /** EditRequest.returnLatents (--save-latents). */
   readonly returnLatents?: boolean;
+  /** Forward flow [F − 1, 2, size, size] in pixels (--flow file, or RAFT from --flow-model). */
+  readonly flows?: EditFlows;
+  /** --no-flatten: run a config with flatten_res without flow attention (a deviation, warned). */
+  readonly noFlatten?: boolean;
+}
+
+/** FLATTEN settings of the config, or a refusal that names the flow options; null when it runs without. */
+function flattenOf(req: PrepareRequest, warnings: string[]): EditSettings['flatten'] {
+  const res = req.config.flattenRes ?? null;
+  if (!res) {
+    if (req.flows) warnings.push('the config sets no editing_config.flatten_res: the flow is not used');
+    return null;
+  }
+  const named = `editing_config.flatten_res [${res.join(', ')}]`;
+  if (req.noFlatten) {
+    warnings.push(
+      `--no-flatten: running without FLATTEN flow attention, a deviation from the official config's ${named}`,
+    );
+    return null;
+  }
+  if (!req.flows)
+    throw new CliUsageError(
+      `${req.config.configPath}: ${named} needs optical flow for FLATTEN flow attention (DESIGN §3.6): pass ` +
+        `--flow <flow.safetensors> (forward flow [F−1, 2, ${req.size}, ${req.size}] in pixels at the edit size) or ` +
+        `--flow-model <dir> (RAFT ONNX), or --no-flatten to run without it (a deviation from the official config)`,
+    );
+  return { resolutions: res, oldQk: req.config.oldQk ?? false };
 }
 
 export interface PreparedEdit {
@@ -57,13 +98,16 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
       `edit ${req.editIndex} has ${edit.regions.length} region prompts but layout_mask_order names ${config.layoutMaskOrder.length} regions`,
     );
   if (req.controlFramesDir && !req.controlnet) throw new CliUsageError('--control-frames needs --controlnet <dir>');
+  // Before any frame is read: a config that needs flow and has none is refused at once.
+  const flattenWarnings: string[] = [];
+  const flatten = flattenOf(req, flattenWarnings);
   const source = resolveFrameSource(config);
   if (source.sizeFrom !== 'frames')
     throw new CliUsageError(
       `${config.framesPath}: edit reads a frames folder for now; extract the frames first (videograin clip, or ffmpeg)`,
     );
   const loaded = loadLayoutMasks(config, source, size);
-  const warnings = [...loaded.warnings];
+  const warnings = [...loaded.warnings, ...flattenWarnings];
   const frames = loadClipFrames(config.framesPath, source.frameIndices, size);
 
   let condition: EditSettings['condition'] = { kind: 'none', scale: config.controlnetConditioningScale ?? 1 };
@@ -80,11 +124,19 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
     );
     condition = { ...condition, kind: 'frames' };
   } else if (req.controlnet) {
-    if (config.controlType && config.controlType !== 'canny')
+    // control_type with its options (hand, face, low/high_threshold); no control_type: canny, as before.
+    const kind = config.controlType ? conditionOfControlType(config.controlType) : 'canny';
+    if (kind === 'none')
       warnings.push(
-        `control_type "${config.controlType}" needs its own annotator; using canny edges from the frames (pass --control-frames)`,
+        `control_type "${config.controlType}" has no annotator here; using canny edges from the frames (pass --control-frames)`,
       );
-    condition = { ...condition, kind: 'canny' };
+    condition = conditionOfConfig(config, kind === 'none' ? 'canny' : kind);
+    const needed = estimatorModelOf(condition.kind);
+    const estimators = estimatorModelsFromFolders(req.conditionModelDirs ?? []);
+    if (needed && !estimators.loaded(needed))
+      throw new CliUsageError(
+        `control_type "${config.controlType}": ${estimators.missingHint(needed, condition.kind as EstimatedKind)} Or give --control-frames <dir>.`,
+      );
   }
 
   const steps = req.steps ?? config.numInferenceSteps ?? 50;
@@ -98,6 +150,7 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
     // editing_config.modulated_percentage (the official pipeline's default 0.3 = 15 of 50 steps)
     modulatedSteps: config.modulatedPercentage === null ? null : Math.round(config.modulatedPercentage * steps),
     encodeWith: req.encodeWith,
+    flatten,
   };
   const request: EditRequest = {
     width: size,
@@ -113,6 +166,7 @@ export function prepareEdit(req: PrepareRequest): PreparedEdit {
     })),
     settings,
     ...(conditionFrames ? { conditionFrames } : {}),
+    ...(flatten && req.flows ? { flows: req.flows } : {}),
     ...(req.returnLatents ? { returnLatents: true } : {}),
   };
   return { request, warnings, tokenizerDir: tokenizerDir(req) };

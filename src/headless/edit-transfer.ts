@@ -3,7 +3,8 @@
  * through the session's file exchange, described by a small JSON job (DOM-free: both sides import it).
  *
  * Input file:  frames (F · W·H·4 RGBA bytes), then each region's masks (R · F · W·H bytes, region-major),
- *              then the condition frames (F · W·H·4) when the request has them.
+ *              then the condition frames (F · W·H·4) when the request has them, then the FLATTEN flow
+ *              (little-endian float32, `flowDims` [F−1, 2, H, W]) when the request has one.
  * Output file: edited frames (F · W·H·4), then, when latents were asked for, z0, xT, final as little-endian
  *              float32, each F · 4 · H/8 · W/8 values.
  */
@@ -11,12 +12,17 @@ import type { EditRequest, EditResultData } from '../core/protocol/edit';
 import type { SerializedError } from '../core/protocol/errors';
 
 /** The request without its bulk arrays (they travel in the input file). */
-export interface EditJobRequest extends Omit<EditRequest, 'frames' | 'regions' | 'conditionFrames' | 'returnLatents'> {
+export interface EditJobRequest extends Omit<
+  EditRequest,
+  'frames' | 'regions' | 'conditionFrames' | 'returnLatents' | 'flows'
+> {
   readonly frameCount: number;
   readonly regions: readonly { readonly name: string; readonly prompt: string }[];
   readonly hasConditionFrames: boolean;
   /** Ask the engine for z0, xT and the final latents (EditRequest.returnLatents). */
   readonly returnLatents: boolean;
+  /** EditRequest.flows' dims when the input file carries the flow. */
+  readonly flowDims?: readonly [number, number, number, number];
 }
 
 export interface EditJob {
@@ -48,10 +54,14 @@ export function packEditInput(
   request: EditRequest,
   returnLatents: boolean,
 ): { job: EditJobRequest; bytes: Uint8Array } {
-  const { frames, regions, conditionFrames, returnLatents: _asked, ...rest } = request;
+  const { frames, regions, conditionFrames, flows, returnLatents: _asked, ...rest } = request;
   const F = frames.length;
   const plane = request.width * request.height;
-  const total = F * frameBytes(request) + regions.length * F * plane + (conditionFrames ? F * frameBytes(request) : 0);
+  const total =
+    F * frameBytes(request) +
+    regions.length * F * plane +
+    (conditionFrames ? F * frameBytes(request) : 0) +
+    (flows ? flows.data.byteLength : 0);
   const bytes = new Uint8Array(total);
   let at = 0;
   const put = (chunk: Uint8Array, expected: number, what: string) => {
@@ -65,12 +75,16 @@ export function packEditInput(
     r.masks.forEach((m, i) => put(m, plane, `region ${r.name} mask ${i}`));
   });
   conditionFrames?.forEach((f, i) => put(f, frameBytes(request), `condition frame ${i}`));
+  // Float32Array bytes are little-endian on every platform the app runs on (as the output's latents).
+  if (flows)
+    put(new Uint8Array(flows.data.buffer, flows.data.byteOffset, flows.data.byteLength), flows.data.byteLength, 'flow');
   const job: EditJobRequest = {
     ...rest,
     frameCount: F,
     regions: regions.map((r) => ({ name: r.name, prompt: r.prompt })),
     hasConditionFrames: conditionFrames !== undefined,
     returnLatents,
+    ...(flows ? { flowDims: flows.dims } : {}),
   };
   return { job, bytes };
 }
@@ -88,13 +102,18 @@ export function unpackEditInput(job: EditJobRequest, bytes: Uint8Array): EditReq
   const frames = Array.from({ length: F }, () => take(frameBytes(job)));
   const regions = job.regions.map((r) => ({ ...r, masks: Array.from({ length: F }, () => take(plane)) }));
   const conditionFrames = job.hasConditionFrames ? Array.from({ length: F }, () => take(frameBytes(job))) : undefined;
+  const flowDims = job.flowDims;
+  const flows = flowDims
+    ? { dims: flowDims, data: new Float32Array(take(flowDims.reduce((a, b) => a * b, 4)).buffer) }
+    : undefined;
   if (at !== bytes.length) throw new Error(`edit input has ${bytes.length - at} stray bytes`);
-  const { frameCount: _f, regions: _r, hasConditionFrames: _h, returnLatents, ...settings } = job;
+  const { frameCount: _f, regions: _r, hasConditionFrames: _h, returnLatents, flowDims: _d, ...settings } = job;
   return {
     ...settings,
     frames,
     regions,
     ...(conditionFrames ? { conditionFrames } : {}),
+    ...(flows ? { flows } : {}),
     ...(returnLatents ? { returnLatents } : {}),
   };
 }

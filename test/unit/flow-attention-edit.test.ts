@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
-import { flowKeys, INVALID_KEY } from '../../workers/engine/kernels/flow/keys';
+import { INVALID_KEY } from '../../workers/engine/kernels/flow/keys';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
 import type { AttentionBackend } from '../../workers/engine/onnx/runner';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node';

@@ -17,6 +17,14 @@ import type { FixtureEditResult as NodeFixtureEdit } from '../../fixtures/edit-f
 type ComponentsNode = typeof import('../../../workers/engine/pipeline/components-node');
 type EditModule = typeof import('../../../workers/engine/pipeline/edit');
 type FixtureModule = typeof import('../../fixtures/edit-fixture');
+type FlowModule = typeof import('../../../workers/engine/pipeline/flow');
+
+/**
+ * 'flatten': the FLATTEN variant (issue 17): the fixture's synthetic flow at flatten_res [1], old_qk off,
+ * FLATTEN_FIXTURE_STEPS steps, no ControlNet (fewer networks to compile; test/gpu/flow-attention.test.ts runs
+ * the same on WebGPU).
+ */
+export type FixtureVariant = 'plain' | 'flatten';
 
 // As ./shared.ts does (not imported: it imports vitest's test API, which the config process must not load).
 const SHARED_DIR =
@@ -27,10 +35,11 @@ const MODULES = {
   components: '../../../workers/engine/pipeline/components-node.ts',
   edit: '../../../workers/engine/pipeline/edit.ts',
   fixture: '../../fixtures/edit-fixture.ts',
+  flow: '../../../workers/engine/pipeline/flow.ts',
 };
 
 /** Runs in the tsx-loaded copy of this file. */
-export async function fixtureEditInNode(seed: number): Promise<NodeFixtureEdit> {
+export async function fixtureEditInNode(seed: number, variant: FixtureVariant = 'plain'): Promise<NodeFixtureEdit> {
   const load = <T>(spec: string): Promise<T> => import(spec) as Promise<T>;
   const [{ createNodeComponents }, { runEdit }, { buildEditFixture, EDIT_FIXTURE_TOKENIZER }] = await Promise.all([
     load<ComponentsNode>(MODULES.components),
@@ -42,7 +51,18 @@ export async function fixtureEditInNode(seed: number): Promise<NodeFixtureEdit> 
   const components = createNodeComponents({ sd: read('golden/tiny-sd'), controlnet: read('golden/tiny-controlnet') });
   const start = performance.now();
   try {
-    const result = await runEdit(components, fixture.input, fixture.options);
+    let options = fixture.options;
+    if (variant === 'flatten') {
+      const { prepareFlowPlan } = await load<FlowModule>(MODULES.flow);
+      const { fixtureFlows, EDIT_FIXTURE_FRAMES, EDIT_FIXTURE_SIZE, FLATTEN_FIXTURE_STEPS } = await load<FixtureModule>(
+        MODULES.fixture,
+      );
+      const edit = { frames: EDIT_FIXTURE_FRAMES, width: EDIT_FIXTURE_SIZE, height: EDIT_FIXTURE_SIZE };
+      const flow = prepareFlowPlan(fixtureFlows(), { resolutions: [1], oldQk: false }, edit);
+      const { condition: _none, ...rest } = options;
+      options = { ...rest, steps: FLATTEN_FIXTURE_STEPS, modulatedSteps: 1, flow };
+    }
+    const result = await runEdit(components, fixture.input, options);
     return {
       latents: Array.from(result.latents),
       inverted: Array.from(result.inversion.latentsT),
@@ -54,22 +74,27 @@ export async function fixtureEditInNode(seed: number): Promise<NodeFixtureEdit> 
   }
 }
 
-const results = new Map<number, Promise<NodeFixtureEdit>>();
+const results = new Map<string, Promise<NodeFixtureEdit>>();
 
-async function runInTsx(seed: number): Promise<NodeFixtureEdit> {
+async function runInTsx(seed: number, variant: FixtureVariant): Promise<NodeFixtureEdit> {
   const { tsImport } = await import('tsx/esm/api');
   const self = (await tsImport('./edit-commands.ts', import.meta.url)) as {
     fixtureEditInNode: typeof fixtureEditInNode;
   };
-  return self.fixtureEditInNode(seed);
+  return self.fixtureEditInNode(seed, variant);
 }
 
-export const runFixtureEditInNode: BrowserCommand<[seed: number], NodeFixtureEdit> = (_context, seed) => {
-  let r = results.get(seed);
+export const runFixtureEditInNode: BrowserCommand<[seed: number, variant?: FixtureVariant], NodeFixtureEdit> = (
+  _context,
+  seed,
+  variant = 'plain',
+) => {
+  const key = `${seed}:${variant}`;
+  let r = results.get(key);
   if (!r) {
-    r = runInTsx(seed);
-    results.set(seed, r);
-    r.catch(() => results.delete(seed));
+    r = runInTsx(seed, variant);
+    results.set(key, r);
+    r.catch(() => results.delete(key));
   }
   return r;
 };
