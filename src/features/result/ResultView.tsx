@@ -2,9 +2,18 @@
  * The result viewer (issue 14): source | edit side by side, or one frame with a before/after wipe (drag the
  * frame or the slider; hold B or the Before button to see the source in place of the edit); play/pause and
  * frame stepping on the frame strip's index (← / → keep working); the per-region attention map as a
- * translucent overlay with its own opacity; zoom to fit or to 1:1 / 2× / 4× for small drafts.
+ * translucent overlay with its own opacity; zoom to fit or to 1:1 / 2× / 4× for small drafts. The panes keep
+ * clear of the stage's notice stack, so a notice never covers a picture being compared.
  */
-import { useEffect, useMemo, useRef, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type PointerEvent as ReactPointerEvent,
+  type ReactNode,
+} from 'react';
 import { useStore } from '../../state/store';
 import { bulk } from '../../state/bulk';
 import { editBulk } from '../../state/edit-bulk';
@@ -53,6 +62,32 @@ function usePlayback(frameCount: number): void {
     return () => clearInterval(timer);
   }, [playing, frameCount, fps]);
   useEffect(() => () => resultView().set({ playing: false }), []);
+}
+
+/**
+ * Room the panes leave at the bottom of the stage for its notice stack (src/features/notices: bottom-right
+ * corner, over the stage). Without it a notice covered the bottom of the edit pane; after a reload the "pick the
+ * folder again" notice did so for its 8 s, so the result looked wrong until it expired. The stack is measured
+ * (it grows and shrinks with its notices) and the panes fit above it.
+ */
+function useNoticeRoom(): number {
+  const shown = useStore((s) => s.notices.length);
+  const [room, setRoom] = useState(0);
+  useLayoutEffect(() => {
+    const stack = document.querySelector<HTMLElement>('[data-testid="notices"]');
+    if (!stack) return;
+    const read = () => {
+      const r = stack.getBoundingClientRect();
+      const stage = stack.offsetParent?.getBoundingClientRect();
+      // From the stack's top to the stage's bottom (its offset from the corner included); nothing when empty.
+      setRoom(r.height > 0 && stage ? Math.ceil(stage.bottom - r.top) : 0);
+    };
+    read();
+    const observer = new ResizeObserver(read);
+    observer.observe(stack);
+    return () => observer.disconnect();
+  }, [shown]);
+  return room;
 }
 
 /** A scrollable pane that sizes its stack for the zoom (fit = inside the pane, else device pixels per pixel). */
@@ -107,6 +142,7 @@ export function ResultView() {
   const current = useStore((s) => s.currentFrame);
   const region = useStore((s) => s.attentionRegion);
   const { mode, wipe, heatOpacity, before, set } = useResultView();
+  const noticeRoom = useNoticeRoom();
   useHoldBefore();
   usePlayback(meta?.frameCount ?? 0);
 
@@ -145,7 +181,7 @@ export function ResultView() {
   return (
     <div className="result-view" data-testid="result-view" data-stale={stale} data-mode={mode}>
       <ResultToolbar />
-      <div className="result-panes">
+      <div className="result-panes" style={{ marginBottom: noticeRoom }}>
         {mode === 'side' ? (
           <>
             <Pane caption="Source" width={meta.width} height={meta.height} testId="result-source-stack">
