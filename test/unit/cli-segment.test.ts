@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/node/shared';
-import { writeTinySam2 } from '../fixtures/tiny-sam2';
+import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { tinySam2Files } from '../fixtures/tiny-sam2';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/videograin.mjs', 'segment', ...args], {
@@ -40,7 +41,7 @@ describe('videograin segment (CLI)', () => {
         encodePng({ width: W, height: H, data: rgb, channels: 3, depth: 8 }),
       );
     }
-    model = writeTinySam2(join(dir, 'sam2'));
+    model = writeOnnxFolder(join(dir, 'sam2'), tinySam2Files());
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -29,6 +29,8 @@ export interface OnnxModelSessions {
   readonly spec: OnnxModelSpec;
   /** The graph's own input and output names of a file (for positional signatures). */
   names(role: string): { readonly inputs: readonly string[]; readonly outputs: readonly string[] };
+  /** The static shape a graph declares for an input (symbolic axes as strings), or undefined when it has none. */
+  inputShape(role: string, name: string): readonly (number | string)[] | undefined;
   /** Runs one file's graph (by role) on host tensors; returns its outputs on the host, by name. */
   run(role: string, feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
   /** Releases every session (GPU memory back); the object is unusable afterwards. */
@@ -113,6 +115,10 @@ export async function openOnnxModel(model: ValidatedModel, target: ExecutionTarg
       const session = sessions.get(role);
       if (!session) throw new Error(`no open session for "${role}"`);
       return { inputs: session.inputNames, outputs: session.outputNames };
+    },
+    inputShape(role, name) {
+      const meta = sessions.get(role)?.inputMetadata?.find((m) => m.name === name);
+      return meta?.isTensor && meta.shape.length > 0 ? meta.shape : undefined;
     },
     run(role, feeds) {
       const session = sessions.get(role);

@@ -35,11 +35,15 @@ export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
   const encoderSpec = sessions.spec.files.find((f) => f.role === 'encoder')!;
   const pixelName = encoderSpec.inputs[0]!;
   const embeddingNames = encoderSpec.outputs;
+  // The export's input is 1024² (static); a graph that declares another static size (the tests' small stand-ins)
+  // is fed at its own size, prompts scaled to it.
+  const declared = sessions.inputShape('encoder', pixelName)?.[2];
+  const inputSize = typeof declared === 'number' && declared > 0 ? declared : SAM_INPUT_SIZE;
   return {
     async encode(rgba, width, height) {
-      const pixels = samPixelValues(rgba, width, height, SAM_INPUT_SIZE);
+      const pixels = samPixelValues(rgba, width, height, inputSize);
       const out = await sessions.run('encoder', {
-        [pixelName]: { dims: [1, 3, SAM_INPUT_SIZE, SAM_INPUT_SIZE], data: pixels },
+        [pixelName]: { dims: [1, 3, inputSize, inputSize], data: pixels },
       });
       const tensors: Record<string, HostTensor> = {};
       let bytes = 0;
@@ -52,7 +56,7 @@ export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
       return { tensors, bytes };
     },
     async decode(embedding, prompt, width, height) {
-      const p = samPrompt(prompt.points, prompt.box, width, height, SAM_INPUT_SIZE);
+      const p = samPrompt(prompt.points, prompt.box, width, height, inputSize);
       const inputs = sessions.names('decoder').inputs;
       let { points, labels } = p;
       let count = p.count;
