@@ -50,6 +50,7 @@ function ioNames(model: OnnxModelSessions, role: string): { input: string; outpu
   return { input: file.inputs[0]!, outputs: file.outputs };
 }
 
+/** A float output of the given dims; −1 stands for YOLOX's 5 + classes (at least box, objectness and person). */
 function floatOutput(
   out: Record<string, HostTensor>,
   name: string,
