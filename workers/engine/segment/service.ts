@@ -1,8 +1,9 @@
 /**
  * The engine's segment and track service (issue 18; protocol: src/core/protocol/segment.ts). It opens the loaded
  * segmenter's sessions on first use (WebGPU on the engine's device, wasm in Node or without a GPU), reopens them
- * when another model is loaded, keeps frame embeddings per (clipKey, frameIndex) in an LRU within a byte budget,
- * answers clicks with candidate masks and tracks a mask by prompt chaining (src/core/segment/track.ts).
+ * when another model is loaded or the engine's device changed (after a loss), keeps frame embeddings per
+ * (clipKey, frameIndex) in host memory in an LRU within a byte budget (./embedding-cache.ts), answers clicks with
+ * candidate masks and tracks a mask by prompt chaining (src/core/segment/track.ts).
  */
 import { AppError } from '../../../src/core/protocol/errors';
 import type { EngineApi } from '../../../src/core/protocol/engine';
@@ -68,7 +69,9 @@ export function checkSegmentRequest(r: SegmentRequest): void {
 
 export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   const cache = new EmbeddingCache<SamEmbedding>(deps.embeddingBudgetBytes);
-  let open: { model: ValidatedModel; sessions: OnnxModelSessions; sam: SamSegmenter } | undefined;
+  let open:
+    | { model: ValidatedModel; device: GPUDevice | undefined; sessions: OnnxModelSessions; sam: SamSegmenter }
+    | undefined;
   let opening: Promise<SamSegmenter> | undefined;
   let encoderRuns = 0;
   let decoderRuns = 0;
@@ -86,12 +89,15 @@ export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   async function segmenter(): Promise<SamSegmenter> {
     const loaded = deps.models.loaded('sam2')?.model;
     if (!loaded) throw new AppError('MODEL_NOT_LOADED', 'Load the segmenter (SAM 2.1 tiny) in the Models panel first.');
-    if (open?.model === loaded) return open.sam;
+    const target = await deps.target();
+    const device = target.kind === 'webgpu' ? target.device : undefined;
+    // Sessions belong to a model and a device: after a device loss the engine's next device needs new ones.
+    if (open?.model === loaded && open.device === device) return open.sam;
     if (!opening) {
       opening = (async () => {
         await close();
-        const sessions = await openOnnxModel(loaded, await deps.target());
-        open = { model: loaded, sessions, sam: createSamSegmenter(sessions) };
+        const sessions = await openOnnxModel(loaded, target);
+        open = { model: loaded, device, sessions, sam: createSamSegmenter(sessions) };
         return open.sam;
       })();
       opening.catch(() => (opening = undefined));
