@@ -18,6 +18,7 @@ import { prepareEdit } from '../edit/prepare';
 import { precomputeCondition } from '../config/condition-model';
 import { readFlow } from './trajectories';
 import type { FlowField } from '../../src/core/flow/trajectories';
+import { flowsFromModelFolder } from '../config/flow-model';
 import { preflight, runWebGpuEdit } from '../edit/webgpu';
 import type { EditResultData } from '../../src/core/protocol/edit';
 import { writeSafetensors } from '../../src/core/tensors/safetensors';
@@ -38,7 +39,8 @@ YAML defaults (a flag overrides them): editing_config.num_inference_steps (--ste
 steps = round(p·steps); else the reference 15 of 50), the top-level seed (--seed; else
 editing_config.sample_seeds[0]; else 0), dataset_config.negative_prompt (or "negative_promot").
 FLATTEN: editing_config.flatten_res and old_qk turn on the flow-guided attention (DESIGN §3.6); it needs a
-flow source (--flow); a config with flatten_res and none is refused, or runs with --no-flatten (a deviation).
+flow source (--flow, or --flow-model to compute it with RAFT); a config with flatten_res and none is refused,
+or runs with --no-flatten (a deviation).
 
 options:
   --config <file>          VideoGrain YAML (paths inside are relative to it; dataset_config.path a frames folder)
@@ -59,6 +61,8 @@ options:
   --save-latents <file>    safetensors with z0, xT, latents, each [F, 4, S/8, S/8] F32
   --flow <file>            forward optical flow for FLATTEN, safetensors [F−1, 2, S, S] in pixels at the edit size
                            (channel 0 = x, 1 = y; the file's only tensor or one named "flow")
+  --flow-model <dir>       or compute that flow from the edit's frames with a RAFT ONNX export in this folder
+                           (raft_large.onnx; Node, onnxruntime wasm), for either backend
   --no-flatten             run a config's flatten_res without flow attention (a named deviation, warned)
   --tokenizer <dir>        CLIP tokenizer folder (default: <model>/tokenizer, else the shared SD1.5 one; with
                            webgpu it is served to the engine as the model's tokenizer/)
@@ -99,6 +103,7 @@ const command: CliCommand = {
       crf: { type: 'string' },
       'save-latents': { type: 'string' },
       flow: { type: 'string' },
+      'flow-model': { type: 'string' },
       'no-flatten': { type: 'boolean' },
       tokenizer: { type: 'string' },
       backend: { type: 'string' },
@@ -140,6 +145,9 @@ const command: CliCommand = {
     modelReader(modelDir, 'model');
     if (controlnetDir) modelReader(controlnetDir, 'controlnet');
     const conditionModelDirs = (values['condition-model'] ?? []).map((d) => resolve(d));
+    if (values.flow && values['flow-model']) throw new CliUsageError('give --flow or --flow-model, not both');
+    const flowModelDir = values['flow-model'] ? resolve(values['flow-model']) : undefined;
+    if (flowModelDir) modelReader(flowModelDir, 'flow-model');
     const prepared = prepareEdit({
       config,
       editIndex,
@@ -156,9 +164,18 @@ const command: CliCommand = {
       returnLatents: values['save-latents'] !== undefined,
       ...(values.flow ? { flows: flowsOf(readFlow(resolve(values.flow))) } : {}),
       ...(values['no-flatten'] ? { noFlatten: true } : {}),
+      ...(flowModelDir ? { flowModel: true } : {}),
     });
-    const { request } = prepared;
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    const request =
+      flowModelDir && prepared.request.settings.flatten
+        ? {
+            ...prepared.request,
+            flows: await flowsFromModelFolder(flowModelDir, prepared.request.frames, size, size, (done, total) =>
+              log(`flow (RAFT) ${done}/${total}`),
+            ),
+          }
+        : prepared.request;
     for (const w of prepared.warnings) log(`warning: ${w}`);
     const F = request.frames.length;
     const seedFrom = values.seed === undefined && yamlSeed.from !== 'default' ? ` (${yamlSeed.from})` : '';

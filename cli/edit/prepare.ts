@@ -49,6 +49,8 @@ export interface PrepareRequest {
   readonly flows?: EditFlows;
   /** --no-flatten: run a config with flatten_res without flow attention (a deviation, warned). */
   readonly noFlatten?: boolean;
+  /** --flow-model: the flows are computed from the prepared frames afterwards (cli/config/flow-model.ts). */
+  readonly flowModel?: boolean;
 }
 
 /** FLATTEN settings of the config, or a refusal that names the flow options; null when it runs without. */
@@ -65,7 +67,7 @@ function flattenOf(req: PrepareRequest, warnings: string[]): EditSettings['flatt
     );
     return null;
   }
-  if (!req.flows)
+  if (!req.flows && !req.flowModel)
     throw new CliUsageError(
       `${req.config.configPath}: ${named} needs optical flow for FLATTEN flow attention (DESIGN §3.6): pass ` +
         `--flow <flow.safetensors> (forward flow [F−1, 2, ${req.size}, ${req.size}] in pixels at the edit size) or ` +
