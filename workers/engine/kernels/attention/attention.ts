@@ -3,7 +3,8 @@
  * DESIGN §3.4; tiling in tiles.ts). Receives the engine's GPUDevice (never requests one). Inputs are GPU buffers
  * in the projections' layout (Q [B, Nq, H·d], K/V [Bkv, Nk, H·d]); the storage type is f16 when the device has
  * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
- * device; the subgroup variant is used where the device has `subgroups` and the tiles allow it.
+ * device (on software adapters the row-register kernel, rows.ts); the subgroup variant is used where the device has
+ * `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */

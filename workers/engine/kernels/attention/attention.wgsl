@@ -28,6 +28,8 @@
 // offsets and qOffset/kvOffset are the element offsets left over.
 // HEAD_DIM, TQ, TK, RQ, RK, DK, DC, DP, BQ, BK, THREADS, Elem, TileElem, the flags and the Params struct are
 // prepended by shader.ts (one source of truth: tiles.ts).
+// Tiles with TK = 1 and DK = d or 4 (d % 4 = 0) do not use this file: shader.ts emits the row-register kernel
+// (rows.ts: whole rows per invocation in vec4 registers, no workgroup memory), same bindings and dispatch.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qIn: array<Elem>;

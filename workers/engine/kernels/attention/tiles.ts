@@ -9,6 +9,9 @@
  * O[rows, columns tk + TK·c] (c < DC = ⌈d/TK⌉): the head dimension is split across the TK invocations of a row.
  * Workgroup memory: Q tile BQ × DK, one K/V tile BK × DP (DP = DC·TK ≥ d; K uses BK × DK of it, then V all of
  * it), the P tile BQ × BK in f32, and (without subgroups) per-row partial maxima/minima BQ × TK.
+ * TK = 1 with DK = d or DK = 4 (d % 4 = 0) selects the row-register kernel instead (rows.ts, `isRowKernel`):
+ * TQ invocations × RQ whole rows each in vec4 registers, keys in blocks of RK, no workgroup memory — the
+ * software-adapter default (softwareTiles) and an autotune candidate.
  */
 
 export type StorageType = 'f32' | 'f16';
