@@ -19,7 +19,8 @@ import { parseUNetArch } from '../../workers/engine/models/unet-config';
 import { buildVaeDecoder, parseVaeArch } from '../../workers/engine/models/vae';
 import { cpuAttentionBackend } from '../../workers/engine/onnx/cpu-attention';
 import { compilePartitioned, compileWhole, type HostTensor } from '../../workers/engine/onnx/runner';
-import { describeShared } from '../helpers/node/shared';
+import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node';
+import { describeShared, readShared } from '../helpers/node/shared';
 import { asInput, config, diff, goldenInt64, goldenTensor, scalarInput, weights } from './models-golden';
 
 interface Case {
@@ -135,6 +136,33 @@ describeShared('fp16-stored weights (tiny fp16 files) vs the fp32 goldens and th
         expect(vsWidened.maxAbs).toBeLessThanOrEqual(1e-4 * vsGolden.refMaxAbs);
       }
     }, 120_000);
+});
+
+describeShared('Node components on a folder with only fp16 files', () => {
+  it('read the .fp16.safetensors weights (the full-size fixture and published fp16 checkpoints)', async () => {
+    const opened: string[] = [];
+    const only16 = (rel: string) => !rel.endsWith('.safetensors') || rel.endsWith('.fp16.safetensors');
+    // tiny-sd as if it held only its .fp16 weight files.
+    const sd: ModelFileReader = Object.assign(
+      (rel: string) => {
+        opened.push(rel);
+        if (!only16(rel)) throw new Error(`the folder has no ${rel}`);
+        return readShared(`golden/tiny-sd/${rel}`);
+      },
+      { exists: only16 },
+    );
+    const components = createNodeComponents({ sd });
+    try {
+      const states = await components.encodeText([
+        Int32Array.from({ length: 77 }, (_, i) => (i === 0 ? 49406 : 49407)),
+      ]);
+      expect(states.dims).toEqual([1, 77, 32]);
+      states.dispose();
+    } finally {
+      await components.release();
+    }
+    expect(opened).toContain('text_encoder/model.fp16.safetensors');
+  }, 60_000);
 });
 
 describe('keepFp16Weights', () => {
