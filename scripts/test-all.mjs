@@ -26,5 +26,6 @@ for (const [name, cmd, args] of steps) {
 console.log('\n=== summary');
 for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name} (${r.seconds} s)`);
 const failed = results.filter((r) => !r.ok).length;
-console.log(`steps: ${results.length - failed} passed, ${failed} failed`);
+const total = results.reduce((sum, r) => sum + Number(r.seconds), 0);
+console.log(`steps: ${results.length - failed} passed, ${failed} failed; ${total} s in all`);
 process.exit(failed > 0 ? 1 : 0);
