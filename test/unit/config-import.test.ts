@@ -54,6 +54,7 @@ describeShared('run_two_man config → project', () => {
       seed: 42,
       condition: { kind: 'dwpose', scale: 1, hand: true, face: false },
       modulatedSteps: null,
+      flatten: { resolutions: [1], oldQk: true },
     });
     expect(p.controlType).toBe('dwpose');
     expect(p.warnings).toEqual([]);

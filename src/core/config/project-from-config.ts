@@ -46,7 +46,7 @@ export interface ConfigProject {
   readonly targetPrompt: string;
   readonly settings: Pick<
     EditSettings,
-    'negativePrompt' | 'steps' | 'guidance' | 'seed' | 'condition' | 'modulatedSteps'
+    'negativePrompt' | 'steps' | 'guidance' | 'seed' | 'condition' | 'modulatedSteps' | 'flatten'
   >;
   /** control_config.control_type as written (null: none). */
   readonly controlType: string | null;
@@ -187,6 +187,8 @@ export function projectFromConfig(config: VideoGrainYaml, configPath: string, pa
       seed: defaultSeed(config).seed,
       condition: conditionOfConfig(config, kind),
       modulatedSteps: config.modulatedPercentage === null ? null : Math.round(config.modulatedPercentage * steps),
+      // FLATTEN as the config sets it; the engine computes the flow with RAFT (or refuses, naming what to load).
+      flatten: config.flattenRes?.length ? { resolutions: config.flattenRes, oldQk: config.oldQk ?? false } : null,
     },
     controlType: config.controlType,
     warnings,

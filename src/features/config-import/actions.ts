@@ -186,7 +186,9 @@ export async function openConfigFolder(picked: readonly PickedFile[]): Promise<b
       clip: { start, frames, stride, sizing: { mode: 'square', size: plan.clip.size } },
     });
     await saveClipSection();
-    useStore.getState().setEditSettings(plan.settings);
+    // FLATTEN runs only with a flow model; without one the config's flatten_res waits (the notice says so).
+    const flowReady = useStore.getState().models.raft.state === 'ready';
+    useStore.getState().setEditSettings({ ...plan.settings, flatten: flowReady ? plan.settings.flatten : null });
   });
   const p = plan as ConfigProject | null;
   if (!opened || !p) return false;
@@ -195,6 +197,11 @@ export async function openConfigFolder(picked: readonly PickedFile[]): Promise<b
   try {
     const warnings = await applyRegions(p, files);
     const note = CONDITION_NOTE[p.settings.condition.kind];
+    const flatten = p.settings.flatten;
+    if (flatten && useStore.getState().models.raft.state !== 'ready')
+      warnings.push(
+        `Flow-guided consistency (flatten_res [${flatten.resolutions.join(', ')}]) is off until optical flow is available: load RAFT in Models → Estimators, optical flow and segmentation.`,
+      );
     notify(
       'info',
       `Opened ${p.name}: ${p.regions.length} regions (${p.regions.map((r) => r.name).join(', ')}), ${useStore.getState().frames?.count ?? 0} frames, ${p.settings.steps} steps, seed ${p.settings.seed}${p.controlType ? `, ControlNet ${p.controlType} (condition ${p.settings.condition.kind}${note ? `; ${note}` : ''})` : ''}.${[...p.warnings, ...warnings].map((w) => ` ${w}`).join('')}`,
