@@ -55,6 +55,7 @@ const model: OnnxModelSessions = {
     const f = DWPOSE.files.find((x) => x.role === role)!;
     return { inputs: f.inputs, outputs: f.outputs };
   },
+  inputShape: (role) => (role === 'pose' ? [1, 3, 384, 288] : [1, 3, 640, 640]),
   run: async (role) => (role === 'detector' ? { output: { dims: [1, 8400, 85], data: det } } : poseOutputs()),
   release: async () => undefined,
 };

@@ -89,6 +89,12 @@ export async function estimatePose(
 ): Promise<Float32Array> {
   const det = ioNames(model, 'detector');
   const pose = ioNames(model, 'pose');
+  // inference_pose reads the input size from the graph (384×288 for dw-ll_ucoco_384; other DWPose exports differ).
+  const shape = model.inputShape('pose', pose.input);
+  const [ph, pw] =
+    shape && typeof shape[2] === 'number' && typeof shape[3] === 'number'
+      ? [shape[2], shape[3]]
+      : [POSE_HEIGHT, POSE_WIDTH];
   const plane = 3 * width * height;
   const out = new Float32Array(frames.length * plane);
   for (let f = 0; f < frames.length; f++) {
@@ -107,13 +113,13 @@ export async function estimatePose(
     const people: OpenPosePerson[] = [];
     for (const box of boxes) {
       throwIfCancelled(signal);
-      const frame = boxFrame(box);
+      const frame = boxFrame(box, pw, ph);
       const p = await model.run('pose', {
-        [pose.input]: { dims: [1, 3, POSE_HEIGHT, POSE_WIDTH], data: poseInput(img, frame) },
+        [pose.input]: { dims: [1, 3, ph, pw], data: poseInput(img, frame, pw, ph) },
       });
-      const sx = floatOutput(p, pose.outputs[0]!, 'pose', [1, KEYPOINTS, POSE_WIDTH * SIMCC_SPLIT]);
-      const sy = floatOutput(p, pose.outputs[1]!, 'pose', [1, KEYPOINTS, POSE_HEIGHT * SIMCC_SPLIT]);
-      people.push(toOpenPose(decodeSimcc(sx, sy, KEYPOINTS, frame)));
+      const sx = floatOutput(p, pose.outputs[0]!, 'pose', [1, KEYPOINTS, pw * SIMCC_SPLIT]);
+      const sy = floatOutput(p, pose.outputs[1]!, 'pose', [1, KEYPOINTS, ph * SIMCC_SPLIT]);
+      people.push(toOpenPose(decodeSimcc(sx, sy, KEYPOINTS, frame, pw, ph)));
     }
     const canvas = drawPose(poseDrawing(people, width, height), width, height, options);
     canvasToCondition(canvas, out.subarray(f * plane, (f + 1) * plane));
