@@ -11,6 +11,7 @@ import type { ModelKind } from '../../src/core/models/files';
 import { DEFAULT_EDIT_SETTINGS, type EditRequest, type EditSettings } from '../../src/core/protocol/edit';
 import type { LoadedModelInfo } from '../../src/core/protocol/engine';
 import type { AppError } from '../../src/core/protocol/errors';
+import { mergeSettings } from '../../src/features/run/settings';
 import { packEditInput, unpackEditInput } from '../../src/headless/edit-transfer';
 import { createEditService, type EditService } from '../../workers/engine/edit-service';
 import { createNodeComponents } from '../../workers/engine/pipeline/components-node';
@@ -126,4 +127,14 @@ it('the flow crosses to the headless engine in the edit input file (CLI --backen
   expect(back.flows?.dims).toEqual([F - 1, 2, SIZE, SIZE]);
   expect(Buffer.from(back.flows!.data.buffer).equals(Buffer.from(req.flows!.data.buffer))).toBe(true);
   expect(back.settings.flatten).toEqual(FLATTEN);
+});
+
+it('stored projects keep their flatten settings; malformed or absent ones are off', () => {
+  expect(mergeSettings({ flatten: { resolutions: [1, 2], oldQk: true } }).flatten).toEqual({
+    resolutions: [1, 2],
+    oldQk: true,
+  });
+  expect(mergeSettings({ flatten: { resolutions: [3], oldQk: true } }).flatten).toBeNull();
+  expect(mergeSettings({ flatten: { resolutions: [1] } }).flatten).toBeNull();
+  expect(mergeSettings({}).flatten).toBeNull();
 });

@@ -10,7 +10,7 @@ import {
   type ConditionSettings,
   type EditSettings,
 } from '../../core/protocol/edit';
-import { validateSettings } from '../../core/settings/validate';
+import { FLATTEN_RESOLUTIONS, validateSettings } from '../../core/settings/validate';
 
 export { referenceModulatedSteps } from '../../core/schedule/policy';
 
@@ -60,7 +60,15 @@ export function mergeSettings(stored: unknown): EditSettings {
     modulateAllResolutions: bool(stored.modulateAllResolutions, d.modulateAllResolutions),
     blendWithInversion: bool(stored.blendWithInversion, d.blendWithInversion),
     encodeWith: oneOf(stored.encodeWith, ['sample', 'mean'], d.encodeWith),
+    flatten: mergeFlatten(stored.flatten),
   };
+}
+
+/** Stored FLATTEN settings (DESIGN §3.6): kept when well-formed, else off (null, the default). */
+function mergeFlatten(v: unknown): EditSettings['flatten'] {
+  if (!isObject(v) || !Array.isArray(v.resolutions) || typeof v.oldQk !== 'boolean') return null;
+  const resolutions = v.resolutions.filter((r): r is number => FLATTEN_RESOLUTIONS.includes(r as number));
+  return resolutions.length > 0 ? { resolutions, oldQk: v.oldQk } : null;
 }
 
 /**
