@@ -149,6 +149,15 @@ describe('editBlockers', () => {
     expect(editBlockers(ready({ settings: own, conditionFrames: 3 }))).toEqual([]);
   });
 
+  it('flow-guided consistency needs a flow model', () => {
+    const flow = { ...DEFAULT_EDIT_SETTINGS, flatten: { resolutions: [1], oldQk: true } };
+    expect(editBlockers(ready({ settings: flow, flowReady: false }))).toEqual([
+      'Load RAFT in Models → Estimators, optical flow and segmentation for flow-guided consistency, or turn it off (Run → Advanced).',
+    ]);
+    expect(editBlockers(ready({ settings: flow, flowReady: true }))).toEqual([]);
+    expect(editBlockers(ready({ flowReady: false }))).toEqual([]);
+  });
+
   it('blocking prompt problems and bad settings', () => {
     const bad = setRegionPrompt('a', 'Batman')(doc());
     const problems = analyzePrompts(bad, wordTokenizer).problems;

@@ -29,6 +29,7 @@ export function currentBlockers(s: AppState = useStore.getState()): string[] {
   const estimator = estimatorModelOf(s.editSettings.condition.kind);
   return editBlockers({
     estimatorReady: estimator ? s.models[estimator].state === 'ready' : true,
+    flowReady: s.models.raft.state === 'ready',
     frames: s.frames,
     sdReady: s.models.sd15.state === 'ready',
     controlnetReady: s.models.controlnet.state === 'ready',

@@ -84,6 +84,8 @@ export interface EditReadiness {
   readonly running: boolean;
   /** Whether the condition's estimator model (estimatorModelOf) is loaded; absent = not known (no blocker). */
   readonly estimatorReady?: boolean;
+  /** Whether a flow model (RAFT) is loaded for flow-guided consistency; absent = not known (no blocker). */
+  readonly flowReady?: boolean;
 }
 
 /** Why Edit cannot run now, most basic first (empty = it can). */
@@ -102,6 +104,10 @@ export function editBlockers(r: EditReadiness): string[] {
   const estimator = estimatorModelOf(kind);
   if (estimator && r.estimatorReady === false)
     out.push(`Load ${ESTIMATOR_LABELS[estimator]} in Models → Estimators for the ${kind} condition.`);
+  if (r.settings.flatten && r.flowReady === false)
+    out.push(
+      'Load RAFT in Models → Estimators, optical flow and segmentation for flow-guided consistency, or turn it off (Run → Advanced).',
+    );
   if (kind === 'frames' && r.frames && r.conditionFrames !== r.frames.count)
     out.push(`Pick ${r.frames.count} condition images (one per frame); ${r.conditionFrames} picked.`);
   out.push(...r.promptProblems.filter((p) => p.severity === 'error').map((p) => p.message));
