@@ -8,12 +8,19 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ESTIMATOR_LABELS, type EstimatorModelKind } from '../../src/core/conditions/kinds';
+import { ESTIMATOR_LABELS, estimatorModelOf, type EstimatorModelKind } from '../../src/core/conditions/kinds';
+import type { EditRequest } from '../../src/core/protocol/edit';
 import { ONNX_MODELS } from '../../src/core/models/onnx-models';
 import { resolveModelFiles } from '../../src/core/models/resolve';
 import { validateModel } from '../../src/core/models/validate';
 import { CliUsageError } from '../command';
-import type { EstimatedKind, EstimatorModelSource } from '../../workers/engine/edit/conditions';
+import {
+  conditionInputOf,
+  conditionToRgba,
+  createConditionService,
+  type EstimatedKind,
+  type EstimatorModelSource,
+} from '../../workers/engine/edit/conditions';
 import { openOnnxModel } from '../../workers/engine/onnx-models/session';
 import { NodeFolderSource } from './file-ranges';
 
@@ -50,5 +57,27 @@ export function estimatorModelsFromFolders(dirs: readonly string[], flag = '--co
         `${flag} <dir> (holding ${files}; the export ${ONNX_MODELS[kind].preset.repo}).`
       );
     },
+  };
+}
+
+/**
+ * For `edit --backend webgpu`: an estimator condition (pose, depth) computed here in Node and sent as the request's
+ * condition images ('frames'), so the browser engine needs no estimator model; canny, frames and none unchanged.
+ */
+export async function precomputeCondition(
+  request: EditRequest,
+  dirs: readonly string[],
+  log: (line: string) => void,
+): Promise<EditRequest> {
+  const { kind } = request.settings.condition;
+  if (!estimatorModelOf(kind)) return request;
+  log(`computing the ${kind} condition in Node (wasm)…`);
+  const service = createConditionService({ models: estimatorModelsFromFolders(dirs) });
+  const condition = await service.compute(conditionInputOf(request));
+  const conditionFrames = conditionToRgba(condition, request.frames.length, request.width, request.height);
+  return {
+    ...request,
+    settings: { ...request.settings, condition: { ...request.settings.condition, kind: 'frames' } },
+    conditionFrames,
   };
 }

@@ -14,6 +14,8 @@ import type { ModelKind } from '../../src/core/models/files';
 import { createEditService, type EditModel, type EditService } from '../../workers/engine/edit-service';
 import { createNodeComponents, type ModelFileReader } from '../../workers/engine/pipeline/components-node';
 import { fileRangeReader } from '../config/file-ranges';
+import { estimatorModelsFromFolders } from '../config/condition-model';
+import { createConditionService } from '../../workers/engine/edit/conditions';
 
 export interface CpuEditModels {
   /** diffusers SD1.5 folder (text_encoder/, unet/, vae/). */
@@ -22,6 +24,8 @@ export interface CpuEditModels {
   readonly controlnetDir?: string;
   /** CLIP tokenizer folder (prepare.ts `tokenizerDir`). */
   readonly tokenizerDir: string;
+  /** Estimator model folders for pose/depth conditions (--condition-model), run on onnxruntime's wasm backend. */
+  readonly conditionModelDirs?: readonly string[];
 }
 
 /** Reads files of a model folder; a missing one is the user's (one line, exit 2). */
@@ -68,6 +72,7 @@ export function createCpuEditService(models: CpuEditModels): EditService {
       loaded: (kind) => (kind === 'sd15' ? sd : kind === 'controlnet' ? controlnet : undefined),
       tokenizerFiles: () => Promise.resolve(tokenizerFiles),
     },
+    conditions: createConditionService({ models: estimatorModelsFromFolders(models.conditionModelDirs ?? []) }),
     createComponents: (m) =>
       Promise.resolve(
         createNodeComponents({ sd: m.sd.read, ...(m.controlnet ? { controlnet: m.controlnet.read } : {}) }),
