@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from '../../state/store';
-import type { ConditionKind, EditSettings } from '../../core/protocol/edit';
+import type { EditSettings } from '../../core/protocol/edit';
 import { usePromptTokenizer } from '../regions/tokenizer';
 import { AdvancedSettings } from './AdvancedSettings';
 import { ResetDefaults } from './ResetDefaults';
 import { EditEta } from './EditEta';
-import { NumberField, CheckField, SelectField } from './fields';
+import { NumberField, CheckField } from './fields';
+import { ConditionPicker } from './ConditionPicker';
+import { ConditionPreview } from './ConditionPreview';
 import { cancelEdit, currentBlockers, describeStage, setConditionFrames, startEdit } from './actions';
 import { loadConditionImages } from './condition-frames';
 import { installEdit } from './install';
@@ -14,16 +16,6 @@ import './run.css';
 
 // Restoring the edit must be registered before the first project opens (module load, before start-up runs).
 installEdit();
-
-const CONDITIONS: readonly { value: ConditionKind; label: string; disabled?: boolean }[] = [
-  { value: 'none', label: 'None' },
-  { value: 'canny', label: 'Canny edges' },
-  { value: 'frames', label: 'My condition images' },
-  { value: 'dwpose', label: 'Pose: DWPose' },
-  { value: 'openpose', label: 'Pose: OpenPose' },
-  { value: 'depth', label: 'Depth: MiDaS' },
-  { value: 'depth_zoe', label: 'Depth: ZoeDepth' },
-];
 
 // Ctrl/Cmd+Enter runs the edit from anywhere, prompt boxes included; a focused select keeps its own keys.
 const isSelect = (t: EventTarget | null) => t instanceof HTMLElement && t.tagName === 'SELECT';
@@ -115,13 +107,7 @@ export function RunPanel() {
           onChange={(scale) => put({ condition: { ...s.condition, scale } })}
         />
       </div>
-      <SelectField
-        label="Structure condition"
-        testId="edit-condition"
-        value={s.condition.kind}
-        options={CONDITIONS}
-        onChange={(kind) => put({ condition: { ...s.condition, kind } })}
-      />
+      <ConditionPicker />
       {s.condition.kind === 'frames' && (
         <label className="hint">
           Condition images ({conditionCount} picked; one per frame, in name order, resized like the frames)
@@ -135,6 +121,7 @@ export function RunPanel() {
           />
         </label>
       )}
+      <ConditionPreview />
       <label>
         Negative prompt
         <textarea
