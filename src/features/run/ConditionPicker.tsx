@@ -3,7 +3,7 @@
  * images, pose (DWPose or OpenPose drawing, with hands / face) or depth (MiDaS or ZoeDepth). Estimator conditions
  * say which model to load when it is not loaded (Models → Estimators); the Edit button lists the same blocker.
  */
-import { ESTIMATOR_LABELS, estimatorModelOf } from '../../core/conditions/kinds';
+import { controlNetForCondition, ESTIMATOR_LABELS, estimatorModelOf } from '../../core/conditions/kinds';
 import {
   DEFAULT_CANNY_HIGH,
   DEFAULT_CANNY_LOW,
@@ -27,7 +27,25 @@ export function ConditionPicker() {
   const condition = useStore((st) => st.editSettings.condition);
   const set = useStore((st) => st.setEditSettings);
   const models = useStore((st) => st.models);
+  const choices = useStore((st) => st.modelChoices);
   const put = (patch: Partial<ConditionSettings>) => set({ condition: { ...condition, ...patch } });
+  // The ControlNet preset follows the condition (dwpose/openpose → openpose, depth/depth_zoe → depth, canny →
+  // canny) while none is loaded, so the next Load fetches the right one; a loaded one is kept (the hint below says
+  // which to load) and a custom ControlNet is the user's choice.
+  const pick = (kind: ConditionKind) => {
+    put({ kind });
+    const preset = controlNetForCondition(kind);
+    const c = choices.controlnet;
+    if (preset && models.controlnet.state !== 'ready' && c.preset !== 'custom' && c.preset !== preset)
+      useStore.getState().setModelChoices({ ...choices, controlnet: { ...c, preset } });
+  };
+  const wanted = controlNetForCondition(condition.kind);
+  const loadedOther =
+    models.controlnet.state === 'ready' &&
+    wanted !== null &&
+    condition.kind !== 'frames' &&
+    choices.controlnet.preset !== 'custom' &&
+    choices.controlnet.preset !== wanted;
   const estimator = estimatorModelOf(condition.kind);
   const pose = condition.kind === 'dwpose' || condition.kind === 'openpose';
   return (
@@ -37,7 +55,7 @@ export function ConditionPicker() {
         testId="edit-condition"
         value={condition.kind}
         options={CONDITION_CHOICES}
-        onChange={(kind) => put({ kind })}
+        onChange={pick}
       />
       {condition.kind === 'canny' && (
         <div className="run-grid">
@@ -74,6 +92,11 @@ export function ConditionPicker() {
             onChange={(face) => put({ face })}
           />
         </div>
+      )}
+      {loadedOther && (
+        <p className="hint" data-testid="condition-controlnet-hint">
+          The {condition.kind} condition is for the {wanted} ControlNet: load it in Models.
+        </p>
       )}
       {estimator && models[estimator].state !== 'ready' && (
         <p className="hint" data-testid="condition-estimator-hint">
