@@ -17,6 +17,7 @@ import { createSegmentService } from './segment/service';
 import { flowsFromLoadedRaft } from './flow/edit-flows';
 import { createModelsService, type LoadedModel, type ModelsService } from './models-service';
 import { gpuAttentionBackend } from './onnx/gpu-attention';
+import { tuneAttentionAtStart, type AttentionTuningOptions } from './kernels/attention/engine-tuning';
 import type { Components } from './pipeline/components';
 import { createWebGpuComponents, modelFilesOf } from './pipeline/components-webgpu';
 import type { OpfsModelCache } from './weights/cache';
@@ -32,6 +33,11 @@ export interface EngineDeps {
   readonly editComponents?: EditComponentsFactory;
   /** Most GPU bytes an edit's memory plan may need (default DEFAULT_MEMORY_BUDGET_BYTES, edit/memory-check.ts). */
   readonly memoryBudgetBytes?: number;
+  /**
+   * Attention tile tuning at start (kernels/attention/engine-tuning.ts): default 'sweep' on hardware adapters
+   * (cached per adapter in IndexedDB), cached choices only on software adapters; overrides by target key.
+   */
+  readonly attentionTuning?: AttentionTuningOptions;
 }
 
 const webGpuEditComponents: EditComponentsFactory = (device, models) =>
@@ -62,6 +68,8 @@ export interface Engine extends EngineApi {
 export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): Engine {
   let acquired: AcquiredDevice | undefined;
   let pending: Promise<EngineStatus> | undefined;
+  /** The device's attention tile tuning, started with the device; networks are built after it settles. */
+  let tuning: Promise<unknown> = Promise.resolve();
   const listeners = new Set<(s: EngineStatus) => void>();
   const emit = (s: EngineStatus) => listeners.forEach((l) => l(s));
 
@@ -70,6 +78,12 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
       const got = await deps.acquire();
       acquired = got;
       trackDeviceBuffers(got.device);
+      const label = adapterLabel(got.capabilities);
+      tuning = tuneAttentionAtStart(
+        got.device,
+        { label, software: got.capabilities.isFallbackAdapter || /swiftshader/i.test(label) },
+        deps.attentionTuning,
+      );
       void got.device.lost.then((info) => {
         if (acquired !== got) return;
         acquired = undefined;
@@ -127,6 +141,7 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
             : 'The GPU device is not ready; reload the page.',
         );
       trackDeviceBuffers(acquired.device).ensure();
+      await tuning;
       return editComponents(acquired.device, m);
     },
     // FLATTEN without given flows: RAFT on the engine's device (or wasm without one).
@@ -225,6 +240,7 @@ export function createEngineApi(deps: EngineDeps = { acquire: acquireDevice }): 
         throw new AppError('GPU_UNAVAILABLE', 'message' in status ? status.message : 'The GPU device is not ready.');
       const { device } = acquired;
       trackDeviceBuffers(device).ensure();
+      await tuning;
       const sd = models.loaded('sd15');
       const controlnet = models.loaded('controlnet');
       const attention = gpuAttentionBackend(device);

@@ -104,10 +104,13 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
   ] as const) {
     requiredLimits[key] = adapter.limits[key];
   }
+  // `subgroups` where offered: the attention kernels' subgroup variants (kernels/attention) use it.
+  const features: GPUFeatureName[] = shaderF16 ? ['shader-f16'] : [];
+  if (adapter.features.has('subgroups')) features.push('subgroups' as GPUFeatureName);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
-      requiredFeatures: shaderF16 ? ['shader-f16'] : [],
+      requiredFeatures: features,
       requiredLimits,
     });
   } catch (e) {
