@@ -5,13 +5,14 @@
  */
 import type { EditFlows, EditRequest } from '../../../src/core/protocol/edit';
 import { AppError } from '../../../src/core/protocol/errors';
-import type { ModelsService } from '../models-service';
+import type { ModelKind } from '../../../src/core/models/files';
+import type { ValidatedModel } from '../../../src/core/models/validate';
 import type { ExecutionTarget } from '../onnx/ort';
 import { openOnnxModel } from '../onnx-models/session';
 import { estimateFlows } from './raft';
 
 export function flowsFromLoadedRaft(
-  models: Pick<ModelsService, 'loaded'>,
+  models: { loaded(kind: ModelKind): { readonly model: ValidatedModel } | undefined },
   target: () => Promise<ExecutionTarget>,
 ): (request: EditRequest, signal: AbortSignal) => Promise<EditFlows> {
   return async (request, signal) => {
