@@ -19,12 +19,15 @@ import { attentionShaderSource } from '../../workers/engine/kernels/attention/sh
 import { planAttention, type AttentionLimits } from '../../workers/engine/kernels/attention/plan';
 import {
   AttentionAutotuner,
+  deviceTiles,
   kindOfShape,
+  OVERRIDE_PREFIX,
   memoryTuneCache,
   sweepTiles,
   targetKey,
   type TuneTarget,
 } from '../../workers/engine/kernels/attention/autotune';
+import { tuneAttentionAtStart } from '../../workers/engine/kernels/attention/engine-tuning';
 
 const SOFTWARE: TileLimits = {
   maxComputeWorkgroupStorageSize: 32768,
@@ -398,5 +401,43 @@ describe('autotune sweep (fake timer)', () => {
     const other = new AttentionAutotuner(fakeDevice, { adapterKey: 'gpu B', cache, measure, now: clock.now });
     await other.tiles(target);
     expect(measured.length).toBeGreaterThan(sweptOnce);
+  });
+});
+
+describe('tuning at engine start (engine-tuning.ts) without a sweep', () => {
+  const fakeDevice = (): GPUDevice =>
+    ({
+      limits: { ...SOFTWARE },
+      features: new Set(['subgroups']),
+      adapterInfo: { subgroupMinSize: 4, isFallbackAdapter: true },
+    }) as unknown as GPUDevice;
+  const sw: TileLimits = { ...SOFTWARE, software: true };
+
+  test('software adapter: a stored override, else the cached choice, else the default (never timed)', async () => {
+    const device = fakeDevice();
+    const cache = memoryTuneCache();
+    const forced: AttentionTiles = { tq: 16, tk: 1, rq: 4, rk: 4, dk: 40 };
+    const cached: AttentionTiles = { tq: 16, tk: 1, rq: 4, rk: 2, dk: 4 };
+    const key = (headDim: number, kind: 'self' | 'cross'): string =>
+      targetKey({ headDim, storage: 'f32', features: { subgroups: true }, kind });
+    await cache.set(`${OVERRIDE_PREFIX}${key(40, 'self')}`, forced);
+    await cache.set(`adapter A|${key(80, 'self')}`, cached);
+    // An override this device cannot run (1024 invocations) is ignored.
+    await cache.set(`${OVERRIDE_PREFIX}${key(160, 'self')}`, { tq: 1024, tk: 1, rq: 1, rk: 4, dk: 160 });
+    const result = await tuneAttentionAtStart(device, { label: 'adapter A', software: true }, { cache });
+    expect(result.mode).toBe('cached');
+    const choice = deviceTiles(device)!;
+    expect(choice(40, 'self')).toEqual(forced);
+    expect(choice(80, 'self')).toEqual(cached);
+    expect(choice(160, 'self')).toEqual(defaultTiles(160, 'f32', { subgroups: true }, sw));
+    expect(choice(40, 'cross')).toEqual(defaultTiles(40, 'f32', { subgroups: true }, sw));
+    // Nothing was stored: defaults are not remembered as tuned choices.
+    expect(await cache.get(`adapter A|${key(40, 'cross')}`)).toBeUndefined();
+  });
+
+  test("mode 'off': the kernels' own defaults (no choice for any head dim)", async () => {
+    const device = fakeDevice();
+    await tuneAttentionAtStart(device, { label: 'adapter A', software: false }, { mode: 'off' });
+    expect(deviceTiles(device)!(40, 'self')).toBeUndefined();
   });
 });
