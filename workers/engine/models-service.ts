@@ -22,6 +22,7 @@ import { OpfsModelCache } from './weights/cache';
 import { HttpModelSource } from './weights/http-source';
 import { DirectoryModelSource, FileListModelSource } from './weights/local-source';
 import { openModel } from './weights/load';
+import type { LoadedModel } from './loaded-models';
 
 export interface ModelsServiceDeps {
   readonly cache?: OpfsModelCache;
@@ -29,10 +30,7 @@ export interface ModelsServiceDeps {
   readonly shaderF16: () => Promise<boolean>;
 }
 
-export interface LoadedModel {
-  readonly info: LoadedModelInfo;
-  readonly model: ValidatedModel;
-}
+export type { LoadedModel } from './loaded-models';
 
 export interface ModelsService {
   load(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModelInfo>;

@@ -5,14 +5,13 @@
  */
 import type { EditFlows, EditRequest } from '../../../src/core/protocol/edit';
 import { AppError } from '../../../src/core/protocol/errors';
-import type { ModelKind } from '../../../src/core/models/files';
-import type { ValidatedModel } from '../../../src/core/models/validate';
+import type { LoadedModels } from '../loaded-models';
 import type { ExecutionTarget } from '../onnx/ort';
 import { openOnnxModel } from '../onnx-models/session';
 import { estimateFlows } from './raft';
 
 export function flowsFromLoadedRaft(
-  models: { loaded(kind: ModelKind): { readonly model: ValidatedModel } | undefined },
+  models: LoadedModels,
   target: () => Promise<ExecutionTarget>,
 ): (request: EditRequest, signal: AbortSignal) => Promise<EditFlows> {
   return async (request, signal) => {
