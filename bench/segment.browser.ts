@@ -100,7 +100,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
 
     const result = {
       adapter: status.adapterLabel,
-      model: 'tiny SAM 2.1 stand-in (real IO shapes, random weights)',
+      model: `tiny SAM 2.1 stand-in (the export's names, ${inputSize}² input, random weights)`,
       frameSize: SIZE,
       inputSize,
       frames: FRAMES,
