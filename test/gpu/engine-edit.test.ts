@@ -3,7 +3,9 @@
  * ControlNet loaded from the test model server into a test OPFS cache, then edits of 2 frames at 64×64 with
  * 3 steps (inversion 2 UNet calls, denoising 3) and a canny condition. Checks events, cancel in the middle of
  * denoising freeing every GPU buffer, inversion reuse (UNet call counts) and that the same request twice gives
- * identical frames. Kept to three edits: the software adapter takes minutes per edit.
+ * identical frames. Kept to three edits: the software adapter takes minutes per edit. The first edit also holds
+ * the memory plan against the measured GPU peak in the default (sequential) CFG mode (./memory-plan-check.ts;
+ * memory-plan.test.ts checks the batched mode).
  * One harness for the file: compiled networks are kept between edits by design; its finish() runs after
  * releaseEditCache().
  */
@@ -21,6 +23,7 @@ import { startGpuTest, type GpuHarness } from '../helpers/browser/gpu-harness';
 import { describeShared } from '../helpers/browser/shared';
 import { rejection } from '../helpers/browser/rejection';
 import { halfMasks, squareClipFrames } from '../fixtures/edit-fixture';
+import { editWithinPlan } from './memory-plan-check';
 
 const SIZE = 64;
 const F = 2;
@@ -77,50 +80,54 @@ describeShared('edits through the engine API on WebGPU (tiny SD + ControlNet, 2 
     await gpu.finish();
   });
 
-  it('an edit reports progress through every stage and a preview per denoising step', async () => {
-    const events: EditEvent[] = [];
-    first = await engine.edit({ ...request(), attentionMaps: true }, (e) => events.push(e));
-    const progress = events.filter((e) => e.kind === 'progress');
-    expect([...new Set(progress.map((e) => e.stage))]).toEqual([
-      'prepare',
-      'text',
-      'encode',
-      'invert',
-      'denoise',
-      'decode',
-    ]);
-    expect(progress.some((e) => e.etaSeconds !== null && e.etaSeconds > 0)).toBe(true);
-    const previews = events.filter((e) => e.kind === 'preview');
-    expect(previews.map((p) => p.step)).toEqual([1, 2, 3]);
-    // One frame per preview: the only values read back per denoising step (DESIGN §6).
-    const previewBytes = (SIZE / 8) ** 2 * 4;
-    expect(previews.every((p) => p.frame === 0 && p.rgba.length === previewBytes)).toBe(true);
-    console.info(`[engine] transfers per stage: ${JSON.stringify(first.transfers)}`);
-    expect(first.transfers.preview).toEqual({ uploadBytes: 0, readbackBytes: STEPS * previewBytes });
-    // With attention maps on, the last step's probe reads the cross-attention Q/K of the cond half: nothing else.
-    expect(first.transfers.denoise!.readbackBytes).toBeGreaterThan(0);
-    expect(first).toMatchObject({
-      width: SIZE,
-      height: SIZE,
-      inversionReused: false,
-      unetCalls: STEPS - 1 + 2 * STEPS,
-    }); // CFG halves: one call each
-    expect(first.frames).toHaveLength(F);
-    // A real picture: not flat.
-    const f0 = first.frames[0]!;
-    expect(Math.max(...f0) - Math.min(...f0.filter((_, i) => i % 4 !== 3))).toBeGreaterThan(10);
-    // Per-region maps from the GPU attention probe at H/32 (2×2), normalized to [0, 1], distinct per region.
-    const maps = first.attentionMaps!;
-    expect(maps.map((m) => [m.region, m.frames, m.width, m.height, m.data.length])).toEqual([
-      [0, F, 2, 2, F * 4],
-      [1, F, 2, 2, F * 4],
-    ]);
-    for (const m of maps) expect([Math.min(...m.data), Math.max(...m.data)]).toEqual([0, 1]);
-    expect(maps[0]!.data.some((v, i) => Math.abs(v - maps[1]!.data[i]!) > 0.05)).toBe(true);
-    console.info(`[engine-edit] first edit ms: ${JSON.stringify(first.timings)}`);
-    // The compiled networks stay for the next edit.
-    expect(await engine.gpuBytesInUse()).toBeGreaterThan(0);
-  });
+  it(
+    'an edit reports progress through every stage and a preview per denoising step; its GPU peak is the plan',
+    { timeout: 600_000 },
+    async () => {
+      const events: EditEvent[] = [];
+      first = await editWithinPlan(engine, gpu.device, { ...request(), attentionMaps: true }, (e) => events.push(e));
+      const progress = events.filter((e) => e.kind === 'progress');
+      expect([...new Set(progress.map((e) => e.stage))]).toEqual([
+        'prepare',
+        'text',
+        'encode',
+        'invert',
+        'denoise',
+        'decode',
+      ]);
+      expect(progress.some((e) => e.etaSeconds !== null && e.etaSeconds > 0)).toBe(true);
+      const previews = events.filter((e) => e.kind === 'preview');
+      expect(previews.map((p) => p.step)).toEqual([1, 2, 3]);
+      // One frame per preview: the only values read back per denoising step (DESIGN §6).
+      const previewBytes = (SIZE / 8) ** 2 * 4;
+      expect(previews.every((p) => p.frame === 0 && p.rgba.length === previewBytes)).toBe(true);
+      console.info(`[engine] transfers per stage: ${JSON.stringify(first.transfers)}`);
+      expect(first.transfers.preview).toEqual({ uploadBytes: 0, readbackBytes: STEPS * previewBytes });
+      // With attention maps on, the last step's probe reads the cross-attention Q/K of the cond half: nothing else.
+      expect(first.transfers.denoise!.readbackBytes).toBeGreaterThan(0);
+      expect(first).toMatchObject({
+        width: SIZE,
+        height: SIZE,
+        inversionReused: false,
+        unetCalls: STEPS - 1 + 2 * STEPS,
+      }); // CFG halves: one call each
+      expect(first.frames).toHaveLength(F);
+      // A real picture: not flat.
+      const f0 = first.frames[0]!;
+      expect(Math.max(...f0) - Math.min(...f0.filter((_, i) => i % 4 !== 3))).toBeGreaterThan(10);
+      // Per-region maps from the GPU attention probe at H/32 (2×2), normalized to [0, 1], distinct per region.
+      const maps = first.attentionMaps!;
+      expect(maps.map((m) => [m.region, m.frames, m.width, m.height, m.data.length])).toEqual([
+        [0, F, 2, 2, F * 4],
+        [1, F, 2, 2, F * 4],
+      ]);
+      for (const m of maps) expect([Math.min(...m.data), Math.max(...m.data)]).toEqual([0, 1]);
+      expect(maps[0]!.data.some((v, i) => Math.abs(v - maps[1]!.data[i]!) > 0.05)).toBe(true);
+      console.info(`[engine-edit] first edit ms: ${JSON.stringify(first.timings)}`);
+      // The compiled networks stay for the next edit.
+      expect(await engine.gpuBytesInUse()).toBeGreaterThan(0);
+    },
+  );
 
   it('cancel in the middle of a re-edit (cached inversion: straight to denoising) frees every GPU buffer', async () => {
     const events: EditEvent[] = [];
