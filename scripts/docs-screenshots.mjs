@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Remakes the README's screenshots in docs/ from the end-to-end flow (issue 14), so they show the app as it
-// is: builds the app, then runs the result-viewer and layout specs (the tiny models on a 64×64 draft of
-// run_two_man from ../shared) with DOCS_SCREENSHOTS=1, which makes them write
+// is: builds the app, then runs the edit flow spec (the tiny models on a 64×64 draft of run_two_man from
+// ../shared) with DOCS_SCREENSHOTS=1, which makes it write
 //   docs/result-viewer.png  side by side, attention overlay on
 //   docs/result-wipe.png    the before/after wipe at 50 %
 //   docs/run-bar.png        the run bar during an edit (Cancel, progress, live preview)
 //   docs/editor-1280x720.png the whole editor at 1280×720 during an edit
-// The specs' assertions run as usual: screenshots come only from a passing flow. Needs ../shared and Chromium
+// The spec's assertions run as usual: screenshots come only from a passing flow. Needs ../shared and Chromium
 // (as `npm run test:e2e`). Only one e2e run at a time may use the preview port (4173).
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -23,7 +23,7 @@ const run = (args, env = process.env) => {
 };
 
 run(['vite', 'build', '--logLevel', 'warn']);
-run(['playwright', 'test', 'test/e2e/result-view.spec.ts', 'test/e2e/layout.spec.ts'], {
+run(['playwright', 'test', 'test/e2e/edit-flow.spec.ts'], {
   ...process.env,
   DOCS_SCREENSHOTS: '1',
 });

@@ -1,7 +1,9 @@
 /**
- * The draft edit project of the viewer and layout tests (as edit.spec.ts sets it up, through the UI): run_two_man,
+ * The draft edit project for specs that need an edit of their own (as edit-flow.spec.ts makes one through the UI,
+ * whose checks of the viewer, the layout, cancel and reload share a single edit): run_two_man,
  * FRAMES frames at SIZE×SIZE, the two men's VideoGrain masks, region and target prompts, the tiny golden SD1.5
- * from a base URL and the tiny ControlNet from a local folder; and a helper that presses Edit and waits.
+ * from a base URL and the tiny ControlNet from a local folder; and a helper that presses Edit and waits. Each
+ * WebGPU edit costs minutes on a software adapter: add checks to edit-flow.spec.ts where its edit will do.
  */
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
