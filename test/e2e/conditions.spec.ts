@@ -50,9 +50,10 @@ test.describe('structure conditions', () => {
     }
     expect(colour).toBeLessThanOrEqual(2); // a gray depth map
     expect(hi - lo).toBeGreaterThan(100); // min–max normalised: spans the range
-    // The stand-in's depth is the channel sum: the map follows the frame's brightness.
+    // The stand-in's depth is the channel sum: the map follows the frame's brightness (the frame canvas also shows
+    // the regions' translucent mask colours, hence a moderate bound; an unrelated or flat map is near 0).
     const frame = await shot(page.getByTestId('frame-canvas'), SIZE, SIZE);
-    expect(correlation(map, frame)).toBeGreaterThan(0.8);
+    expect(correlation(map, frame)).toBeGreaterThan(0.5);
     expect(meanLuma(await shot(page.getByTestId(`condition-thumb-${FRAMES - 1}`), SIZE, SIZE))).toBeGreaterThan(10);
 
     await runDraftEdit(page);
