@@ -24,7 +24,7 @@ import {
   type TrackDirection,
 } from '../../src/core/protocol/segment';
 import { createSegmentService } from '../../workers/engine/segment/service';
-import type { LoadedModel } from '../../workers/engine/models-service';
+import type { LoadedModel } from '../../workers/engine/loaded-models';
 
 const USAGE = `usage: videograin segment <frames-dir> --points x,y[,label]… [--box x0,y0,x1,y1] --frame N --model <dir> [--track] -o <mask-dir>
 

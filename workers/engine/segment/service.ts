@@ -11,14 +11,14 @@ import type { SegmentRequest, SegmentResult, TrackRequest } from '../../../src/c
 import { defaultMultimask } from '../../../src/core/segment/sam';
 import { trackMask } from '../../../src/core/segment/track';
 import type { ValidatedModel } from '../../../src/core/models/validate';
-import type { ModelsService } from '../models-service';
+import type { LoadedModels } from '../loaded-models';
 import type { ExecutionTarget } from '../onnx/ort';
 import { openOnnxModel, type OnnxModelSessions } from '../onnx-models/session';
 import { EmbeddingCache } from './embedding-cache';
 import { createSamSegmenter, type SamEmbedding, type SamSegmenter } from './sam';
 
 export interface SegmentServiceDeps {
-  readonly models: Pick<ModelsService, 'loaded'>;
+  readonly models: LoadedModels;
   /** Where the sessions run (asked once per opening). */
   readonly target: () => Promise<ExecutionTarget>;
   /** Host bytes the cached frame embeddings may hold (default DEFAULT_EMBEDDING_BUDGET_BYTES). */
