@@ -47,80 +47,83 @@ export function TrackPanel() {
   const current = useStore((s) => s.currentFrame);
   const hasMask = useStore((s) => (selected ? (s.maskFrames[selected]?.[current] ?? '.') !== '.' : false));
   const running = t.running !== null;
+  const stopText = t.stop && t.stop.regionId === selected ? t.stop.message : '';
   const canStart = !running && hasMask;
   const why = hasMask ? 'Track this frame’s mask' : 'Select or paint the region on this frame first';
   return (
     <div className="track-panel" data-testid="track-panel">
-      <div className="tool-group">
-        <button
-          type="button"
-          data-testid="track-backward"
-          disabled={!canStart}
-          title={`${why} backward`}
-          onClick={() => void startTrack('backward')}
-        >
-          ◀ Track
-        </button>
-        <button
-          type="button"
-          data-testid="track-both"
-          disabled={!canStart}
-          title={`${why} through the clip, both ways (T)`}
-          onClick={() => void startTrack('both')}
-        >
-          Track ◀▶
-        </button>
-        <button
-          type="button"
-          data-testid="track-forward"
-          disabled={!canStart}
-          title={`${why} forward`}
-          onClick={() => void startTrack('forward')}
-        >
-          Track ▶
-        </button>
-        {running && (
-          <button type="button" className="danger" data-testid="track-cancel" onClick={() => cancelTrack()}>
-            Cancel
+      {/* One line that never wraps, and a stop line always there: the canvas below must not move when a track
+          starts, ends or stops (a click's position would shift under the pointer). */}
+      <div className="track-row">
+        <div className="tool-group">
+          <button
+            type="button"
+            data-testid="track-backward"
+            disabled={!canStart}
+            title={`${why} backward`}
+            onClick={() => void startTrack('backward')}
+          >
+            ◀ Track
           </button>
+          <button
+            type="button"
+            data-testid="track-both"
+            disabled={!canStart}
+            title={`${why} through the clip, both ways (T)`}
+            onClick={() => void startTrack('both')}
+          >
+            Track ◀▶
+          </button>
+          <button
+            type="button"
+            data-testid="track-forward"
+            disabled={!canStart}
+            title={`${why} forward`}
+            onClick={() => void startTrack('forward')}
+          >
+            Track ▶
+          </button>
+          {running && (
+            <button type="button" className="danger" data-testid="track-cancel" onClick={() => cancelTrack()}>
+              Cancel
+            </button>
+          )}
+        </div>
+        {running && (
+          <span className="track-progress" data-testid="track-progress">
+            {t.done} / {t.total} frames
+          </span>
         )}
+        <label title="A tracked frame whose segmenter score (predicted IoU) is below this stops the track">
+          Min score
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            value={t.thresholds.minScore}
+            disabled={running}
+            data-testid="track-min-score"
+            onChange={(e) => setThresholds({ minScore: Number(e.target.value) })}
+          />
+        </label>
+        <label title="A tracked frame whose mask overlaps the previous frame's moved mask less than this stops the track">
+          Min IoU
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            value={t.thresholds.minIou}
+            disabled={running}
+            data-testid="track-min-iou"
+            onChange={(e) => setThresholds({ minIou: Number(e.target.value) })}
+          />
+        </label>
       </div>
-      {running && (
-        <span className="track-progress" data-testid="track-progress">
-          {t.done} / {t.total} frames
-        </span>
-      )}
-      <label title="A tracked frame whose segmenter score (predicted IoU) is below this stops the track">
-        Min score
-        <input
-          type="number"
-          min={0}
-          max={1}
-          step={0.05}
-          value={t.thresholds.minScore}
-          disabled={running}
-          data-testid="track-min-score"
-          onChange={(e) => setThresholds({ minScore: Number(e.target.value) })}
-        />
-      </label>
-      <label title="A tracked frame whose mask overlaps the previous frame's moved mask less than this stops the track">
-        Min IoU
-        <input
-          type="number"
-          min={0}
-          max={1}
-          step={0.05}
-          value={t.thresholds.minIou}
-          disabled={running}
-          data-testid="track-min-iou"
-          onChange={(e) => setThresholds({ minIou: Number(e.target.value) })}
-        />
-      </label>
-      {t.stop && t.stop.regionId === selected && (
-        <span className="track-stop" data-testid="track-stop" role="status">
-          {t.stop.message}
-        </span>
-      )}
+      <div className="track-stop" role="status" title={stopText}>
+        {stopText && <span data-testid="track-stop">{stopText}</span>}
+      </div>
       <Coverage />
     </div>
   );
