@@ -7,11 +7,11 @@
  * Tolerance: measured / planned peak within [0.95, 1.10]. The plan counts tensors' bytes; what it does not see
  * is ORT's buffer pool (buffers freed by earlier stages stay allocated for reuse, sizes rounded to buckets), its
  * scratch, the attention kernels' temporaries, the cached modulation maps and staging buffers. Measured on
- * SwiftShader: +3.6 % (sequential: plan 35.69 MB, measured 36.98 MB) and +3.8 % (batched: 54.00 / 56.06 MB),
+ * SwiftShader: +2.4 % (sequential: plan 33.07 MB, measured 33.88 MB) and +3.1 % (batched: 51.38 / 52.96 MB),
  * so the band leaves ~2.5× headroom above while staying tight enough to fail a plan that ignored the ControlNet
- * (its weights are 15 % of the total: measured/plan 1.24, 1.31) or the CFG mode (batched compiles the UNet and the
- * ControlNet at F and 2F, both resident: 1.57 or 0.69) — the check holds those counterfactual plans out of the
- * band. At this size weights dominate (29 of 36 MB), so the resident weights are held separately: the bytes still
+ * (its weights are 15 % of the total: measured/plan 1.25, 1.32) or the CFG mode (batched compiles the UNet and the
+ * ControlNet at F and 2F, both resident: 1.60 or 0.66) — the check holds those counterfactual plans out of the
+ * band. At this size weights dominate (29 of 33 MB), so the resident weights are held separately: the bytes still
  * live after the edit (every network compiled, the job's tensors freed) are within [1.00, 1.10] of the planned
  * weights (ORT uploads each initializer whole: at least the tensor bytes; measured +5.9 % / +5.2 %: the pool and
  * the prompt/modulation caches).
