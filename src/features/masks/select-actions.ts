@@ -88,14 +88,15 @@ function ensureTarget(): boolean {
 
 /** A click: label 1 adds where the object is, 0 (Alt-click) where it is not. Re-segments at once. */
 export function addPoint(x: number, y: number, label: 1 | 0): void {
-  if (!ensureTarget()) return;
+  // A click made before the segmenter is loaded is not kept: it would silently join the next prompt.
+  if (!ensureTarget() || !segmenterReady()) return;
   patchSelect((s) => ({ points: [...s.points, { x, y, label }] }));
   void segmentNow();
 }
 
 /** A dragged box (frame pixels, any corner order); replaces the previous box. */
 export function setBox(a: { x: number; y: number }, b: { x: number; y: number }): void {
-  if (!ensureTarget()) return;
+  if (!ensureTarget() || !segmenterReady()) return;
   const box: SegmentBox = {
     x0: Math.min(a.x, b.x),
     y0: Math.min(a.y, b.y),
