@@ -1,18 +1,21 @@
 /**
- * `videograin condition <frames-dir> --type canny|dwpose|openpose|depth|depth_zoe [--model <dir>] [--size S]
+ * `videograin condition <frames-dir|video> --type canny|dwpose|openpose|depth|depth_zoe [--model <dir>] [--size S]
  * [--low L --high H] [--hand] [--face] -o <dir>` (issue 16): the structure condition maps the engine would feed
  * the ControlNet, one RGB PNG per frame (`00000.png`, …), the official `control/` folder's format. The frames are
  * cropped and resized to the edit size like `videograin edit`'s (center square, `--size`, default 512), and the
  * maps come from the engine's condition registry (workers/engine/edit/conditions.ts) in Node: canny exactly as
- * OpenCV, the estimators on onnxruntime's wasm backend with the model folder of `--model`.
+ * OpenCV, the estimators on onnxruntime's wasm backend with the model folder of `--model`. A video file is
+ * extracted as the editor extracts it (`--start`, `--frames`, `--stride`; the app's video worker in headless
+ * Chromium, cli/headless/extract-frames.ts), square-cropped to `--size`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { CliUsageError, type CliCommand } from '../command';
 import { intOption, parseCliArgs } from '../args';
 import { estimatorModelsFromFolders } from '../config/condition-model';
 import { listFrameFiles, loadClipFrames } from '../edit/frames';
+import { extractVideoFrames } from '../headless/extract-frames';
 import { writeOutputFile } from '../output-path';
 import { CONDITION_KINDS, type ConditionKind } from '../../src/core/protocol/edit';
 import { validateSettings } from '../../src/core/settings/validate';
@@ -21,10 +24,11 @@ import { conditionToRgba, createConditionService, type EstimatedKind } from '../
 
 const TYPES = CONDITION_KINDS.filter((k): k is EstimatedKind => k !== 'none' && k !== 'frames');
 
-const USAGE = `usage: videograin condition <frames-dir> --type ${TYPES.join('|')} -o <dir> [options]
+const USAGE = `usage: videograin condition <frames-dir|video> --type ${TYPES.join('|')} -o <dir> [options]
 
 Writes the structure condition maps (one RGB PNG per frame, 00000.png…, the official control/ format) that the
-engine feeds the ControlNet, computed on the frames cropped and resized to the edit size.
+engine feeds the ControlNet, computed on the frames cropped and resized to the edit size. A frames folder uses
+all its images (sorted); a video file is extracted as the editor does (--start, --frames, --stride).
 
 options:
   --type <kind>        canny, dwpose, openpose (DWPose keypoints drawn as OpenPose), depth (MiDaS), depth_zoe
@@ -33,6 +37,9 @@ options:
   --size <S>           the edit size: frames are center-cropped to a square and resized to S×S (default 512)
   --low <L> --high <H> canny thresholds (default 100 and 200)
   --hand, --face       pose: also draw the hands / the face
+  --start <S> --frames <N> --stride <K>
+                       a video: first source frame (0), frame count (16, up to 64), every K-th frame (1)
+  --chromium <path>    a video: the browser that decodes it (default: $CHROMIUM_PATH or the system Chromium)
   -o, --output <dir>   the folder to write (created; existing PNGs of the same names are replaced)`;
 
 const command: CliCommand = {
@@ -48,10 +55,17 @@ const command: CliCommand = {
       high: { type: 'string' },
       hand: { type: 'boolean', default: false },
       face: { type: 'boolean', default: false },
+      start: { type: 'string' },
+      frames: { type: 'string' },
+      stride: { type: 'string' },
+      chromium: { type: 'string' },
       output: { type: 'string', short: 'o' },
     });
-    if (positionals.length !== 1) throw new CliUsageError('give one frames folder (see --help)');
-    const framesDir = positionals[0]!;
+    if (positionals.length !== 1) throw new CliUsageError('give one frames folder or video file (see --help)');
+    const input = positionals[0]!;
+    const isVideo = statSync(input, { throwIfNoEntry: false })?.isFile() ?? false;
+    if (!isVideo && (values.start ?? values.frames ?? values.stride) !== undefined)
+      throw new CliUsageError('--start, --frames and --stride apply to a video file, not a frames folder');
     const type = values.type as ConditionKind | undefined;
     if (!type || !(TYPES as readonly string[]).includes(type))
       throw new CliUsageError(`--type must be one of ${TYPES.join(', ')}${type ? `, not "${type}"` : ''}`);
@@ -68,13 +82,25 @@ const command: CliCommand = {
     if (problems.length > 0 || (low !== undefined && Number.isNaN(low)) || (high !== undefined && Number.isNaN(high)))
       throw new CliUsageError(problems[0]?.message ?? '--low and --high must be numbers');
 
-    const count = listFrameFiles(framesDir).length;
-    if (count === 0) throw new CliUsageError(`${framesDir} holds no frames (PNG/JPEG images)`);
-    const frames = loadClipFrames(
-      framesDir,
-      Array.from({ length: count }, (_, i) => i),
-      size,
-    );
+    const frames = isVideo
+      ? (
+          await extractVideoFrames(
+            input,
+            {
+              start: intOption(values.start, 'start', 0, 0),
+              frames: intOption(values.frames, 'frames', 16, 1, 64),
+              stride: intOption(values.stride, 'stride', 1, 1),
+              sizing: { mode: 'square', size },
+            },
+            (line) => process.stderr.write(`${line}\n`),
+            values.chromium,
+          )
+        ).frames
+      : loadClipFrames(
+          input,
+          Array.from({ length: listFrameFiles(input).length }, (_, i) => i),
+          size,
+        );
     const service = createConditionService({ models: estimatorModelsFromFolders(values.model ?? [], '--model') });
     const started = performance.now();
     const condition = await service.compute({

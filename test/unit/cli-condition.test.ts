@@ -1,7 +1,8 @@
 /**
  * `videograin condition` end to end through bin/videograin.mjs (issue 16): canny on the run_two_man frames at 512²
  * with 100/200 writes 16 RGB PNGs (white edges on black), each equal to `cannyCondition` on the same cropped
- * frames; depth with the tiny MiDaS stand-in equals the engine's runner on the same frames; a pose condition
+ * frames; a video file is extracted as the editor does, then mapped; depth with the tiny MiDaS stand-in equals the
+ * engine's runner on the same frames; a pose condition
  * without its model folder is refused naming the model and the option; bad options exit 2.
  */
 import { spawnSync } from 'node:child_process';
@@ -92,6 +93,43 @@ describeShared('videograin condition', () => {
       } finally {
         await sessions.release();
       }
+    },
+  );
+
+  it(
+    'a video file: extracted as the editor does (app video worker, headless Chromium), then canny',
+    { timeout: 300_000 },
+    () => {
+      const out = join(tmp, 'video-canny');
+      const r = run(
+        sharedPath('clips/run_two_man/source.mp4'),
+        '--type',
+        'canny',
+        '--size',
+        '64',
+        '--frames',
+        '2',
+        '--stride',
+        '2',
+        '-o',
+        out,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const maps = readMaps(out);
+      expect(maps.map((m) => m.name)).toEqual(['00000.png', '00001.png']);
+      for (const { png } of maps) {
+        expect([png.width, png.height, png.channels]).toEqual([64, 64, 3]);
+        const values = new Set(png.data);
+        expect([...values].every((v) => v === 0 || v === 255)).toBe(true);
+        expect(png.data.filter((v) => v === 255).length).toBeGreaterThan(0);
+      }
+      // A file that is not a video is refused by name, exit 2; --frames on a folder is refused.
+      const notVideo = run(join(REPO_DIR, 'package.json'), '--type', 'canny', '--size', '64', '-o', join(tmp, 'nv'));
+      expect(notVideo.code).toBe(2);
+      expect(notVideo.stderr).toMatch(/NOT_A_VIDEO/);
+      const folderFrames = run(frames, '--type', 'canny', '--frames', '2', '-o', join(tmp, 'ff'));
+      expect(folderFrames.code).toBe(2);
+      expect(folderFrames.stderr).toMatch(/apply to a video file, not a frames folder/);
     },
   );
 
