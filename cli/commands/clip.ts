@@ -8,11 +8,12 @@ import { resolve } from 'node:path';
 import { CliUsageError, type CliCommand } from '../command';
 import { intOption, parseCliArgs } from '../args';
 import { clipRequestProblems } from '../../src/core/clip/settings';
-import { MAX_SOURCE_BYTES, type FrameSizing, type VideoErrorCode } from '../../src/core/protocol/video';
+import { MAX_SOURCE_BYTES, type FrameSizing } from '../../src/core/protocol/video';
 import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types';
 import { startHeadlessSession } from '../headless/session';
 import { progressPrinter } from '../headless/progress';
 import { checkOutputPath } from '../output-path';
+import { VIDEO_INPUT_CODES } from '../headless/video-errors';
 
 const usage = `usage: videograin clip <video> [--start S] [--frames N] [--stride K] [--size 512] [--keep-aspect] [--crf 18] [--no-audio] -o out.mp4
 
@@ -26,17 +27,6 @@ Extracts N frames (every K-th source frame from frame S) as the editor would, an
   --no-audio      leave the source's audio out
   --chromium PATH browser to drive (default: $CHROMIUM_PATH or the system Chromium)
 Progress goes to stderr; stdout gets one summary line.`;
-
-/** Codes the user caused: one line, exit 2 (like usage errors). */
-const INPUT_CODES = new Set<VideoErrorCode>([
-  'NOT_A_VIDEO',
-  'NO_VIDEO_STREAM',
-  'UNSUPPORTED_CODEC',
-  'CORRUPT_FILE',
-  'TOO_FEW_FRAMES',
-  'FILE_TOO_LARGE',
-  'BAD_OPTIONS',
-]);
 
 interface PageRequest {
   readonly global: string;
@@ -165,7 +155,7 @@ const command: CliCommand = {
       });
       if (!result.ok) {
         const line = `${args.input}: ${result.message}${result.code ? ` (${result.code})` : ''}`;
-        if (result.code && INPUT_CODES.has(result.code as VideoErrorCode)) throw new CliUsageError(line);
+        if (result.code && VIDEO_INPUT_CODES.has(result.code)) throw new CliUsageError(line);
         throw new Error(line);
       }
       await out.written;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliUsageError } from '../command';
 import { HEADLESS_GLOBAL, type HeadlessGlobals } from '../../src/headless/types';
-import type { ExtractOptions, VideoErrorCode } from '../../src/core/protocol/video';
+import type { ExtractOptions } from '../../src/core/protocol/video';
+import { VIDEO_INPUT_CODES } from './video-errors';
 import { progressPrinter } from './progress';
 import { startHeadlessSession } from './session';
 
@@ -46,17 +47,6 @@ async function extractInPage(r: PageRequest): Promise<PageResult> {
   }
 }
 
-/** Codes the user caused (a bad or unsupported file, options out of range): one line, exit 2. */
-const INPUT_CODES = new Set<string>([
-  'NOT_A_VIDEO',
-  'NO_VIDEO_STREAM',
-  'UNSUPPORTED_CODEC',
-  'CORRUPT_FILE',
-  'TOO_FEW_FRAMES',
-  'FILE_TOO_LARGE',
-  'BAD_OPTIONS',
-] satisfies VideoErrorCode[]);
-
 export interface ExtractedFrames {
   readonly width: number;
   readonly height: number;
@@ -87,7 +77,7 @@ export async function extractVideoFrames(
     });
     if (!result.ok) {
       const line = `${input}: ${result.message}${result.code ? ` (${result.code})` : ''}`;
-      if (result.code && INPUT_CODES.has(result.code)) throw new CliUsageError(line);
+      if (result.code && VIDEO_INPUT_CODES.has(result.code)) throw new CliUsageError(line);
       throw new Error(line);
     }
     await out.written;
