@@ -12,7 +12,7 @@ import { expect, test } from '@playwright/test';
 import { requireShared } from './helpers';
 import { FRAMES, SIZE, runDraftEdit, setUpDraftEdit, state } from './draft-edit';
 import { correlation, meanLuma, shot } from './pixels';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyMidasFiles } from '../fixtures/tiny-depth';
 import { tinyDwposeFiles, type TinyDetection } from '../fixtures/tiny-dwpose';
 import { BODY_COLORS } from '../../src/core/conditions/pose/draw';

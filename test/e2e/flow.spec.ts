@@ -10,7 +10,7 @@ import { expect, test, type Locator } from '@playwright/test';
 import { requireShared } from './helpers';
 import { SIZE, runDraftEdit, setUpDraftEdit, state } from './draft-edit';
 import { meanLuma, shot } from './pixels';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyRaft } from '../fixtures/tiny-raft';
 
 /** Share of pixels in the warning colour (the hint's text), over a screenshot of the element. */

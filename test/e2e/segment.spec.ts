@@ -17,7 +17,7 @@ import { decode } from 'fast-png';
 import { expect, test, type Page } from '@playwright/test';
 import { errorCodes, requireShared, sharedPath } from './helpers';
 import { shot, type Image } from './pixels';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinySam2Files } from '../fixtures/tiny-sam2';
 
 const SIZE = 256;

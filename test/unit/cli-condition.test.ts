@@ -18,7 +18,7 @@ import { loadClipFrames } from '../../cli/edit/frames';
 import { NodeFolderSource } from '../../cli/config/file-ranges';
 import { estimateDepthMaps } from '../../workers/engine/conditions/depth';
 import { openOnnxModel } from '../../workers/engine/onnx-models/session';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyMidasFiles } from '../fixtures/tiny-depth';
 import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
 

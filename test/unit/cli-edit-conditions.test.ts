@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyZoeFiles } from '../fixtures/tiny-depth';
 import { tinyDwposeFiles } from '../fixtures/tiny-dwpose';
 import { mp4Tracks } from '../fixtures/video-mp4';

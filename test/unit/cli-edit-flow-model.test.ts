@@ -14,7 +14,7 @@ import { readVideoGrainConfig } from '../../cli/config/videograin-yaml';
 import { flowsFromModelFolder } from '../../cli/config/flow-model';
 import { prepareEdit } from '../../cli/edit/prepare';
 import { readAllFloat32, writeSafetensors } from '../../src/core/tensors/safetensors';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyRaft } from '../fixtures/tiny-raft';
 import { describeShared, REPO_DIR, sharedPath } from '../helpers/node/shared';
 

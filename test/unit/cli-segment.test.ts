@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/node/shared';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinySam2Files } from '../fixtures/tiny-sam2';
 
 function run(...args: string[]) {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/node/shared';
 import { pythonRandint, sampleTrajectories, type FlowField } from '../../src/core/flow/trajectories';
 import { parseSafetensors, writeSafetensors } from '../../src/core/tensors/safetensors';
-import { writeOnnxFolder } from '../fixtures/tiny-onnx';
+import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinyRaft } from '../fixtures/tiny-raft';
 
 function run(...args: string[]) {
