@@ -7,10 +7,11 @@ import { DWPOSE } from './onnx/dwpose';
 import { MIDAS } from './onnx/midas';
 import { RAFT } from './onnx/raft';
 import { SAM2 } from './onnx/sam2';
+import { SLIMSAM } from './onnx/slimsam';
 import type { OnnxModelSpec } from './onnx/spec';
 import { ZOE } from './onnx/zoe';
 
-export const ONNX_MODEL_KINDS = ['dwpose', 'midas', 'zoe', 'raft', 'sam2'] as const;
+export const ONNX_MODEL_KINDS = ['dwpose', 'midas', 'zoe', 'raft', 'sam2', 'slimsam'] as const;
 export type OnnxModelKind = (typeof ONNX_MODEL_KINDS)[number];
 
 export const ONNX_MODELS: Readonly<Record<OnnxModelKind, OnnxModelSpec<OnnxModelKind>>> = {
@@ -19,6 +20,7 @@ export const ONNX_MODELS: Readonly<Record<OnnxModelKind, OnnxModelSpec<OnnxModel
   zoe: ZOE,
   raft: RAFT,
   sam2: SAM2,
+  slimsam: SLIMSAM,
 };
 
 export function isOnnxModelKind(kind: string): kind is OnnxModelKind {
