@@ -12,6 +12,11 @@
  * On software (fallback) adapters N is scaled down by the factor printed per level; on real GPUs the full N.
  * fp32 (the engine's WebGPU attention storage), the kernel's default tiles for the adapter. Prints a table;
  * returns the figures (times in ms).
+ *
+ * Measurement, robust on a shared (loaded) CPU: per level every variant (ours plain, modulated, cross, cross
+ * modulated; ORT MHA, cross MHA, MatMul) is compiled and run once as a warm-up, then `REPEATS` rounds run each
+ * variant once in turn (interleaved, so a load change hits all variants of a round alike), and each variant's
+ * figure is the MEDIAN of its rounds. Ratios (modulated/plain, ours/ORT) are medians of the per-round ratios.
  */
 import { acquireDevice, adapterLabel } from '../workers/engine/gpu/device';
 import { AttentionCore } from '../workers/engine/kernels/attention/attention';
@@ -42,19 +47,43 @@ const LEVELS: readonly Level[] = [
 ];
 const HEADS = 8;
 const TEXT_TOKENS = 77;
-const REPEATS = 2;
+const REPEATS = 5;
 
-/** Fastest wall time (ms) of `REPEATS` runs after one warm-up (which also compiles the pipeline). */
-async function time(device: GPUDevice, runOnce: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i <= REPEATS; i++) {
-    const start = performance.now();
-    await runOnce();
-    await device.queue.onSubmittedWorkDone();
-    if (i > 0) times.push(performance.now() - start);
-  }
-  return Math.min(...times);
+/** Wall time (ms) of one run, until the device's queue is idle. */
+async function timeOnce(device: GPUDevice, runOnce: () => Promise<unknown> | unknown): Promise<number> {
+  const start = performance.now();
+  await runOnce();
+  await device.queue.onSubmittedWorkDone();
+  return performance.now() - start;
 }
+
+const median = (xs: readonly number[]): number => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Runs the named variants: one warm-up each (compiles pipelines), then REPEATS interleaved rounds.
+ * Returns every variant's per-round times (NaN where a variant is missing, e.g. ORT failed to build).
+ */
+async function interleaved(
+  device: GPUDevice,
+  variants: Record<string, (() => Promise<unknown> | unknown) | undefined>,
+): Promise<Record<string, number[]>> {
+  const times: Record<string, number[]> = {};
+  for (const [name, fn] of Object.entries(variants)) {
+    times[name] = [];
+    if (fn) await timeOnce(device, fn);
+  }
+  for (let r = 0; r < REPEATS; r++)
+    for (const [name, fn] of Object.entries(variants)) times[name]!.push(fn ? await timeOnce(device, fn) : NaN);
+  return times;
+}
+
+/** Median over rounds of a / b (the same round's times: load changes cancel). */
+const medianRatio = (a: readonly number[], b: readonly number[]): number => median(a.map((x, i) => x / b[i]!));
 
 function randomBuffer(device: GPUDevice, n: number, seed: number): GPUBuffer {
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 1.5);
@@ -130,7 +159,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
   const { device, capabilities } = await acquireDevice({ preferF16: false });
   const software = capabilities.isFallbackAdapter || /swiftshader/i.test(adapterLabel(capabilities));
   log(
-    `adapter: ${adapterLabel(capabilities)}; fp32; ${HEADS} heads; batch 1; fastest of ${REPEATS} runs after a warm-up`,
+    `adapter: ${adapterLabel(capabilities)}; fp32; ${HEADS} heads; batch 1; median of ${REPEATS} interleaved rounds after a warm-up`,
   );
   log(
     'level    | N (÷factor)  | d   | variant                 | plain GF/s | mod GF/s | mod/plain | ORT MHA GF/s | ours/ORT | MatMul GF/s | att/MatMul | cross GF/s | cross mod GF/s | cross ours/ORT',
@@ -156,38 +185,52 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const flop = 4 * n * n * d * HEADS;
     const crossFlop = 4 * n * TEXT_TOKENS * d * HEADS;
 
-    const plainMs = await time(device, () => core.run({ shape, q, k, v, out }));
-    const modMs = await time(device, () =>
-      core.run({ shape, q, k, v, out, modulation: { maps: selfMaps, itemStrength: strength } }),
-    );
-    const crossMs = await time(device, () => core.run({ shape: cross, q, k: tk, v: tv, out }));
-    const crossModMs = await time(device, () =>
-      core.run({ shape: cross, q, k: tk, v: tv, out, modulation: { maps: crossMaps, itemStrength: strength } }),
-    );
-
-    const ortTime = async (model: Uint8Array, feeds: Record<string, [GPUBuffer, number[]]>): Promise<number> => {
+    // ORT sessions first (their build is not timed); a failure leaves that variant out (NaN figures).
+    const sessions: OrtSession[] = [];
+    const ortRun = async (
+      model: Uint8Array,
+      feeds: Record<string, [GPUBuffer, number[]]>,
+    ): Promise<(() => Promise<void>) | undefined> => {
       try {
         const session = await createSession({ model }, { kind: 'webgpu', device });
+        sessions.push(session);
         const tensors = Object.fromEntries(
           Object.entries(feeds).map(([name, [buffer, dims]]) => [name, gpuFloat32Tensor(buffer, dims)]),
         );
-        const ms = await time(device, () => runOrt(session, tensors));
-        await session.release();
-        return ms;
+        return () => runOrt(session, tensors);
       } catch (e) {
         log(`ORT failed at ${lv.level}: ${(e as Error).message}`);
-        return NaN;
+        return undefined;
       }
     };
-    const mhaMs = await ortTime(mhaModel(n, n, d), { q: [q, [1, n, c]], k: [k, [1, n, c]], v: [v, [1, n, c]] });
-    const crossMhaMs = await ortTime(mhaModel(n, TEXT_TOKENS, d), {
+    const mha = await ortRun(mhaModel(n, n, d), { q: [q, [1, n, c]], k: [k, [1, n, c]], v: [v, [1, n, c]] });
+    const crossMha = await ortRun(mhaModel(n, TEXT_TOKENS, d), {
       q: [q, [1, n, c]],
       k: [tk, [1, TEXT_TOKENS, c]],
       v: [tv, [1, TEXT_TOKENS, c]],
     });
     // MatMul operands: Q and K reinterpreted as [H, N, d] and [H, d, N] (same byte counts; values do not matter).
-    const matmulMs = await ortTime(matmulModel(n, d), { a: [q, [HEADS, n, d]], b: [k, [HEADS, d, n]] });
+    const matmul = await ortRun(matmulModel(n, d), { a: [q, [HEADS, n, d]], b: [k, [HEADS, d, n]] });
     const matmulFlop = 2 * HEADS * n * n * d;
+
+    const t = await interleaved(device, {
+      plain: () => core.run({ shape, q, k, v, out }),
+      modulated: () => core.run({ shape, q, k, v, out, modulation: { maps: selfMaps, itemStrength: strength } }),
+      mha,
+      cross: () => core.run({ shape: cross, q, k: tk, v: tv, out }),
+      crossModulated: () =>
+        core.run({ shape: cross, q, k: tk, v: tv, out, modulation: { maps: crossMaps, itemStrength: strength } }),
+      crossMha,
+      matmul,
+    });
+    for (const session of sessions) await session.release();
+    const plainMs = median(t.plain!);
+    const modMs = median(t.modulated!);
+    const crossMs = median(t.cross!);
+    const crossModMs = median(t.crossModulated!);
+    const mhaMs = median(t.mha!);
+    const crossMhaMs = median(t.crossMha!);
+    const matmulMs = median(t.matmul!);
 
     const row = {
       level: lv.level,
@@ -210,9 +253,10 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       crossModulatedGflops: gflops(crossFlop, crossModMs),
       ortMhaGflops: gflops(flop, mhaMs),
       matmulGflops: gflops(matmulFlop, matmulMs),
-      modulatedOverPlain: +(modMs / plainMs).toFixed(3),
-      oursOverOrtMha: +(plainMs / mhaMs).toFixed(3),
-      crossOursOverOrtMha: +(crossMs / crossMhaMs).toFixed(3),
+      modulatedOverPlain: +medianRatio(t.modulated!, t.plain!).toFixed(3),
+      oursOverOrtMha: +medianRatio(t.plain!, t.mha!).toFixed(3),
+      crossModulatedOverPlain: +medianRatio(t.crossModulated!, t.cross!).toFixed(3),
+      crossOursOverOrtMha: +medianRatio(t.cross!, t.crossMha!).toFixed(3),
       attentionOverMatmulRate: +(flop / plainMs / (matmulFlop / matmulMs)).toFixed(3),
     };
     rows.push(row);
