@@ -59,7 +59,8 @@ export interface EngineApi {
   infer(request: InferRequest): Promise<InferResultData>;
 
   /**
-   * Click to segment (./segment.ts, issue 18) with the loaded segmenter (kind 'sam2'; MODEL_NOT_LOADED before).
+   * Click to segment (./segment.ts, issue 18) with the loaded segmenter (kind 'sam2' or 'slimsam',
+   * see workers/engine/segment/service.ts `pickSegmenter`; MODEL_NOT_LOADED before).
    * The frame's embedding is computed once and cached per (clipKey, frameIndex) within a budget (LRU); another
    * clipKey drops the cache. Bad prompts reject with SEGMENT_INPUT_INVALID.
    */

@@ -1,8 +1,8 @@
 /**
  * Click-to-segment and track-through-the-clip (issue 18): the engine API's request, event and result types.
  *
- * The segmenter is a SAM-family image encoder + prompt decoder (SAM 2.1 tiny by default, model kind 'sam2',
- * loaded with `EngineApi.loadModel`). `segment` answers one click (points and/or a box on one frame) with
+ * The segmenter is a SAM-family image encoder + prompt decoder (SAM 2.1 tiny, model kind 'sam2', or the lighter
+ * SlimSAM-77, kind 'slimsam'; loaded with `EngineApi.loadModel`). `segment` answers one click (points and/or a box on one frame) with
  * candidate masks; `track` chains the decoder through the clip, prompting each next frame from the previous mask
  * (its enlarged box, positive points inside it, negative points on the other regions) and checking each step by
  * the decoder's score and by IoU with the previous mask (src/core/segment/track.ts). Coordinates are frame
