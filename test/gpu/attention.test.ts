@@ -170,6 +170,17 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
     expect(r.diff).toBeLessThan(1e-4);
   });
 
+  test('a = 1 (keep = 0: the scores are R·bias only), rows in no region, and a = 0.5 with a wide score range', async () => {
+    // The modulated pass 2 uses the exact row max from pass 1 (region / non-region maxima): these are its edges.
+    const n = 31;
+    const bits = Uint32Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 1 + (i % 3)));
+    const maps = selfModulationMaps(bits, new Float32Array(n).fill(1));
+    const keepZero = await compare({ shape: selfShape(1, n, 2, 8), maps, itemStrength: new Float32Array([1]) });
+    expect(keepZero.diff).toBeLessThan(1e-4);
+    const wide = await compare({ shape: selfShape(1, n, 2, 8), maps, itemStrength: new Float32Array([0.5]), seed: 5 });
+    expect(wide.diff).toBeLessThan(1e-4);
+  });
+
   test('a = 0 in the modulated kernel is plain attention exactly', async () => {
     const shape = selfShape(2, 33, 2, 8);
     const core = new AttentionCore(gpu.device, { headDim: 8, storage: 'f32' });

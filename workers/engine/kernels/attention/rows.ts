@@ -12,9 +12,12 @@
  * per block, RK·RQ scores from vec4 dot products, one online-softmax rescale per row, then O += P·V with vec4
  * FMAs. No workgroup memory and no barriers — on a CPU rasterizer a barrier switches every SIMD group, and
  * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
- * arithmetic per load in registers. The modulated variant runs the score blocks once more first (pass 1: rowmax
- * and rowmin of the unmodulated S, only for items with itemStrength ≠ 0), then applies per-row keep = 1 − a and
- * bias = a·(rowmax − rowmin) in the same pass as the softmax.
+ * arithmetic per load in registers. The modulated variant (items with itemStrength ≠ 0; a uniform branch sends
+ * the others through the plain pass) runs the score blocks twice: pass 1 takes per row the max of S over region
+ * keys, over non-region keys and the min over all (branch-free: select on the key's region bits), from which
+ * keep = 1 − a, bias = a·(rowmax − rowmin) and the EXACT max of the modulated scores follow; pass 2 is softmax
+ * and P·V with that fixed max — no online rescale of l and O per block, which pays for most of pass 1
+ * (modulatedPasses below).
  *
  * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
  * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated: 5 queryBits, 6 keyBits,
@@ -54,8 +57,11 @@ export function rowKernelSource(c: RowKernelConfig): string {
   };
 
   const loopD = !!c.loopD;
-  // Scores s{i}_{j} of keys start + j (clamped to the last key; callers mask keys ≥ nk).
-  const scoreBlock = (indent: number): void => {
+  // Scores s{i}_{j} of keys start + j (clamped to the last key, so a block past the end repeats that key: callers
+  // mask keys ≥ nk, except max/min, which a repeated key cannot change). `scaled` false: the raw dot product
+  // (pass 1 takes max/min before scaling: rounding is monotone, so max(dot)·scale = max(dot·scale) exactly).
+  const scoreBlock = (indent: number, scaled = true): void => {
+    const sc = scaled ? ' * params.scale' : '';
     if (loopD) {
       for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
       for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
@@ -68,7 +74,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
       emit(indent, '}');
       for (const j of K)
         for (const i of R)
-          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w) * params.scale;`);
+          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
       return;
     }
     for (const j of K) {
@@ -80,8 +86,107 @@ export function rowKernelSource(c: RowKernelConfig): string {
         emit(indent, '}');
       }
       for (const i of R)
-        emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w) * params.scale;`);
+        emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
     }
+  };
+
+  // O += Σ_j p{i}_{j}·v_j, after O *= corr{i} when `rescale` (online softmax).
+  const accumulatePV = (indent: number, rescale: boolean): void => {
+    if (loopD) {
+      emit(indent, `for (var c = 0u; c < ${dv}u; c++) {`);
+      for (const j of K) emit(indent + 2, `let v${j} = vec4f(vIn[kb${j} + c]);`);
+      for (const i of R) {
+        const o = rescale ? `o${i}[c] * corr${i}` : `o${i}[c]`;
+        emit(indent + 2, `o${i}[c] = ${o} + ${K.map((j) => `p${i}_${j} * v${j}`).join(' + ')};`);
+      }
+      emit(indent, '}');
+      return;
+    }
+    if (rescale) for (const i of R) for (const v of V) emit(indent, `o${i}_${v} *= corr${i};`);
+    for (const j of K)
+      for (const v of V) {
+        emit(indent, `{ let vv = vec4f(vIn[kb${j} + ${v}u]);`);
+        for (const i of R) emit(indent + 2, `o${i}_${v} += p${i}_${j} * vv;`);
+        emit(indent, '}');
+      }
+  };
+
+  // Plain attention: one pass, online softmax (running max m, rescale of l and O when it grows).
+  const onlinePass = (indent: number): void => {
+    for (const i of R) emit(indent, `var m${i} = LOWEST;`);
+    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+    scoreBlock(indent + 2);
+    for (const j of K) {
+      emit(indent + 2, `let ok${j} = start + ${j}u < params.nk;`);
+      for (const i of R) emit(indent + 2, `let x${i}_${j} = select(LOWEST, s${i}_${j}, ok${j});`);
+    }
+    for (const i of R) {
+      const tileMax = K.map((j) => `x${i}_${j}`).reduce((a, b) => `max(${a}, ${b})`);
+      emit(
+        indent + 2,
+        `let mNew${i} = max(m${i}, ${tileMax});`,
+        `let corr${i} = exp(m${i} - mNew${i});`,
+        `m${i} = mNew${i};`,
+      );
+      for (const j of K) emit(indent + 2, `let p${i}_${j} = exp(x${i}_${j} - mNew${i});`);
+      emit(indent + 2, `l${i} = l${i} * corr${i} + ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
+    }
+    accumulatePV(indent + 2, true);
+    emit(indent, '}');
+  };
+
+  /*
+   * Modulated attention, two passes and no online rescale. Pass 1 (QKᵀ only): per row the max of S over the
+   * region's keys (R = 1), over the other keys (R = 0), and the min over all. Then per row a = strength·sizeReg,
+   * keep = 1 − a, bias = a·(rowmax − rowmin), and the exact max of x = keep·S + R·bias:
+   *   mx = max(keep·maxS[R=1] + bias, keep·maxS[R=0])     (keep ≥ 0, so x is monotone in S within each set)
+   * Pass 2: p = exp(x − mx) with that fixed max, l += Σp, O += P·V — the same arithmetic as one plain block minus
+   * the per-block max, correction exp and O rescale, which is what pays for pass 1.
+   */
+  const modulatedPasses = (indent: number): void => {
+    for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxN${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
+    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+    scoreBlock(indent + 2, false);
+    for (const j of K) {
+      emit(indent + 2, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
+      for (const i of R)
+        emit(
+          indent + 2,
+          `{ let pos = (qBits${i} & kBits${j}) != 0u;`,
+          `  mxP${i} = max(mxP${i}, select(LOWEST, s${i}_${j}, pos));`,
+          `  mxN${i} = max(mxN${i}, select(s${i}_${j}, LOWEST, pos));`,
+          `  mn${i} = min(mn${i}, s${i}_${j}); }`,
+        );
+    }
+    emit(indent, '}');
+    for (const i of R) {
+      emit(
+        indent,
+        `let a${i} = strength * sizeReg[g${i}];`,
+        `let keep${i} = 1.0 - a${i};`,
+        `let sP${i} = mxP${i} * params.scale;`,
+        `let sN${i} = mxN${i} * params.scale;`,
+        `let bias${i} = a${i} * (max(sP${i}, sN${i}) - mn${i} * params.scale);`,
+        // A set with no keys (its max still LOWEST) does not count.
+        `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), select(LOWEST, keep${i} * sN${i}, mxN${i} > LOWEST));`,
+      );
+    }
+    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+    scoreBlock(indent + 2);
+    for (const j of K) {
+      emit(
+        indent + 2,
+        `let ok${j} = start + ${j}u < params.nk;`,
+        `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`,
+      );
+      for (const i of R) {
+        const x = `keep${i} * s${i}_${j} + select(0.0, bias${i}, (qBits${i} & kBits${j}) != 0u)`;
+        emit(indent + 2, `let p${i}_${j} = select(0.0, exp(${x} - mx${i}), ok${j});`);
+      }
+    }
+    for (const i of R) emit(indent + 2, `l${i} += ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
+    accumulatePV(indent + 2, false);
+    emit(indent, '}');
   };
 
   emit(0, c.storage === 'f16' ? 'enable f16;' : '');
@@ -130,66 +235,23 @@ export function rowKernelSource(c: RowKernelConfig): string {
       );
     } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]);`);
   }
-  for (const i of R) emit(2, `var keep${i} = 1.0;`, `var bias${i} = 0.0;`);
+  for (const i of R) {
+    emit(2, `var l${i} = 0.0;`);
+    if (!loopD) for (const v of V) emit(2, `var o${i}_${v} = vec4f(0.0);`);
+  }
   if (modulated) {
     emit(2, 'let strength = itemStrength[item];');
     for (const i of R) {
       emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
       emit(2, `let qBits${i} = queryBits[g${i}];`);
     }
+    // Uniform branch (one item per workgroup): unmodulated items (strength 0) take the plain single pass.
     emit(2, 'if (strength != 0.0) {');
-    for (const i of R) emit(4, `var mx${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
-    emit(4, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-    scoreBlock(6);
-    for (const j of K) {
-      emit(6, `if (start + ${j}u < params.nk) {`);
-      for (const i of R) emit(8, `mx${i} = max(mx${i}, s${i}_${j});`, `mn${i} = min(mn${i}, s${i}_${j});`);
-      emit(6, '}');
-    }
-    emit(4, '}');
-    for (const i of R) {
-      emit(4, `let a${i} = strength * sizeReg[g${i}];`);
-      emit(4, `keep${i} = 1.0 - a${i};`, `bias${i} = a${i} * (mx${i} - mn${i});`);
-    }
+    modulatedPasses(4);
+    emit(2, '} else {');
+    onlinePass(4);
     emit(2, '}');
-  }
-  for (const i of R) {
-    emit(2, `var m${i} = LOWEST;`, `var l${i} = 0.0;`);
-    if (!loopD) for (const v of V) emit(2, `var o${i}_${v} = vec4f(0.0);`);
-  }
-  emit(2, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-  scoreBlock(4);
-  for (const j of K) {
-    emit(4, `let ok${j} = start + ${j}u < params.nk;`);
-    if (modulated) emit(4, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
-    for (const i of R) {
-      const x = modulated
-        ? `keep${i} * s${i}_${j} + select(0.0, bias${i}, (qBits${i} & kBits${j}) != 0u)`
-        : `s${i}_${j}`;
-      emit(4, `let x${i}_${j} = select(LOWEST, ${x}, ok${j});`);
-    }
-  }
-  for (const i of R) {
-    const tileMax = K.map((j) => `x${i}_${j}`).reduce((a, b) => `max(${a}, ${b})`);
-    emit(4, `let mNew${i} = max(m${i}, ${tileMax});`, `let corr${i} = exp(m${i} - mNew${i});`, `m${i} = mNew${i};`);
-    for (const j of K) emit(4, `let p${i}_${j} = exp(x${i}_${j} - mNew${i});`);
-    emit(4, `l${i} = l${i} * corr${i} + ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
-    if (!loopD) for (const v of V) emit(4, `o${i}_${v} *= corr${i};`);
-  }
-  if (loopD) {
-    emit(4, `for (var c = 0u; c < ${dv}u; c++) {`);
-    for (const j of K) emit(6, `let v${j} = vec4f(vIn[kb${j} + c]);`);
-    for (const i of R) emit(6, `o${i}[c] = o${i}[c] * corr${i} + ${K.map((j) => `p${i}_${j} * v${j}`).join(' + ')};`);
-    emit(4, '}');
-  } else
-    for (const j of K) {
-      for (const v of V) {
-        emit(4, `{ let vv = vec4f(vIn[kb${j} + ${v}u]);`);
-        for (const i of R) emit(6, `o${i}_${v} += p${i}_${j} * vv;`);
-        emit(4, '}');
-      }
-    }
-  emit(2, '}');
+  } else onlinePass(2);
   for (const i of R) {
     emit(2, `if (r${i} < rows) {`, `  let inv = 1.0 / l${i};`);
     if (loopD)
