@@ -29,6 +29,20 @@ describeShared('CLIP text encoder (tiny-sd)', () => {
     ).toBeLessThan(1e-5);
   });
 
+  it('as a chain of sessions of at most 64 KiB of weights each (the WebGPU load budget, scaled down)', async () => {
+    const w = weights('tiny-sd/text_encoder/model.safetensors');
+    const net = await compileWhole(buildClipText(w, arch(), { batch: 4 }), { maxSessionWeightBytes: 64 * 1024 });
+    try {
+      expect(net.sessions).toBeGreaterThan(2);
+      const out = await net.run({ input_ids: ids() });
+      expect(
+        diff(out.get('last_hidden_state'), goldenTensor('clip.safetensors', 'last_hidden_state')).maxAbs,
+      ).toBeLessThan(1e-5);
+    } finally {
+      await net.release();
+    }
+  });
+
   it('fp16 weights', async () => {
     const w = weights('tiny-sd/text_encoder/model.fp16.safetensors');
     const out = await runOnce(buildClipText(w, arch(), { batch: 4 }), { input_ids: ids() });

@@ -111,6 +111,22 @@ describeShared('UNet (tiny-sd) vs diffusers goldens', () => {
     }
   });
 
+  it('partitioned and cut to a weight budget: chained sessions give the same goldens', async () => {
+    const w = weights('tiny-sd/unet/diffusion_pytorch_model.safetensors');
+    const graph = buildUNet(w, arch(), { ...size, residuals: true });
+    const plain = await compilePartitioned(graph, cpuAttentionBackend);
+    const net = await compilePartitioned(graph, cpuAttentionBackend, { maxSessionWeightBytes: 96 * 1024 });
+    try {
+      expect(net.sessions).toBeGreaterThan(plain.sessions);
+      const out = await net.run(inputs(981, true));
+      const d = diff(out.get('noise_pred'), goldenTensor(G, 'noise_pred_controlnet_t981'));
+      expect(d.maxAbs).toBeLessThan(1e-4);
+    } finally {
+      await net.release();
+      await plain.release();
+    }
+  });
+
   it('frames: self-attention spans all frames, cross-attention text is shared per CFG half', async () => {
     // Two identical frames: attention over duplicated keys equals attention over one copy, so each frame must
     // reproduce the single-frame golden; two different frames must differ from per-frame results.

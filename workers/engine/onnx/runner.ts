@@ -16,6 +16,8 @@ import { lowerStandard, partition, type PartitionPlan } from '../graph/lower';
 import { initializerBytes, keepFp16Weights } from '../graph/fp16-weights';
 import { emulateFp16 } from '../graph/precision';
 import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx';
+import { splitByWeight } from '../graph/split';
+import { sessionChain, type RunnableSession } from './session-chain';
 import { cpuTensor, gpuTensor, type DeviceTensor, type TransferCounter } from '../tensors/device-tensor';
 import {
   createSession,
@@ -169,6 +171,11 @@ export interface CompileOptions {
    * Default: 'as-stored' on the CPU target (one 4 GiB wasm heap), 'widened' on WebGPU.
    */
   readonly weights?: 'widened' | 'as-stored';
+  /**
+   * Weight bytes per ORT session: a step over it runs as a chain of sessions (../graph/split.ts). Default
+   * `WEBGPU_SESSION_WEIGHT_BYTES` on WebGPU, no limit on the CPU target.
+   */
+  readonly maxSessionWeightBytes?: number;
 }
 
 export interface CompiledNetwork {
@@ -244,7 +251,7 @@ const onDevice = async (outputs: Promise<Map<string, OrtTensor>>): Promise<Map<s
 /** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
 const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
 
-async function session(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
+async function oneSession(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
   const computed = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
   const asStored = (o.weights ?? (o.target?.kind === 'webgpu' ? 'widened' : 'as-stored')) === 'as-stored';
   const graph = asStored ? keepFp16Weights(computed) : computed;
@@ -263,6 +270,27 @@ async function session(lowered: OpGraph, o: CompileOptions): Promise<OrtSession>
   );
 }
 
+/**
+ * Per-session weight budget on WebGPU: onnxruntime-web stages a session's weights in its wasm heap (which never
+ * shrinks) before uploading them, so the page's memory while loading follows the largest session. The CPU target
+ * keeps every session inside that heap anyway, so it is not cut there.
+ */
+export const WEBGPU_SESSION_WEIGHT_BYTES = 256 * 1024 * 1024;
+
+/** A step's graph as one session, or a chain of sessions each within the weight budget (../graph/split.ts). */
+function session(lowered: OpGraph, o: CompileOptions, ir: Graph): Promise<RunnableSession> {
+  const budget =
+    o.maxSessionWeightBytes ?? (o.target?.kind === 'webgpu' ? WEBGPU_SESSION_WEIGHT_BYTES : Number.POSITIVE_INFINITY);
+  const parts = Number.isFinite(budget)
+    ? splitByWeight(lowered, budget, (v) => (ir.int64Values.has(v) ? 'int64' : 'float32'))
+    : [lowered];
+  return sessionChain(
+    parts,
+    lowered.outputs.map((x) => x.name),
+    (part) => oneSession(part, o),
+  );
+}
+
 /** A queue that runs one task at a time. */
 function serializer() {
   let tail: Promise<unknown> = Promise.resolve();
@@ -273,7 +301,7 @@ function serializer() {
   };
 }
 
-async function feed(s: OrtSession, values: ReadonlyMap<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+async function feed(s: RunnableSession, values: ReadonlyMap<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
   const feeds: Record<string, OrtTensor> = {};
   for (const name of s.inputNames) {
     const v = values.get(name);
@@ -300,7 +328,7 @@ type RunOrt = (
 const emptyPrompt: PromptCache = { values: new Map(), release: () => undefined };
 
 export async function compileWhole(graph: Graph, options: CompileOptions = {}): Promise<CompiledNetwork> {
-  const s = await session(lowerStandard(graph), options);
+  const s = await session(lowerStandard(graph), options, graph);
   const serial = serializer();
   const runOrt: RunOrt = (inputs, runOptions = {}) =>
     serial(async () => {
@@ -311,7 +339,7 @@ export async function compileWhole(graph: Graph, options: CompileOptions = {}): 
     });
   return {
     lowering: 'whole',
-    sessions: 1,
+    sessions: s.parts ?? 1,
     encodePrompt: () => Promise.resolve(emptyPrompt),
     runOnDevice: (inputs, runOptions) => onDevice(runOrt(inputs, runOptions)),
     run: (inputs, runOptions) => downloadOutputs(runOrt(inputs, runOptions), options),
@@ -328,15 +356,15 @@ export async function compilePartitioned(
   if (gpuBackend && options.target?.kind !== 'webgpu')
     throw new Error('a GPU attention backend needs sessions on the WebGPU target');
   const plan: PartitionPlan = partition(graph, options.perPromptInputs ?? ['encoder_hidden_states']);
-  const sessions: OrtSession[] = [];
+  const sessions: RunnableSession[] = [];
   const releaseAll = () => Promise.all(sessions.map((s) => s.release())).then(() => undefined);
-  let prelude: OrtSession | undefined;
-  const stepSessions = new Map<number, OrtSession>();
+  let prelude: RunnableSession | undefined;
+  const stepSessions = new Map<number, RunnableSession>();
   try {
-    if (plan.prelude) sessions.push((prelude = await session(plan.prelude, options)));
+    if (plan.prelude) sessions.push((prelude = await session(plan.prelude, options, graph)));
     for (const [i, step] of plan.steps.entries())
       if (step.kind === 'session') {
-        const s = await session(step.graph, options);
+        const s = await session(step.graph, options, graph);
         sessions.push(s);
         stepSessions.set(i, s);
       }
@@ -468,7 +496,7 @@ export async function compilePartitioned(
 
   return {
     lowering: 'partitioned',
-    sessions: sessions.length,
+    sessions: sessions.reduce((n, x) => n + (x.parts ?? 1), 0),
     encodePrompt: (inputs) => serial(() => encode(inputs)),
     runOnDevice: (inputs, runOptions) => onDevice(runOrt(inputs, runOptions)),
     run: (inputs, runOptions) => downloadOutputs(runOrt(inputs, runOptions), options),
