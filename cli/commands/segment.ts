@@ -2,7 +2,8 @@
  * `videograin segment <frames-dir> --points x,y[,label]… [--box x0,y0,x1,y1] --frame N --model <dir> [--track]
  * -o masks/<region>/` (issue 18): click-to-segment on one frame, optionally tracked through the clip, written as
  * a VideoGrain mask folder (`00000.png`… one 8-bit grey 0/255 PNG per frame, as `layout_mask_dir` reads and the
- * app exports). It runs in Node on onnxruntime's wasm backend with the engine's own segment service
+ * app exports). `--model` is a SAM 2.1 or a SlimSAM (SAM v1 family) ONNX folder: the encoder's output names say
+ * which (workers/engine/segment/detect.ts), and the matching pre/post-processing runs. It runs in Node on onnxruntime's wasm backend with the engine's own segment service
  * (workers/engine/segment/service.ts), so masks come out as the app's Select and Track would make them.
  * Frames are used at their own size (all the same); frames not segmented get an empty mask, and the report says
  * which frames stopped tracking and why (a low decoder score or a low IoU with the previous mask).
@@ -13,6 +14,7 @@ import { CliUsageError, type CliCommand } from '../command';
 import { intOption, parseCliArgs } from '../args';
 import { listFrameFiles, readRgba } from '../edit/frames';
 import { NodeFolderSource } from '../config/file-ranges';
+import { ONNX_MODELS } from '../../src/core/models/onnx-models';
 import { resolveModelFiles } from '../../src/core/models/resolve';
 import { validateModel } from '../../src/core/models/validate';
 import { maskToPng } from '../../src/core/masks/export';
@@ -23,13 +25,15 @@ import {
   type SegmentPoint,
   type TrackDirection,
 } from '../../src/core/protocol/segment';
+import { detectSegmenterKind } from '../../workers/engine/segment/detect';
 import { createSegmentService } from '../../workers/engine/segment/service';
 import type { LoadedModel } from '../../workers/engine/loaded-models';
 
 const USAGE = `usage: videograin segment <frames-dir> --points x,y[,label]… [--box x0,y0,x1,y1] --frame N --model <dir> [--track] -o <mask-dir>
 
-Click-to-segment with a SAM 2.1 ONNX export (onnx/vision_encoder.onnx + onnx/prompt_encoder_mask_decoder.onnx,
-e.g. onnx-community/sam2.1-hiera-tiny-ONNX) on frame N, optionally tracked through the clip by prompt
+Click-to-segment with a SAM 2.1 or SlimSAM ONNX export (onnx/vision_encoder.onnx +
+onnx/prompt_encoder_mask_decoder.onnx: onnx-community/sam2.1-hiera-tiny-ONNX, or the lighter
+Xenova/slimsam-77-uniform; which one is read from the encoder) on frame N, optionally tracked through the clip by prompt
 chaining; writes a VideoGrain mask folder: one 8-bit PNG per frame (00000.png, …; 255 inside, 0 outside).
 
 options:
@@ -37,7 +41,7 @@ options:
                          "--points 10,20 30,40,0" or repeat --points
   --box <x0,y0,x1,y1>    a box around the object (with or without points)
   --frame <N>            the frame (index in the sorted folder) the prompt is on (default 0)
-  --model <dir>          the SAM 2.1 ONNX folder
+  --model <dir>          the SAM 2.1 or SlimSAM ONNX folder
   --candidate <K>        which candidate to keep, best score first (default 0); a single point gives 3
   --track                track the mask through the clip (both directions from --frame)
   --direction <d>        both (default), forward or backward
@@ -71,7 +75,7 @@ function ratio(value: string | undefined, name: string, fallback: number): numbe
 
 const command: CliCommand = {
   name: 'segment',
-  summary: 'click-to-segment (and track) with SAM 2.1, written as a VideoGrain mask folder',
+  summary: 'click-to-segment (and track) with SAM 2.1 or SlimSAM, written as a VideoGrain mask folder',
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseCliArgs(argv, {
@@ -100,9 +104,9 @@ const command: CliCommand = {
       .map(parsePoint);
     const box = values.box !== undefined ? parseBox(values.box) : undefined;
     if (points.length === 0 && !box) throw new CliUsageError('give --points x,y[,label] and/or --box x0,y0,x1,y1');
-    if (!values.model) throw new CliUsageError('give --model <dir> (a SAM 2.1 ONNX folder)');
+    if (!values.model) throw new CliUsageError('give --model <dir> (a SAM 2.1 or SlimSAM ONNX folder)');
     if (!existsSync(values.model) || !statSync(values.model).isDirectory())
-      throw new CliUsageError(`--model ${values.model} is not a folder (a SAM 2.1 ONNX export)`);
+      throw new CliUsageError(`--model ${values.model} is not a folder (a SAM 2.1 or SlimSAM ONNX export)`);
     if (!values.output) throw new CliUsageError('give -o <mask-dir>');
     const output = values.output;
     if (existsSync(output) && !statSync(output).isDirectory())
@@ -127,9 +131,11 @@ const command: CliCommand = {
     });
 
     const source = new NodeFolderSource(values.model);
-    const model = await validateModel(source, 'sam2', await resolveModelFiles(source, 'sam2'));
+    // Neither encoder signature: open it as SAM 2.1, whose name check then says what the graph has and needs.
+    const kind = (await detectSegmenterKind(source)) ?? 'sam2';
+    const model = await validateModel(source, kind, await resolveModelFiles(source, kind));
     const service = createSegmentService({
-      models: { loaded: (kind) => (kind === 'sam2' ? ({ model } as LoadedModel) : undefined) },
+      models: { loaded: (k) => (k === kind ? ({ model } as LoadedModel) : undefined) },
       target: async () => ({ kind: 'cpu' }),
     });
     const clipKey = framesDir;
@@ -182,6 +188,7 @@ const command: CliCommand = {
     );
     const segmented = masks.flatMap((m, i) => (m ? [i] : []));
     const summary = {
+      model: kind,
       frames: files.length,
       width,
       height,
@@ -195,7 +202,9 @@ const command: CliCommand = {
     };
     if (values.json) console.log(JSON.stringify(summary));
     else {
-      console.log(`frame ${frameIndex}: score ${score.toFixed(3)}, ${summary.pixels[frameIndex]} pixels`);
+      console.log(
+        `${ONNX_MODELS[kind].label}: frame ${frameIndex}: score ${score.toFixed(3)}, ${summary.pixels[frameIndex]} pixels`,
+      );
       for (const s of stops)
         console.log(
           s.reason === 'end'

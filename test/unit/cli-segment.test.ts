@@ -2,7 +2,8 @@
  * `videograin segment` end to end through bin/videograin.mjs with the tiny SAM 2.1 stand-in (wasm in Node):
  * a click on one frame of a 3-frame 96×64 folder, with --track; the output is a VideoGrain mask folder (one
  * 8-bit grey 0/255 PNG per frame) with the mask where the click was on every frame; bad input exits 2 naming
- * the problem.
+ * the problem. A SlimSAM folder (tiny stand-in, same file names) is recognised by its encoder and runs with the SAM v1
+ * processing: the mask lands where the click was on the non-square frames.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/node/shared';
 import { writeOnnxFolder } from '../fixtures/onnx-folder';
 import { tinySam2Files } from '../fixtures/tiny-sam2';
+import { tinySlimSamFiles } from '../fixtures/tiny-slimsam';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/videograin.mjs', 'segment', ...args], {
@@ -29,6 +31,7 @@ describe('videograin segment (CLI)', () => {
   let dir: string;
   let frames: string;
   let model: string;
+  let slim: string;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'vg-seg-'));
@@ -42,6 +45,7 @@ describe('videograin segment (CLI)', () => {
       );
     }
     model = writeOnnxFolder(join(dir, 'sam2'), tinySam2Files());
+    slim = writeOnnxFolder(join(dir, 'slimsam'), tinySlimSamFiles({ inputSize: 64 }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -50,11 +54,13 @@ describe('videograin segment (CLI)', () => {
     const r = run(frames, '--points', '48,32', '--frame', '1', '--model', model, '--track', '-o', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as {
+      model: string;
       segmented: number[];
       status: string[];
       stops: unknown[];
       pixels: number[];
     };
+    expect(summary.model).toBe('sam2');
     expect(summary.segmented).toEqual([0, 1, 2]);
     expect(summary.status).toEqual(['ok', 'ok', 'ok']);
     expect(summary.stops).toEqual([
@@ -88,5 +94,21 @@ describe('videograin segment (CLI)', () => {
       expect(bad.code, bad.stderr).toBe(2);
       expect(bad.stderr).toMatch(message);
     }
+  });
+
+  it('detects a SlimSAM folder and keeps the frame aspect (SAM v1 processing)', () => {
+    const out = join(dir, 'slim');
+    const r = run(frames, '--points', '30,20', '--model', slim, '-o', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { model: string; segmented: number[]; pixels: number[] };
+    expect(summary.model).toBe('slimsam');
+    expect(summary.segmented).toEqual([0]);
+    const png = decodePng(readFileSync(join(out, '00000.png')));
+    // 96×64 → resized 64×43 of the 64² input (scale 2/3): the smallest disc, radius 4 input px = 6 frame px.
+    expect(png.data[20 * W + 30]).toBe(255);
+    expect(png.data[20 * W + 33]).toBe(255);
+    expect(png.data[23 * W + 30]).toBe(255);
+    expect(png.data[20 * W + 40]).toBe(0);
+    expect(png.data[30 * W + 30]).toBe(0);
   });
 });

@@ -37,11 +37,16 @@ export function previewIndex(s: SelectState = select()): number | null {
 }
 
 export const SEGMENTER_MISSING =
-  'Load the segmenter first: Models → Estimators, optical flow and segmentation → SAM 2.1 tiny → Download / load.';
+  'Load a segmenter first: Models → Estimators, optical flow and segmentation → SAM 2.1 tiny, or SlimSAM-77 ' +
+  '(lighter, for small GPUs) → Download / load.';
 
-/** True when the segmenter is loaded; otherwise tells the user where to load it. */
+/**
+ * True when a segmenter (SAM 2.1 or SlimSAM) is loaded; otherwise tells the user where to load one. Which one
+ * runs when both are: the engine's choice (workers/engine/segment/service.ts `pickSegmenter`).
+ */
 export function segmenterReady(): boolean {
-  if (useStore.getState().models.sam2.state === 'ready') return true;
+  const { models } = useStore.getState();
+  if (models.sam2.state === 'ready' || models.slimsam.state === 'ready') return true;
   useStore.getState().notify('error', SEGMENTER_MISSING, 'MODEL_NOT_LOADED');
   return false;
 }

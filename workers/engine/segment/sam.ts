@@ -1,10 +1,15 @@
 /**
- * The SAM 2.1 image segmenter on onnxruntime sessions (issue 18): the encoder turns a frame into its embeddings
- * (kept on the host, see ./embedding-cache.ts), the prompt encoder + mask decoder turns clicks and a box into
- * candidate masks with their predicted IoU. Pre/post-processing: src/core/segment/sam.ts. Tensor names follow
- * the onnx-community (transformers.js) export: encoder `pixel_values` → `image_embeddings.{0,1,2}`; decoder
- * `input_points` [1,1,n,2], `input_labels` [1,1,n] int64, `input_boxes` [1,b,4] (b = 0 for none) and the
- * embeddings → `iou_scores` [1,1,k], `pred_masks` [1,1,k,256,256].
+ * The SAM-family image segmenter on onnxruntime sessions (issue 18): the encoder turns a frame into its
+ * embeddings (kept on the host, see ./embedding-cache.ts), the prompt encoder + mask decoder turns clicks and a
+ * box into candidate masks with their predicted IoU. Pre/post-processing: src/core/segment/sam.ts. Two
+ * signatures, told apart by the loaded model's kind:
+ * - 'sam2' (SAM 2.1, onnx-community export): `pixel_values` squashed to the square input → `image_embeddings.{0,1,2}`;
+ *   decoder `input_points` [1,1,n,2], `input_labels` [1,1,n] int64, `input_boxes` [1,b,4] (b = 0 for none) and
+ *   the three embeddings → `iou_scores` [1,1,k], `pred_masks` [1,1,k,256,256]; logits resized to the frame.
+ * - 'slimsam' (SAM v1 family, Xenova export): `pixel_values` longest side to the input, zero-padded →
+ *   `image_embeddings` + `image_positional_embeddings`; the same decoder prompt names (a box as two corner
+ *   points labelled 2 and 3 where the decoder has no `input_boxes`); logits cropped to the unpadded region.
+ * Both are fed at the encoder's declared static input size (1024 in the exports; smaller in the tests' stand-ins).
  */
 import type { SegmentBox, SegmentCandidate, SegmentPoint } from '../../../src/core/protocol/segment';
 import {
@@ -13,6 +18,9 @@ import {
   samMaskFromLogits,
   samPixelValues,
   samPrompt,
+  samV1MaskFromLogits,
+  samV1PixelValues,
+  samV1Prompt,
 } from '../../../src/core/segment/sam';
 import type { HostTensor, OnnxModelSessions } from '../onnx-models/session';
 
@@ -31,7 +39,14 @@ export interface SamSegmenter {
   ): Promise<SegmentCandidate[]>;
 }
 
+/** Which pre/post-processing a segmenter kind needs (SAM 2.1 squashes; the SAM v1 family pads). */
+export type SamFamily = 'sam2' | 'sam1';
+export const samFamilyOf = (kind: string): SamFamily => (kind === 'slimsam' ? 'sam1' : 'sam2');
+
 export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
+  const v1 = samFamilyOf(sessions.spec.kind) === 'sam1';
+  const pixelValues = v1 ? samV1PixelValues : samPixelValues;
+  const promptOf = v1 ? samV1Prompt : samPrompt;
   const encoderSpec = sessions.spec.files.find((f) => f.role === 'encoder')!;
   const pixelName = encoderSpec.inputs[0]!;
   const embeddingNames = encoderSpec.outputs;
@@ -41,7 +56,7 @@ export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
   const inputSize = typeof declared === 'number' && declared > 0 ? declared : SAM_INPUT_SIZE;
   return {
     async encode(rgba, width, height) {
-      const pixels = samPixelValues(rgba, width, height, inputSize);
+      const pixels = pixelValues(rgba, width, height, inputSize);
       const out = await sessions.run('encoder', {
         [pixelName]: { dims: [1, 3, inputSize, inputSize], data: pixels },
       });
@@ -56,7 +71,7 @@ export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
       return { tensors, bytes };
     },
     async decode(embedding, prompt, width, height) {
-      const p = samPrompt(prompt.points, prompt.box, width, height, inputSize);
+      const p = promptOf(prompt.points, prompt.box, width, height, inputSize);
       const inputs = sessions.names('decoder').inputs;
       let { points, labels } = p;
       let count = p.count;
@@ -79,8 +94,11 @@ export function createSamSegmenter(sessions: OnnxModelSessions): SamSegmenter {
       const [k, mh, mw] = masks.dims.slice(-3) as [number, number, number];
       const order = rankByScore(scores.subarray(0, k));
       const picked = prompt.multimask ? order : order.slice(0, 1);
+      const logits = masks.data;
       return picked.map((i) => ({
-        mask: samMaskFromLogits(masks.data as Float32Array, i * mh * mw, mh, mw, width, height),
+        mask: v1
+          ? samV1MaskFromLogits(logits, i * mh * mw, mh, mw, width, height, inputSize)
+          : samMaskFromLogits(logits, i * mh * mw, mh, mw, width, height),
         score: scores[i]!,
       }));
     },

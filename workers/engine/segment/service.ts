@@ -1,6 +1,6 @@
 /**
  * The engine's segment and track service (issue 18; protocol: src/core/protocol/segment.ts). It opens the loaded
- * segmenter's sessions on first use (WebGPU on the engine's device, wasm in Node or without a GPU), reopens them
+ * segmenter's sessions on first use (which one: `pickSegmenter` below) (WebGPU on the engine's device, wasm in Node or without a GPU), reopens them
  * when another model is loaded or the engine's device changed (after a loss), keeps frame embeddings per
  * (clipKey, frameIndex) in host memory in an LRU within a byte budget (./embedding-cache.ts), answers clicks with
  * candidate masks and tracks a mask by prompt chaining (src/core/segment/track.ts).
@@ -30,6 +30,8 @@ export interface SegmentStats {
   readonly decoderRuns: number;
   readonly cachedFrames: readonly number[];
   readonly cachedBytes: number;
+  /** The segmenter kind the last request picked (`pickSegmenter`). */
+  readonly segmenter: SegmenterKind | undefined;
 }
 
 export type SegmentService = Pick<EngineApi, 'segment' | 'track' | 'cancelTrack' | 'releaseSegmenter'> & {
@@ -67,12 +69,39 @@ export function checkSegmentRequest(r: SegmentRequest): void {
   }
 }
 
+/** The segmenter kinds, in the order preferred when the choice is open: SAM 2.1 (default), then SlimSAM (light). */
+export const SEGMENTER_KINDS = ['sam2', 'slimsam'] as const;
+export type SegmenterKind = (typeof SEGMENTER_KINDS)[number];
+
+export const SEGMENTER_MISSING_MESSAGE =
+  'Load a segmenter in the Models panel first: SAM 2.1 tiny, or SlimSAM-77 (light, for small GPUs).';
+
+/**
+ * Which loaded segmenter runs: the one loaded most recently, as far as the service can tell (a kind whose loaded
+ * model changed since the service last looked, when only one did); otherwise the one already open, if still
+ * loaded; otherwise SAM 2.1 before SlimSAM. So loading SlimSAM after using SAM 2.1 switches to it (and back on
+ * reloading SAM 2.1), and with both loaded at once SAM 2.1 runs.
+ */
+export function pickSegmenter(
+  loaded: Readonly<Partial<Record<SegmenterKind, ValidatedModel>>>,
+  seen: Readonly<Partial<Record<SegmenterKind, ValidatedModel>>>,
+  current: SegmenterKind | undefined,
+): SegmenterKind | undefined {
+  const present = SEGMENTER_KINDS.filter((k) => loaded[k]);
+  const fresh = present.filter((k) => loaded[k] !== seen[k]);
+  if (fresh.length === 1) return fresh[0];
+  if (current && present.includes(current) && !fresh.includes(current)) return current;
+  return present[0];
+}
+
 export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   const cache = new EmbeddingCache<SamEmbedding>(deps.embeddingBudgetBytes);
   let open:
     | { model: ValidatedModel; device: GPUDevice | undefined; sessions: OnnxModelSessions; sam: SamSegmenter }
     | undefined;
   let opening: Promise<SamSegmenter> | undefined;
+  let seen: Partial<Record<SegmenterKind, ValidatedModel>> = {};
+  let current: SegmenterKind | undefined;
   let encoderRuns = 0;
   let decoderRuns = 0;
   let tracking = false;
@@ -87,8 +116,16 @@ export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   }
 
   async function segmenter(): Promise<SamSegmenter> {
-    const loaded = deps.models.loaded('sam2')?.model;
-    if (!loaded) throw new AppError('MODEL_NOT_LOADED', 'Load the segmenter (SAM 2.1 tiny) in the Models panel first.');
+    const models: Partial<Record<SegmenterKind, ValidatedModel>> = {};
+    for (const k of SEGMENTER_KINDS) {
+      const m = deps.models.loaded(k)?.model;
+      if (m) models[k] = m;
+    }
+    const kind = pickSegmenter(models, seen, current);
+    seen = models;
+    current = kind;
+    const loaded = kind ? models[kind] : undefined;
+    if (!loaded) throw new AppError('MODEL_NOT_LOADED', SEGMENTER_MISSING_MESSAGE);
     const target = await deps.target();
     const device = target.kind === 'webgpu' ? target.device : undefined;
     // Sessions belong to a model and a device: after a device loss the engine's next device needs new ones.
@@ -197,6 +234,12 @@ export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
 
     releaseSegmenter: close,
 
-    stats: () => ({ encoderRuns, decoderRuns, cachedFrames: cache.frames, cachedBytes: cache.bytes }),
+    stats: () => ({
+      encoderRuns,
+      decoderRuns,
+      cachedFrames: cache.frames,
+      cachedBytes: cache.bytes,
+      segmenter: current,
+    }),
   };
 }
