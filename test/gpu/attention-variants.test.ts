@@ -116,6 +116,18 @@ const CASES: VariantCase[] = [
     subgroups: false,
   },
   {
+    name: 'row kernel, subgroup K/V broadcast (4 lanes share each load), unrolled d 40, keys in blocks of 4',
+    headDim: 40,
+    tiles: { tq: 16, tk: 1, rq: 4, rk: 4, dk: 40 },
+    subgroups: true,
+  },
+  {
+    name: 'row kernel, subgroup K/V broadcast, head-dim loop at d 160 (the software default where subgroups exist)',
+    headDim: 160,
+    tiles: { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+    subgroups: true,
+  },
+  {
     name: 'one row per invocation, d 160 in chunks of 32 (tiled kernel, TK 1)',
     headDim: 160,
     tiles: { tq: 32, tk: 1, rq: 1, rk: 32, dk: 32 },

@@ -16,6 +16,7 @@ import {
   type TileLimits,
 } from '../../workers/engine/kernels/attention/tiles';
 import { attentionShaderSource } from '../../workers/engine/kernels/attention/shader';
+import { rowKernelSource, rowSubgroupsFit } from '../../workers/engine/kernels/attention/rows';
 import { planAttention, type AttentionLimits } from '../../workers/engine/kernels/attention/plan';
 import {
   AttentionAutotuner,
@@ -153,8 +154,7 @@ describe('tile configurations', () => {
       tiles: { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
       features: { subgroups: true },
     });
-    expect(looped.startsWith('enable f16;')).toBe(true);
-    expect(looped).not.toContain('enable subgroups');
+    expect(looped.startsWith('enable f16;\nenable subgroups;')).toBe(true);
     expect(looped).toContain('alias Elem = f16;');
     expect(looped).toContain('for (var c = 0u; c < 40u; c++)');
     expect(looped).toContain('var o3: array<vec4f, 40>;');
@@ -164,6 +164,49 @@ describe('tile configurations', () => {
     expect(isRowKernel({ tq: 64, tk: 1, rq: 1, rk: 32, dk: 10 }, 10)).toBe(false);
     expect(isRowKernel({ tq: 32, tk: 1, rq: 1, rk: 32, dk: 32 }, 160)).toBe(false);
     expect(defaultTiles(10, 'f32', { subgroups: false }, { ...SOFTWARE, software: true }).dk).toBe(10);
+  });
+
+  test('row kernel subgroup variant: one K/V load per 4 lanes, broadcast to the block; only where RK, TQ fit', () => {
+    const variant = (rk: number, dk: number, subgroups: boolean): string =>
+      attentionShaderSource({
+        headDim: 40,
+        storage: 'f32',
+        modulated: true,
+        tiles: { tq: 16, tk: 1, rq: 8, rk, dk },
+        features: { subgroups },
+      });
+    const unrolled = variant(8, 40, true);
+    expect(unrolled).toContain('enable subgroups;');
+    expect(unrolled).toContain('@builtin(subgroup_invocation_id) sgLane: u32');
+    // Keys 0–3 from lanes of load group 0, keys 4–7 from group 1; V the same way.
+    expect(unrolled).toContain('let kl1 = kvBase + min(start + 4u + lane, params.nk - 1u) * chV;');
+    expect(unrolled).toContain('let kL1 = vec4f(kIn[kl1 + 9u]);');
+    expect(unrolled).toContain('let k6 = subgroupBroadcast(kL1, 2u);');
+    expect(unrolled).toContain('let w7 = subgroupBroadcast(wL1, 3u);');
+    expect(unrolled).toContain('o7_9 += p7_7 * w7;');
+    expect(unrolled).not.toContain('let kb0');
+    const looped = variant(4, 4, true);
+    expect(looped).toContain('let vL0 = vec4f(vIn[kl0 + c]);');
+    expect(looped).toContain('let v3 = subgroupBroadcast(vL0, 3u);');
+    // RK 2 cannot fill 4 lanes: the plain row kernel, whatever the feature set says.
+    expect(variant(2, 40, true)).not.toContain('subgroup');
+    expect(variant(8, 40, false)).not.toContain('subgroup');
+    expect(rowSubgroupsFit({ tq: 16, rk: 4 }, 4)).toBe(true);
+    expect(rowSubgroupsFit({ tq: 16, rk: 4 }, 0)).toBe(false);
+    expect(rowSubgroupsFit({ tq: 16, rk: 6 }, 32)).toBe(false);
+    expect(rowSubgroupsFit({ tq: 18, rk: 4 }, 32)).toBe(false);
+    expect(() =>
+      rowKernelSource({
+        headDim: 40,
+        storage: 'f32',
+        modulated: false,
+        tq: 16,
+        rq: 1,
+        rk: 2,
+        subgroups: true,
+        paramsStruct: '',
+      }),
+    ).toThrow(/multiples of 4/);
   });
 
   test('subgroup variants need TK ≤ the minimum subgroup size and whole subgroups', () => {

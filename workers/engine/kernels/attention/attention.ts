@@ -3,8 +3,8 @@
  * DESIGN §3.4; tiling in tiles.ts). Receives the engine's GPUDevice (never requests one). Inputs are GPU buffers
  * in the projections' layout (Q [B, Nq, H·d], K/V [Bkv, Nk, H·d]); the storage type is f16 when the device has
  * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
- * device (on software adapters the row-register kernel, rows.ts); the subgroup variant is used where the device has
- * `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
+ * device (on software adapters the row-register kernel, rows.ts); the subgroup variant (tiled: row max/min
+ * reductions; row kernel: K/V broadcast) is used where the device has `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */
@@ -15,7 +15,7 @@ import {
   type AttentionShape,
   type ModulationMaps,
 } from '../../../../src/core/attention/types';
-import { attentionShaderSource, packParams, PARAMS_BYTES, type StorageType } from './shader';
+import { attentionShaderSource, packParams, paramsStructWgsl, PARAMS_BYTES, type StorageType } from './shader';
 import {
   defaultTiles,
   deriveTiles,
@@ -27,10 +27,19 @@ import {
   type TileLimits,
 } from './tiles';
 import { planAttention, type AttentionLimits, type AttentionPlan } from './plan';
+import { rowSubgroupsFit } from './rows';
+import {
+  chooseMatrixKernel,
+  matrixKernelPlan,
+  matrixKernelProblem,
+  matrixKernelSource,
+  type SubgroupMatrixConfig,
+} from './matrix';
 
 export { AttentionTooLargeError, type AttentionPlan, type AttentionLimits } from './plan';
 export type { StorageType } from './shader';
 export type { AttentionTiles, AttentionFeatures } from './tiles';
+export type { SubgroupMatrixConfig } from './matrix';
 
 export interface AttentionCoreOptions {
   readonly headDim: number;
@@ -42,6 +51,32 @@ export interface AttentionCoreOptions {
   readonly tiles?: AttentionTiles;
   /** Subgroup reductions: default on where the device has `subgroups` and the tiles allow it. */
   readonly subgroups?: boolean;
+  /**
+   * The subgroup-matrix kernel (matrix.ts) instead of the tiles: needs `chromium-experimental-subgroup-matrix` and
+   * a config of the adapter's that fits (chooseMatrixKernel). Opt-in: not yet run on hardware by the tests.
+   */
+  readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
+}
+
+export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+
+/** The adapter's subgroup-matrix configs (empty where the device lacks the feature). */
+export function subgroupMatrixConfigs(device: GPUDevice): readonly SubgroupMatrixConfig[] {
+  if (!device.features.has(SUBGROUP_MATRIX_FEATURE)) return [];
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] } })
+    .adapterInfo;
+  return info?.subgroupMatrixConfigs ?? [];
+}
+
+/** A subgroup-matrix kernel choice for this device, head dim and storage (undefined: none fits). */
+export function matrixKernelFor(
+  device: GPUDevice,
+  headDim: number,
+  storage: StorageType,
+): { matrix: SubgroupMatrixConfig; blockK: number } | undefined {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const maxSize = (info as (GPUAdapterInfo & { subgroupMaxSize?: number }) | undefined)?.subgroupMaxSize ?? 0;
+  return chooseMatrixKernel(headDim, storage, subgroupMatrixConfigs(device), maxSize, device.limits);
 }
 
 /** The device's limits that decide which tile configurations run (tiles.ts). */
@@ -64,7 +99,8 @@ export function subgroupsUsable(
   storage: StorageType,
   tiles: AttentionTiles,
 ): boolean {
-  if (!device.features.has('subgroups') || isRowKernel(tiles, headDim)) return false;
+  if (!device.features.has('subgroups')) return false;
+  if (isRowKernel(tiles, headDim)) return rowSubgroupsFit(tiles, tileLimitsOf(device).subgroupMinSize ?? 0);
   return !tileProblem(tiles, headDim, storage, { subgroups: true }, tileLimitsOf(device));
 }
 
@@ -112,6 +148,8 @@ export class AttentionCore {
   readonly tiles: AttentionTiles;
   readonly features: AttentionFeatures;
   readonly limits: AttentionLimits;
+  /** The subgroup-matrix kernel in use (then `tiles` only names the fallback the label does not show). */
+  readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
   private readonly pipelines = new Map<boolean, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
   constructor(
@@ -145,8 +183,11 @@ export class AttentionCore {
       (device.features.has('subgroups') && subgroupsUsable(device, this.headDim, this.storage, tiles));
     if (subgroups && !device.features.has('subgroups'))
       throw new AppError('ATTENTION_UNSUPPORTED', 'subgroup attention needs a device with the subgroups feature.');
-    // The row kernel has no cross-invocation reduction: it never uses subgroups.
-    this.features = { subgroups: subgroups && !isRowKernel(tiles, this.headDim) };
+    // The row kernel uses subgroups only to broadcast K/V (rows.ts); tiles that do not fit that run without.
+    this.features = {
+      subgroups:
+        subgroups && (!isRowKernel(tiles, this.headDim) || rowSubgroupsFit(tiles, tileLimits.subgroupMinSize ?? 0)),
+    };
     const problem = tileProblem(tiles, this.headDim, this.storage, this.features, tileLimits);
     if (problem)
       throw new AppError('ATTENTION_UNSUPPORTED', `attention tiles ${tileKey(tiles)} cannot run here: ${problem}`);
@@ -154,10 +195,38 @@ export class AttentionCore {
     const derived = deriveTiles(tiles, this.headDim, this.storage, this.features);
     this.blockQ = derived.blockQ;
     this.blockK = derived.blockK;
+    if (options.matrix) {
+      if (!device.features.has(SUBGROUP_MATRIX_FEATURE))
+        throw new AppError(
+          'ATTENTION_UNSUPPORTED',
+          'the subgroup-matrix attention kernel needs a device with chromium-experimental-subgroup-matrix; leave `matrix` out.',
+        );
+      const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } }).adapterInfo;
+      const m = {
+        headDim: this.headDim,
+        storage: this.storage,
+        subgroupMaxSize: info?.subgroupMaxSize ?? 0,
+        ...options.matrix,
+      };
+      const problem = matrixKernelProblem(m, l);
+      if (problem)
+        throw new AppError(
+          'ATTENTION_UNSUPPORTED',
+          `the subgroup-matrix attention kernel cannot run here: ${problem}; leave \`matrix\` out.`,
+        );
+      this.matrix = options.matrix;
+      const plan = matrixKernelPlan(m);
+      this.blockQ = plan.blockQ;
+      this.blockK = plan.blockK;
+    }
   }
 
   /** A short label of the variant (storage, tiles, features) for logs and benchmarks. */
   get variantLabel(): string {
+    if (this.matrix) {
+      const { M, N, K } = this.matrix.matrix;
+      return `d${this.headDim} ${this.storage} subgroup-matrix ${M}×${N}×${K} bk${this.matrix.blockK}`;
+    }
     return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}`;
   }
 
@@ -306,13 +375,24 @@ export class AttentionCore {
     ];
     if (modulated) for (const b of [5, 6, 7, 8]) entries.push(storage(b, 'read-only-storage'));
     const layout = this.device.createBindGroupLayout({ label: 'attention', entries });
-    const code = attentionShaderSource({
-      headDim: this.headDim,
-      storage: this.storage,
-      modulated,
-      tiles: this.tiles,
-      features: this.features,
-    });
+    const info = (this.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } })
+      .adapterInfo;
+    const code = this.matrix
+      ? matrixKernelSource({
+          headDim: this.headDim,
+          storage: this.storage,
+          modulated,
+          subgroupMaxSize: info?.subgroupMaxSize ?? 0,
+          paramsStruct: paramsStructWgsl(),
+          ...this.matrix,
+        })
+      : attentionShaderSource({
+          headDim: this.headDim,
+          storage: this.storage,
+          modulated,
+          tiles: this.tiles,
+          features: this.features,
+        });
     const pipeline = this.device.createComputePipeline({
       label: `attention ${this.variantLabel}${modulated ? ' modulated' : ''}`,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),

@@ -38,11 +38,28 @@ export interface RowKernelConfig {
    * compiles) instead of fully unrolled named registers.
    */
   readonly loopD?: boolean;
+  /**
+   * K/V broadcast through subgroups (needs RK and TQ multiples of ROW_SUBGROUP and an adapter whose subgroups
+   * have at least ROW_SUBGROUP lanes): lane l of each group of ROW_SUBGROUP lanes loads key start + l and
+   * subgroupBroadcast hands it to the others, one load per ROW_SUBGROUP keys instead of one per key.
+   */
+  readonly subgroups?: boolean;
   /** The Params struct (shader.ts), passed in to avoid an import cycle. */
   readonly paramsStruct: string;
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Lanes that share K/V loads in the subgroup variant. 4 = SwiftShader's subgroup size and at most any GPU's
+ * minimum (NVIDIA/Apple/AMD 32+, Intel 8+): on wider subgroups each group of 4 lanes loads the same 4 keys.
+ */
+export const ROW_SUBGROUP = 4;
+
+/** Whether the row kernel's subgroup variant fits these tiles and the adapter's smallest subgroup. */
+export function rowSubgroupsFit(t: { tq: number; rk: number }, subgroupMinSize: number): boolean {
+  return subgroupMinSize >= ROW_SUBGROUP && t.rk % ROW_SUBGROUP === 0 && t.tq % ROW_SUBGROUP === 0;
+}
 
 export function rowKernelSource(c: RowKernelConfig): string {
   const { headDim: d, tq, rq, rk, modulated } = c;
@@ -57,16 +74,40 @@ export function rowKernelSource(c: RowKernelConfig): string {
   };
 
   const loopD = !!c.loopD;
+  const sg = !!c.subgroups;
+  if (sg && !rowSubgroupsFit({ tq, rk }, ROW_SUBGROUP))
+    throw new Error(`row attention subgroup variant needs TQ and RK multiples of ${ROW_SUBGROUP}, got ${tq}, ${rk}`);
+  // Key j of a block comes from lane j % SG of load group ⌊j / SG⌋ (subgroup variant), else its own load.
+  const groups = range(sg ? rk / ROW_SUBGROUP : 0);
+  const keyBases = (indent: number): void => {
+    if (sg)
+      for (const g of groups)
+        emit(indent, `let kl${g} = kvBase + min(start + ${g * ROW_SUBGROUP}u + lane, params.nk - 1u) * chV;`);
+    else for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
+  };
+  /** `let {name}{j} = <key j's vec4 at offset>` for every key j of the block, from `buf`. */
+  const loadKeys = (indent: number, buf: string, name: string, offset: string): void => {
+    if (!sg) {
+      for (const j of K) emit(indent, `let ${name}${j} = vec4f(${buf}[kb${j} + ${offset}]);`);
+      return;
+    }
+    for (const g of groups) emit(indent, `let ${name}L${g} = vec4f(${buf}[kl${g} + ${offset}]);`);
+    for (const j of K)
+      emit(
+        indent,
+        `let ${name}${j} = subgroupBroadcast(${name}L${Math.floor(j / ROW_SUBGROUP)}, ${j % ROW_SUBGROUP}u);`,
+      );
+  };
   // Scores s{i}_{j} of keys start + j (clamped to the last key, so a block past the end repeats that key: callers
   // mask keys ≥ nk, except max/min, which a repeated key cannot change). `scaled` false: the raw dot product
   // (pass 1 takes max/min before scaling: rounding is monotone, so max(dot)·scale = max(dot·scale) exactly).
   const scoreBlock = (indent: number, scaled = true): void => {
     const sc = scaled ? ' * params.scale' : '';
     if (loopD) {
-      for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
+      keyBases(indent);
       for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
       emit(indent, `for (var c = 0u; c < ${dv}u; c++) {`);
-      for (const j of K) emit(indent + 2, `let k${j} = vec4f(kIn[kb${j} + c]);`);
+      loadKeys(indent + 2, 'kIn', 'k', 'c');
       for (const i of R) {
         emit(indent + 2, `let qc${i} = q${i}[c];`);
         for (const j of K) emit(indent + 2, `t${i}_${j} += qc${i} * k${j};`);
@@ -77,8 +118,22 @@ export function rowKernelSource(c: RowKernelConfig): string {
           emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
       return;
     }
+    keyBases(indent);
+    if (sg) {
+      // Per head-dim vec4: one load per lane, broadcast to the block's keys.
+      for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
+      for (const v of V) {
+        emit(indent, '{');
+        loadKeys(indent + 2, 'kIn', 'k', `${v}u`);
+        for (const j of K) for (const i of R) emit(indent + 2, `t${i}_${j} += q${i}_${v} * k${j};`);
+        emit(indent, '}');
+      }
+      for (const j of K)
+        for (const i of R)
+          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
+      return;
+    }
     for (const j of K) {
-      emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
       for (const i of R) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
       for (const v of V) {
         emit(indent, `{ let kv = vec4f(kIn[kb${j} + ${v}u]);`);
@@ -94,7 +149,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
   const accumulatePV = (indent: number, rescale: boolean): void => {
     if (loopD) {
       emit(indent, `for (var c = 0u; c < ${dv}u; c++) {`);
-      for (const j of K) emit(indent + 2, `let v${j} = vec4f(vIn[kb${j} + c]);`);
+      loadKeys(indent + 2, 'vIn', 'v', 'c');
       for (const i of R) {
         const o = rescale ? `o${i}[c] * corr${i}` : `o${i}[c]`;
         emit(indent + 2, `o${i}[c] = ${o} + ${K.map((j) => `p${i}_${j} * v${j}`).join(' + ')};`);
@@ -103,6 +158,15 @@ export function rowKernelSource(c: RowKernelConfig): string {
       return;
     }
     if (rescale) for (const i of R) for (const v of V) emit(indent, `o${i}_${v} *= corr${i};`);
+    if (sg) {
+      for (const v of V) {
+        emit(indent, '{');
+        loadKeys(indent + 2, 'vIn', 'w', `${v}u`);
+        for (const j of K) for (const i of R) emit(indent + 2, `o${i}_${v} += p${i}_${j} * w${j};`);
+        emit(indent, '}');
+      }
+      return;
+    }
     for (const j of K)
       for (const v of V) {
         emit(indent, `{ let vv = vec4f(vIn[kb${j} + ${v}u]);`);
@@ -190,6 +254,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
   };
 
   emit(0, c.storage === 'f16' ? 'enable f16;' : '');
+  if (sg) emit(0, 'enable subgroups;');
   emit(0, `alias Elem = ${c.storage};`, c.paramsStruct, '');
   emit(
     0,
@@ -209,7 +274,12 @@ export function rowKernelSource(c: RowKernelConfig): string {
     );
   emit(0, '', 'const LOWEST: f32 = -3.0e38;', '');
   emit(0, `@compute @workgroup_size(${tq})`);
-  emit(0, 'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {');
+  emit(
+    0,
+    'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32' +
+      (sg ? ', @builtin(subgroup_invocation_id) sgLane: u32) {' : ') {'),
+  );
+  if (sg) emit(2, `let lane = sgLane % ${ROW_SUBGROUP}u;`);
   emit(
     2,
     `let chV = params.channels / 4u;`,

@@ -6,7 +6,7 @@
  * `//#if NAME` / `//#else` / `//#endif` lines in the .wgsl select variant code.
  */
 import attentionWgsl from './attention.wgsl?raw';
-import { rowKernelSource } from './rows';
+import { ROW_SUBGROUP, rowKernelSource, rowSubgroupsFit } from './rows';
 import { deriveTiles, isRowKernel, type AttentionFeatures, type AttentionTiles, type StorageType } from './tiles';
 
 export type { StorageType } from './tiles';
@@ -88,6 +88,8 @@ export function attentionShaderSource(v: AttentionVariant): string {
       rq: t.rq,
       rk: t.rk,
       loopD: t.dk !== v.headDim,
+      // Tiles the K/V broadcast does not fit run without it (AttentionCore reports the same).
+      subgroups: v.features.subgroups && rowSubgroupsFit(t, ROW_SUBGROUP),
       paramsStruct: paramsStructWgsl(),
     });
   const d = deriveTiles(t, v.headDim, v.storage, v.features, v.modulated);

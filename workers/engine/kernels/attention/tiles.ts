@@ -11,7 +11,8 @@
  * it), the P tile BQ × BK in f32, and (without subgroups) per-row partial maxima/minima BQ × TK.
  * TK = 1 with DK = d or DK = 4 (d % 4 = 0) selects the row-register kernel instead (rows.ts, `isRowKernel`):
  * TQ invocations × RQ whole rows each in vec4 registers, keys in blocks of RK, no workgroup memory — the
- * software-adapter default (softwareTiles) and an autotune candidate.
+ * software-adapter default (softwareTiles) and an autotune candidate; with `subgroups` (RK, TQ multiples of 4) its
+ * K/V loads are shared by 4 lanes through subgroupBroadcast.
  */
 
 export type StorageType = 'f32' | 'f16';
@@ -125,7 +126,8 @@ export function tileProblem(
     return `${d.threads} invocations exceed the device's workgroup size`;
   if (d.workgroupBytes > limits.maxComputeWorkgroupStorageSize)
     return `${d.workgroupBytes} bytes of workgroup memory exceed the device's ${limits.maxComputeWorkgroupStorageSize}`;
-  // The row kernel reduces nothing across invocations: the subgroup feature is irrelevant to it.
+  // The row kernel reduces nothing across invocations: it uses subgroups only for the K/V broadcast where its
+  // tiles fit that (rows.ts rowSubgroupsFit) and otherwise runs without, so the feature never rules it out.
   if (features.subgroups && !isRowKernel(t, headDim)) {
     const min = limits.subgroupMinSize ?? 0;
     if ((t.tk & (t.tk - 1)) !== 0) return `subgroup reductions need a power-of-two TK, got ${t.tk}`;
