@@ -248,19 +248,28 @@ async function downloadOutputs(
 const onDevice = async (outputs: Promise<Map<string, OrtTensor>>): Promise<Map<string, DeviceTensor>> =>
   new Map([...(await outputs)].map(([name, t]) => [name, toDevice(t)]));
 
-/** Above this, weights go to external data by default (protobuf caps a model at 2 GiB). */
+/** On the CPU target, weights above this go to external data (protobuf caps a model at 2 GiB). */
 const EMBED_LIMIT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Where a session's weights go. WebGPU: always external data. onnxruntime-web (1.30) uploads a WebGPU session's
+ * external-data initializers from the mounted JS bytes straight into their GPU buffers, while embedded ones are
+ * copied into its wasm heap (model bytes, then the parsed model) first; that heap never shrinks, so embedding
+ * would leave the page holding a multiple of the largest session's weights after loading.
+ */
+function placementFor(graph: OpGraph, o: CompileOptions): WeightPlacement {
+  if (o.placement) return o.placement;
+  const external = o.target?.kind === 'webgpu' || initializerBytes(graph) > EMBED_LIMIT_BYTES;
+  return external
+    ? { kind: 'external', location: `${graph.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin` }
+    : { kind: 'embedded' };
+}
 
 async function oneSession(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
   const computed = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
   const asStored = (o.weights ?? (o.target?.kind === 'webgpu' ? 'widened' : 'as-stored')) === 'as-stored';
   const graph = asStored ? keepFp16Weights(computed) : computed;
-  const weightBytes = initializerBytes(graph);
-  const placement: WeightPlacement =
-    o.placement ??
-    (weightBytes > EMBED_LIMIT_BYTES
-      ? { kind: 'external', location: `${graph.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin` }
-      : { kind: 'embedded' });
+  const placement = placementFor(graph, o);
   // Streamed weights are read tensor by tensor into this session's own external data, dropped once it exists.
   const emitted = await emitModelAsync(graph, placement);
   return createSession(
