@@ -5,7 +5,10 @@
  * minute per frame on the software adapter) loaded from a local folder in the Models panel. Without the
  * model the Select tool says where to load it. A click shows scored candidates; Enter puts the chosen one in the
  * region: the overlay turns the region's colour on the mask's pixels and nowhere else (screenshot pixels); undo
- * takes it off again. Track fills every frame with progress, marks the frames tracked on the frame strip and the
+ * takes it off again. A dragged box and an Alt-click are drawn where they were made (the box's white dashed edge,
+ * the negative point's red dot: screenshot pixels), reach the segmenter (the request, recorded by wrapping the
+ * engine client's `segment`, carries the box and label 0) and bring a candidate preview; Esc clears them. The
+ * Models panel lists the lighter SlimSAM beside SAM 2.1, and the not-loaded message names both. Track fills every frame with progress, marks the frames tracked on the frame strip and the
  * coverage (DOM and pixels), and lands as one undo step. With a min score above the model's, the track stops at
  * the next frame, jumps there and says why; accepting the proposal there and tracking again re-tracks from it.
  * The tiny model's masks are arbitrary: the assertions are on what the UI does with any mask.
@@ -73,6 +76,52 @@ async function at(page: Page, x: number, y: number): Promise<{ x: number; y: num
   return { x: box.x + ((x + 0.5) * box.width) / SIZE, y: box.y + ((y + 0.5) * box.height) / SIZE };
 }
 
+/** The canvas at its CSS size (for thin strokes the SIZE² resampling could step over) and frame px → image px. */
+async function fullShot(page: Page): Promise<{ img: Image; k: number }> {
+  const box = (await page.getByTestId('mask-canvas').boundingBox())!;
+  const w = Math.round(box.width);
+  return { img: await shot(page.getByTestId('mask-canvas'), w, Math.round(box.height)), k: w / SIZE };
+}
+
+const px = (img: Image, x: number, y: number): number[] => {
+  const i = (Math.round(y) * img.width + Math.round(x)) * 4;
+  return [0, 1, 2].map((c) => Number(img.data[i + c]));
+};
+
+/**
+ * Share of the image columns over frame x in [x0, x1] where a band of ±3 image px around frame row `y` has a
+ * pixel that turned white (all channels ≥ 200, and not so before): the dashed box edge (6 on, 4 off).
+ */
+function whiteEdgeShare(before: Image, after: Image, k: number, y: number, x0: number, x1: number): number {
+  let hits = 0;
+  let n = 0;
+  for (let x = Math.ceil(x0 * k); x <= Math.floor(x1 * k); x++) {
+    n++;
+    for (let yy = Math.round(y * k) - 3; yy <= Math.round(y * k) + 3; yy++)
+      if (px(after, x, yy).every((v) => v >= 200) && !px(before, x, yy).every((v) => v >= 200)) {
+        hits++;
+        break;
+      }
+  }
+  return hits / n;
+}
+
+/** Mean shift towards the region's colour (red up minus green down) over frame pixels at distance [r0, r1] from (cx, cy). */
+function regionShift(before: Image, after: Image, cx: number, cy: number, r0: number, r1: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = Math.floor(cy - r1); y <= cy + r1; y++)
+    for (let x = Math.floor(cx - r1); x <= cx + r1; x++) {
+      const d = Math.hypot(x - cx, y - cy);
+      if (d < r0 || d > r1) continue;
+      const a = px(after, x, y);
+      const b = px(before, x, y);
+      sum += a[0]! - b[0]! - (a[1]! - b[1]!);
+      n++;
+    }
+  return sum / n;
+}
+
 /**
  * How the canvas changed from `before` to `after`: inside the mask (pixels 2+ away from its edge), the mean shift
  * towards the region's colour (red up minus green down); outside (2+ away), the mean |Δ| per channel.
@@ -135,11 +184,15 @@ test.describe('click to segment and track', () => {
     const man = await at(page, 150, 120);
     await page.mouse.click(man.x, man.y);
     await expect(page.getByTestId('notice-error').last()).toContainText('SAM 2.1 tiny');
+    await expect(page.getByTestId('notice-error').last()).toContainText('SlimSAM');
     expect(await errorCodes(page)).toContain('MODEL_NOT_LOADED');
     await page.getByTestId('notice-error').last().getByTestId('notice-dismiss').click();
 
     const folder = writeOnnxFolder(mkdtempSync(join(tmpdir(), 'vg-sam2-')), tinySam2Files({ inputSize: 256 }));
     await page.getByTestId('onnx-models').locator('summary').click();
+    // The lighter preset has its own row (source, licence, size) beside SAM 2.1's.
+    await expect(page.getByTestId('onnx-model-slimsam')).toContainText('SlimSAM-77');
+    await expect(page.getByTestId('onnx-model-slimsam')).toContainText('Apache-2.0');
     await page.getByTestId('model-source-type-sam2').selectOption('local');
     await page.getByTestId('model-folder-input-sam2').setInputFiles(folder);
     await page.getByTestId('onnx-model-load-sam2').click();
@@ -196,6 +249,89 @@ test.describe('click to segment and track', () => {
     expect(overlayChange(before, await shot(canvas, SIZE, SIZE), mask).outside).toBeLessThan(3);
     await page.getByTestId('redo').click();
     await expect.poll(() => marks(page)).toBe('k...');
+
+    // Drag a box, then Alt-click a negative point, on the same frame (its embedding is cached: decoder runs only).
+    // Recorded: each request's prompt (the engine client's `segment`, wrapped in the page).
+    await page.evaluate(() => {
+      const w = window as unknown as { segmentPrompts: unknown[] };
+      w.segmentPrompts = [];
+      const client = window.__videograin!.services.engine() as unknown as { api: Record<string, unknown> };
+      const api = client.api;
+      client.api = new Proxy(api, {
+        get: (target, key) =>
+          key === 'segment'
+            ? (r: { points: unknown; box?: unknown }) => {
+                w.segmentPrompts.push({ points: r.points, box: r.box ?? null });
+                return (target.segment as (r: unknown) => Promise<unknown>)(r);
+              }
+            : Reflect.get(target, key),
+      });
+    });
+    const tBox = Date.now();
+    const prompts = () => page.evaluate(() => (window as unknown as { segmentPrompts: unknown[] }).segmentPrompts);
+    const plain = await fullShot(page);
+    const plainSmall = await shot(canvas, SIZE, SIZE);
+    const from = await at(page, 30, 70);
+    const to = await at(page, 110, 180);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+    await expect(page.getByTestId('select-candidate-0')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('select-candidate-1')).toHaveCount(0); // a box asks for one mask
+    const box = await page.evaluate(() => window.__videograin!.store.getState().select.box);
+    expect(box!.x0).toBeCloseTo(30.5, 0);
+    expect(box!.y0).toBeCloseTo(70.5, 0);
+    expect(box!.x1).toBeCloseTo(110.5, 0);
+    expect(box!.y1).toBeCloseTo(180.5, 0);
+    const boxed = await fullShot(page);
+    const edges = [
+      whiteEdgeShare(plain.img, boxed.img, boxed.k, box!.y0, 40, 100),
+      whiteEdgeShare(plain.img, boxed.img, boxed.k, box!.y1, 40, 100),
+    ];
+    // The stand-in answers a disc (radius 16) around the box centre (70, 125): previewed in the region's colour.
+    await expect
+      .poll(async () => regionShift(plainSmall, await shot(canvas, SIZE, SIZE), 70.5, 125.5, 0, 8))
+      .toBeGreaterThan(40);
+    const boxedSmall = await shot(canvas, SIZE, SIZE);
+    const boxShift = regionShift(plainSmall, boxedSmall, 70.5, 125.5, 0, 8);
+    console.log(`box: edges white on ${edges.map((e) => e.toFixed(2)).join('/')} of the columns; preview shift ${boxShift.toFixed(1)}`); // prettier-ignore
+    for (const e of edges) expect(e).toBeGreaterThan(0.35);
+    expect(Math.abs(regionShift(plainSmall, boxedSmall, 200.5, 60.5, 0, 12))).toBeLessThan(5);
+
+    const neg = await at(page, 200, 60);
+    await page.keyboard.down('Alt');
+    await page.mouse.click(neg.x, neg.y);
+    await page.keyboard.up('Alt');
+    await expect.poll(async () => (await prompts()).length).toBe(2);
+    const sent = (await prompts()) as { points: { x: number; y: number; label: number }[]; box: unknown }[];
+    expect(sent[0]).toEqual({ points: [], box });
+    expect(sent[1]!.box).toEqual(box);
+    expect(sent[1]!.points).toHaveLength(1);
+    expect(sent[1]!.points[0]).toMatchObject({ label: 0 });
+    expect(sent[1]!.points[0]!.x).toBeCloseTo(200.5, 0);
+    expect(sent[1]!.points[0]!.y).toBeCloseTo(60.5, 0);
+    // The stand-in centres its disc on the first point (here the negative one): the preview moves there; the red
+    // dot is drawn on top, in the negative colour (#ff4136), and the box stays.
+    await expect
+      .poll(async () => regionShift(plainSmall, await shot(canvas, SIZE, SIZE), 200.5, 60.5, 8, 12))
+      .toBeGreaterThan(40);
+    const clicked = await fullShot(page);
+    const dot = px(clicked.img, 200.5 * clicked.k, 60.5 * clicked.k);
+    console.log(`Alt-click: dot rgb ${dot.join(',')}`);
+    expect(Math.abs(dot[0]! - 0xff)).toBeLessThan(30);
+    expect(Math.abs(dot[1]! - 0x41)).toBeLessThan(30);
+    expect(Math.abs(dot[2]! - 0x36)).toBeLessThan(30);
+    expect(whiteEdgeShare(plain.img, clicked.img, clicked.k, box!.y0, 40, 100)).toBeGreaterThan(0.35);
+    expect(Math.abs(regionShift(plainSmall, await shot(canvas, SIZE, SIZE), 70.5, 125.5, 0, 8))).toBeLessThan(5);
+    // Esc clears the prompt and the preview; the region's mask is untouched.
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('select-candidate-0')).toHaveCount(0);
+    await expect
+      .poll(async () => whiteEdgeShare(plain.img, (await fullShot(page)).img, boxed.k, box!.y0, 40, 100))
+      .toBeLessThan(0.05);
+    expect(await marks(page)).toBe('k...');
+    console.log(`box + Alt-click checks: ${Date.now() - tBox} ms`);
 
     // Track both ways from frame 1 with the checks off: progress in the task bar, every frame filled.
     await page.getByTestId('track-min-score').fill('0');
