@@ -107,6 +107,9 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
   // `subgroups` where offered: the attention kernels' subgroup variants (kernels/attention) use it.
   const features: GPUFeatureName[] = shaderF16 ? ['shader-f16'] : [];
   if (adapter.features.has('subgroups')) features.push('subgroups' as GPUFeatureName);
+  // Subgroup matrices (Chromium experimental, needs subgroups): the subgroup-matrix attention kernel (opt-in).
+  const subgroupMatrix = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+  if (adapter.features.has('subgroups') && adapter.features.has(subgroupMatrix)) features.push(subgroupMatrix);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
