@@ -176,7 +176,10 @@ describe('segment service (tiny SlimSAM, wasm)', () => {
       ),
     });
     const swapped = service({ sam2: await validated(tinySlimSamFiles({ inputSize: S }), 'sam2') });
-    await expect(swapped.segment(click)).rejects.toMatchObject({ code: 'MODEL_ARCHITECTURE' });
+    await expect(swapped.segment(click)).rejects.toMatchObject({
+      code: 'MODEL_ARCHITECTURE',
+      message: expect.stringMatching(/looks like a SlimSAM-77 .*export: load it in that row/),
+    });
     await expect(service({}).segment(click)).rejects.toMatchObject({
       code: 'MODEL_NOT_LOADED',
       message: expect.stringMatching(/SAM 2\.1 tiny, or SlimSAM-77/),

@@ -6,6 +6,8 @@
  * candidate masks and tracks a mask by prompt chaining (src/core/segment/track.ts).
  */
 import { AppError } from '../../../src/core/protocol/errors';
+import { ModelError } from '../../../src/core/models/errors';
+import { ONNX_MODELS } from '../../../src/core/models/onnx-models';
 import type { EngineApi } from '../../../src/core/protocol/engine';
 import type { SegmentRequest, SegmentResult, TrackRequest } from '../../../src/core/protocol/segment';
 import { defaultMultimask } from '../../../src/core/segment/sam';
@@ -94,6 +96,22 @@ export function pickSegmenter(
   return present[0];
 }
 
+/**
+ * Both exports use the same file names, so a folder of one dropped in the other's row is refused by its graph
+ * names at the first click: the message then says which row to load it in.
+ */
+function otherSegmenterHint(e: unknown, kind: SegmenterKind): unknown {
+  if (!(e instanceof ModelError) || e.code !== 'MODEL_ARCHITECTURE') return e;
+  const other = kind === 'sam2' ? 'slimsam' : 'sam2';
+  const names = ONNX_MODELS[other].files.find((f) => f.role === 'encoder')!.outputs;
+  if (!names.every((n) => e.message.includes(`${n},`) || e.message.includes(`${n}]`))) return e;
+  return new ModelError(
+    'MODEL_ARCHITECTURE',
+    `${e.message} It looks like a ${ONNX_MODELS[other].label} export: load it in that row of the Models panel instead.`,
+    e.details,
+  );
+}
+
 export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
   const cache = new EmbeddingCache<SamEmbedding>(deps.embeddingBudgetBytes);
   let open:
@@ -133,7 +151,9 @@ export function createSegmentService(deps: SegmentServiceDeps): SegmentService {
     if (!opening) {
       opening = (async () => {
         await close();
-        const sessions = await openOnnxModel(loaded, target);
+        const sessions = await openOnnxModel(loaded, target).catch((e: unknown) => {
+          throw otherSegmenterHint(e, kind!);
+        });
         open = { model: loaded, device, sessions, sam: createSamSegmenter(sessions) };
         return open.sam;
       })();
