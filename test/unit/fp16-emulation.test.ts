@@ -118,7 +118,7 @@ const CASES: readonly Case[] = [
   },
 ];
 
-async function run(c: Case, precision: 'fp32' | 'fp16-emulated'): Promise<Map<string, HostTensor>> {
+async function run(c: Case, precision: 'fp32' | 'fp16-emulated' | 'fp16'): Promise<Map<string, HostTensor>> {
   const net = c.partitioned
     ? await compilePartitioned(c.graph(), cpuAttentionBackend, { precision })
     : await compileWhole(c.graph(), { precision });
@@ -129,21 +129,29 @@ async function run(c: Case, precision: 'fp32' | 'fp16-emulated'): Promise<Map<st
   }
 }
 
-describeShared('fp16 emulation of every component vs the fp32 goldens', () => {
+describeShared('fp16 emulation and the fp16 graphs of every component vs the fp32 goldens', () => {
   for (const c of CASES)
     it(`${c.name}: within 1e-2 of max|reference|, and not equal to the fp32 run`, async () => {
       const [emulated, plain] = [await run(c, 'fp16-emulated'), await run(c, 'fp32')];
+      // The real fp16 graph (workers/engine/graph/fp16-graph.ts) on ORT wasm, which runs each fp16 op through
+      // fp32 kernels with casts: the same storage points as the emulation, so the two agree closely.
+      const half = await run(c, 'fp16');
       for (const [name, [file, tensor]] of Object.entries(c.outputs)) {
         const ref = goldenTensor(file, tensor);
         const fp16 = diff(emulated.get(name), ref);
         const fp32 = diff(plain.get(name), ref);
+        const real = diff(half.get(name), ref);
+        const vsEmulation = diff(half.get(name), { shape: ref.shape, data: emulated.get(name)!.data as Float32Array });
         const rel = fp16.maxAbs / fp16.refMaxAbs;
         console.log(
           `[fp16 emulation] ${c.name} ${name}: max|Δ| ${fp16.maxAbs.toExponential(2)} (relative ${rel.toExponential(2)}; ` +
-            `fp32 path ${(fp32.maxAbs / fp32.refMaxAbs).toExponential(2)}; max|ref| ${fp16.refMaxAbs.toFixed(3)})`,
+            `fp32 path ${(fp32.maxAbs / fp32.refMaxAbs).toExponential(2)}; max|ref| ${fp16.refMaxAbs.toFixed(3)}); ` +
+            `fp16 graph ${(real.maxAbs / real.refMaxAbs).toExponential(2)}, vs the emulation ${(vsEmulation.maxAbs / fp16.refMaxAbs).toExponential(2)}`,
         );
         expect(rel).toBeLessThan(1e-2);
         expect(fp16.maxAbs).toBeGreaterThan(fp32.maxAbs);
+        expect(real.maxAbs / real.refMaxAbs).toBeLessThan(1e-2);
+        expect(real.maxAbs).toBeGreaterThan(fp32.maxAbs);
       }
     }, 120_000);
 });

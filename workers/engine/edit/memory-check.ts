@@ -5,8 +5,10 @@
  * returned beside the buffer tracker's measured high-water mark (EditResultData.memory).
  *
  * How the engine executes an edit (what `editPlanOptions` tells the plan):
- * - precision fp32: the graphs are fp32 and fp16 files are widened on load (fp16 needs shader-f16 and fp16
- *   graphs, which do not exist yet);
+ * - precision fp32: on adapters without shader-f16 the graphs are fp32 and fp16 files are widened on load. With
+ *   shader-f16 the networks compute in fp16 (../graph/fp16-graph.ts), but their inputs/outputs and the attention
+ *   kernels between segments stay fp32, which the plan's fp16 figures do not model; until that path is measured
+ *   on such a GPU the check keeps the fp32 plan, an upper bound of it;
  * - CFG halves as `settings.cfgBatch` says (default sequential); guidance 1 has one half, so one batch of F;
  * - no frame chunking: every network call sees all F frames of its half(s);
  * - the VAE encodes and decodes VAE_FRAMES_PER_CALL frames per call (pipeline/components-graph.ts);

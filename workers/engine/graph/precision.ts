@@ -67,7 +67,7 @@ function roundedWeight(data: TensorData): TensorData {
 }
 
 /** Which values of the graph hold integers (so are not rounded): int64 initializers and inputs, and what ops derive from them. */
-function integerValues(graph: OpGraph): Set<string> {
+export function integerValues(graph: OpGraph): Set<string> {
   const ints = new Set<string>();
   for (const [name, data] of graph.initializers) if (data.dtype === 'int64') ints.add(name);
   for (const i of graph.inputs) if (i.dtype === 'int64') ints.add(i.name);
@@ -98,7 +98,7 @@ const FP32_ISLAND_INPUTS = ['timestep'];
 const WEIGHT_OPS = new Set(['MatMul', 'Gemm', 'Conv']);
 
 /** Values computed in the fp32 island: fed only by island inputs, other island values and initializers. */
-function islandValues(graph: OpGraph): Set<string> {
+export function islandValues(graph: OpGraph): Set<string> {
   const island = new Set(graph.inputs.map((i) => i.name).filter((n) => FP32_ISLAND_INPUTS.includes(n)));
   for (const n of graph.nodes) {
     if (WEIGHT_OPS.has(n.op)) continue;

@@ -15,6 +15,7 @@ import type { FlowAttentionShape } from '../kernels/flow/reference';
 import { lowerStandard, partition, type PartitionPlan } from '../graph/lower';
 import { initializerBytes, keepFp16Weights } from '../graph/fp16-weights';
 import { emulateFp16 } from '../graph/precision';
+import { toFp16 } from '../graph/fp16-graph';
 import { emitModelAsync, type OpGraph, type WeightPlacement } from '../graph/onnx';
 import { splitByWeight } from '../graph/split';
 import { sessionChain, type RunnableSession } from './session-chain';
@@ -162,9 +163,11 @@ export interface CompileOptions {
   readonly transfers?: TransferCounter;
   /**
    * 'fp16-emulated': every session rounds to binary16 where the fp16 path stores values (../graph/precision.ts),
-   * to measure that path's error without fp16 hardware. Default fp32.
+   * to measure that path's error without fp16 hardware. 'fp16': binary16 tensors and weights as stored, with fp32
+   * islands (../graph/fp16-graph.ts) — for WebGPU devices with shader-f16 (ORT wasm runs it too, casting per op).
+   * Default fp32.
    */
-  readonly precision?: 'fp32' | 'fp16-emulated';
+  readonly precision?: 'fp32' | 'fp16-emulated' | 'fp16';
   /**
    * Weights from fp16 files: 'as-stored' keeps them binary16 in the session, widened by Casts at run time
    * (../graph/fp16-weights.ts: half the wasm heap, same values); 'widened' makes them float32 initializers.
@@ -266,6 +269,14 @@ function placementFor(graph: OpGraph, o: CompileOptions): WeightPlacement {
 }
 
 async function oneSession(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
+  if (o.precision === 'fp16') {
+    const graph = toFp16(lowered);
+    const emitted = await emitModelAsync(graph, placementFor(graph, o));
+    return createSession(
+      { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
+      o.target,
+    );
+  }
   const computed = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
   const asStored = (o.weights ?? (o.target?.kind === 'webgpu' ? 'widened' : 'as-stored')) === 'as-stored';
   const graph = asStored ? keepFp16Weights(computed) : computed;

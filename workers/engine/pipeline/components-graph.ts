@@ -62,6 +62,11 @@ export interface GraphComponentsSource {
   readonly attention?: AttentionBackend | GpuAttentionBackend;
   /** Tensors, transfers and step kernels: default CPU tensors; the WebGPU target needs the device's runtime. */
   readonly runtime?: TensorRuntime;
+  /**
+   * What the networks compute in (default fp32): 'fp16' compiles binary16 graphs with fp32 islands
+   * (../graph/fp16-graph.ts), for WebGPU devices with shader-f16; their inputs and outputs stay fp32.
+   */
+  readonly compute?: 'fp32' | 'fp16';
 }
 
 /** Parsed configs: what the networks' shapes depend on. */
@@ -207,7 +212,11 @@ export function assembleGraphComponents(source: GraphComponentsSource, arch: Gra
   const runtime = source.runtime ?? cpuTensorRuntime();
   if (runtime.location !== (onGpu ? 'gpu-buffer' : 'cpu'))
     throw new Error(`${target.kind} components need a ${onGpu ? 'GPU' : 'CPU'} tensor runtime`);
-  const compile = { target, transfers: runtime.transfers };
+  const compile = {
+    target,
+    transfers: runtime.transfers,
+    ...(source.compute === 'fp16' ? { precision: 'fp16' as const } : {}),
+  };
   const whole = async (graph: () => Promise<Graph>) => compileWhole(await graph(), compile);
   const cache = networkCache();
   const prompts = promptCache();

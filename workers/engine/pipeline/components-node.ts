@@ -30,6 +30,8 @@ export interface NodeComponentsSource {
   readonly precision?: 'fp32' | 'fp16';
   /** Attention backend of the partitioned UNet (default: the CPU reference). */
   readonly attention?: AttentionBackend;
+  /** fp16 compute graphs (../graph/fp16-graph.ts; ORT wasm runs them op by op through fp32 kernels). Default fp32. */
+  readonly compute?: 'fp32' | 'fp16';
 }
 
 const asAsync = (read: ModelFileReader): AsyncModelFileReader =>
@@ -69,6 +71,7 @@ export function createNodeComponents(source: NodeComponentsSource): Components {
       ...(controlnet ? { controlnet: asAsync(controlnet) } : {}),
       precision,
       ...(source.attention ? { attention: source.attention } : {}),
+      ...(source.compute ? { compute: source.compute } : {}),
     },
     arch,
   );

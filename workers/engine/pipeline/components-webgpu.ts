@@ -3,8 +3,9 @@
  * the WGSL attention kernels (../onnx/gpu-attention.ts) between the partitioned networks' segments, and the WGSL
  * step kernels (../tensors/gpu-ops.ts): tensors stay on the GPU from their first upload to the final readback
  * (DESIGN §6). Weights stream per
- * tensor from the model's source (`ModelFiles.open`) and are widened to fp32 tensor by tensor (fp16 files
- * included) as each session's external data is filled; the attention kernels run f32.
+ * tensor from the model's source (`ModelFiles.open`) into each session's external data. The networks compute in
+ * fp16 on devices with shader-f16 (weights as stored, fp32 files narrowed; ../graph/fp16-graph.ts) and in fp32
+ * elsewhere (fp16 files widened tensor by tensor); the attention kernels between segments run f32 either way.
  * `release()` frees every session and every GPU buffer these components created.
  */
 import type { ValidatedModel } from '../../../src/core/models/validate';
@@ -27,7 +28,18 @@ export interface WebGpuModels {
   readonly controlnet?: ModelFiles;
 }
 
-export async function createWebGpuComponents(device: GPUDevice, models: WebGpuModels): Promise<Components> {
+/**
+ * fp16 compute where the device has shader-f16 (the engine requests it when the adapter offers it: ../gpu/device.ts),
+ * fp32 otherwise (software adapters, older GPUs).
+ */
+export const computePrecisionOf = (device: GPUDevice): 'fp32' | 'fp16' =>
+  device.features.has('shader-f16') ? 'fp16' : 'fp32';
+
+export async function createWebGpuComponents(
+  device: GPUDevice,
+  models: WebGpuModels,
+  options: { readonly compute?: 'fp32' | 'fp16' } = {},
+): Promise<Components> {
   const attention = gpuAttentionBackend(device);
   const runtime = createGpuTensorRuntime(device);
   try {
@@ -37,6 +49,7 @@ export async function createWebGpuComponents(device: GPUDevice, models: WebGpuMo
       target: { kind: 'webgpu', device },
       attention,
       runtime,
+      compute: options.compute ?? computePrecisionOf(device),
     });
     return {
       ...components,
