@@ -138,8 +138,9 @@ describe('tile configurations', () => {
     expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]);');
     expect(unrolled).toContain('o7_9 += p7_1 * vv;');
     expect(unrolled).toContain('mn7 = min(mn7, s7_1);');
-    expect(unrolled).toContain('mxP7 = max(mxP7, select(LOWEST, s7_1, pos));');
-    expect(unrolled).toContain('let bias7 = a7 * (max(sP7, sN7) - mn7 * params.scale);');
+    expect(unrolled).toContain('mxP7 = max(mxP7, select(LOWEST, s7_1, (qBits7 & kBits1) != 0u));');
+    expect(unrolled).toContain('let bias7 = a7 * (sA7 - mn7 * params.scale);');
+    expect(unrolled).toContain('let mx7 = max(select(LOWEST, keep7 * sP7 + bias7, mxP7 > LOWEST), keep7 * sA7);');
     // Pass 2: a fixed exact max (no per-block rescale) for modulated items, the online pass for the others.
     expect(unrolled).toContain(
       'let p7_1 = select(0.0, exp(keep7 * s7_1 + select(0.0, bias7, (qBits7 & kBits1) != 0u) - mx7), ok1);',

@@ -13,7 +13,7 @@
  * memory, K and V blocks (BK × d, zero-padded past the last key/row, so no matrix load ever reads out of bounds)
  * in turn through one K/V tile. Two passes over the keys, as the row kernel's modulated form:
  *  - pass 1: S blocks (d/K matrix multiply-accumulates per N keys) stored to workgroup memory; invocation r < M
- *    takes row r's max of S over region keys, over non-region keys and the min over all (plain: a = 0, so the
+ *    takes row r's max of S over region keys, the max and the min over all keys (plain: a = 0, so the
  *    same code gives the plain row max);
  *  - pass 2: S again; row r's invocation writes P = exp(x − max x) (the exact max, known from pass 1) as the
  *    component type and sums l; O (d/N result matrices per subgroup, f32) += P·V. With the max fixed there is no
@@ -225,9 +225,9 @@ export function matrixKernelSource(c: MatrixKernelConfig): string {
   emit(
     2,
     'var mxP = LOWEST;',
-    'var mxN = LOWEST;',
+    'var mxA = LOWEST;',
     'var mn = -LOWEST;',
-    '// Pass 1: row max over region / non-region keys and row min of S (unscaled; the scale is positive).',
+    '// Pass 1: row max over region keys, row max and row min of S (unscaled; the scale is positive).',
     'for (var start = 0u; start < params.nk; start += BK) {',
     '  workgroupBarrier();',
     '  stageKV(0u, kvBase, start, lid);',
@@ -239,16 +239,17 @@ export function matrixKernelSource(c: MatrixKernelConfig): string {
     '      let s = sTile[r * BK + j];',
   );
   emit(8, c.modulated ? 'let pos = (qBits & keyBits[start + j]) != 0u;' : 'let pos = false;');
-  emit(8, 'mxP = max(mxP, select(LOWEST, s, pos));', 'mxN = max(mxN, select(s, LOWEST, pos));', 'mn = min(mn, s);');
+  emit(8, 'mxP = max(mxP, select(LOWEST, s, pos));', 'mxA = max(mxA, s);', 'mn = min(mn, s);');
   emit(6, '}', '  }', '}');
   emit(2, c.modulated ? 'let a = strength * sizeReg[g];' : 'let a = 0.0;');
   emit(
     2,
     'let keep = 1.0 - a;',
     'let sP = mxP * params.scale;',
-    'let sN = mxN * params.scale;',
-    'let bias = a * (max(sP, sN) - mn * params.scale);',
-    'let mx = max(select(LOWEST, keep * sP + bias, mxP > LOWEST), select(LOWEST, keep * sN, mxN > LOWEST));',
+    'let sA = mxA * params.scale;',
+    'let bias = a * (sA - mn * params.scale);',
+    // The exact max of x (rows.ts modulatedPasses): the region max + bias, or keep · the row max.
+    'let mx = max(select(LOWEST, keep * sP + bias, mxP > LOWEST), keep * sA);',
     'var l = 0.0;',
     `let zero = ${result}();`,
   );

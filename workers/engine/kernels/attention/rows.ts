@@ -14,10 +14,14 @@
  * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
  * arithmetic per load in registers. The modulated variant (items with itemStrength ≠ 0; a uniform branch sends
  * the others through the plain pass) runs the score blocks twice: pass 1 takes per row the max of S over region
- * keys, over non-region keys and the min over all (branch-free: select on the key's region bits), from which
+ * keys, the max and the min over all keys (branch-free: select on the key's region bits), from which
  * keep = 1 − a, bias = a·(rowmax − rowmin) and the EXACT max of the modulated scores follow; pass 2 is softmax
- * and P·V with that fixed max — no online rescale of l and O per block, which pays for most of pass 1
- * (modulatedPasses below).
+ * and P·V with that fixed max — no online rescale of l and O per block (modulatedPasses below). Pass 1 is a
+ * second QKᵀ, so modulated costs about 1.4–1.6× plain on SwiftShader (QKᵀ is about half of a plain pass there;
+ * the per-block rescale that pass 2 drops is small).
+ * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
+ * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
+ * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
  *
  * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
  * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated: 5 queryBits, 6 keyBits,
@@ -201,14 +205,16 @@ export function rowKernelSource(c: RowKernelConfig): string {
 
   /*
    * Modulated attention, two passes and no online rescale. Pass 1 (QKᵀ only): per row the max of S over the
-   * region's keys (R = 1), over the other keys (R = 0), and the min over all. Then per row a = strength·sizeReg,
+   * region's keys (R = 1), the max over all keys and the min over all. Then per row a = strength·sizeReg,
    * keep = 1 − a, bias = a·(rowmax − rowmin), and the exact max of x = keep·S + R·bias:
-   *   mx = max(keep·maxS[R=1] + bias, keep·maxS[R=0])     (keep ≥ 0, so x is monotone in S within each set)
+   *   mx = max(keep·maxS[R=1] + bias, keep·rowmax)
+   * (keep ≥ 0 and bias ≥ 0: if the row's max key is a region key, keep·rowmax ≤ keep·maxS[R=1] + bias, which is
+   * then the max; otherwise keep·rowmax is the max over the other keys.)
    * Pass 2: p = exp(x − mx) with that fixed max, l += Σp, O += P·V — the same arithmetic as one plain block minus
    * the per-block max, correction exp and O rescale, which is what pays for pass 1.
    */
   const modulatedPasses = (indent: number): void => {
-    for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxN${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
+    for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxA${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
     scoreBlock(indent + 2, false);
     for (const j of K) {
@@ -216,10 +222,9 @@ export function rowKernelSource(c: RowKernelConfig): string {
       for (const i of R)
         emit(
           indent + 2,
-          `{ let pos = (qBits${i} & kBits${j}) != 0u;`,
-          `  mxP${i} = max(mxP${i}, select(LOWEST, s${i}_${j}, pos));`,
-          `  mxN${i} = max(mxN${i}, select(s${i}_${j}, LOWEST, pos));`,
-          `  mn${i} = min(mn${i}, s${i}_${j}); }`,
+          `mxP${i} = max(mxP${i}, select(LOWEST, s${i}_${j}, (qBits${i} & kBits${j}) != 0u));`,
+          `mxA${i} = max(mxA${i}, s${i}_${j});`,
+          `mn${i} = min(mn${i}, s${i}_${j});`,
         );
     }
     emit(indent, '}');
@@ -229,10 +234,10 @@ export function rowKernelSource(c: RowKernelConfig): string {
         `let a${i} = strength * sizeReg[g${i}];`,
         `let keep${i} = 1.0 - a${i};`,
         `let sP${i} = mxP${i} * params.scale;`,
-        `let sN${i} = mxN${i} * params.scale;`,
-        `let bias${i} = a${i} * (max(sP${i}, sN${i}) - mn${i} * params.scale);`,
-        // A set with no keys (its max still LOWEST) does not count.
-        `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), select(LOWEST, keep${i} * sN${i}, mxN${i} > LOWEST));`,
+        `let sA${i} = mxA${i} * params.scale;`,
+        `let bias${i} = a${i} * (sA${i} - mn${i} * params.scale);`,
+        // No region key (mxP still LOWEST): the region term does not count.
+        `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), keep${i} * sA${i});`,
       );
     }
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
