@@ -53,6 +53,8 @@ interface Case {
   itemStrength?: Float32Array;
   core?: AttentionCore;
   seed?: number;
+  /** Given Q, K, V instead of random normals. */
+  inputs?: [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
 }
 
 /** Runs the kernel and the oracle on the same random inputs; returns both outputs. */
@@ -67,9 +69,11 @@ async function compare(c: Case): Promise<Compared> {
   const { shape } = c;
   const rnd = random(c.seed ?? 1);
   const channels = shape.heads * shape.headDim;
-  const q = normals(shape.batch * shape.queries * channels, rnd);
-  const k = normals(shape.kvBatch * shape.keys * channels, rnd);
-  const v = normals(shape.kvBatch * shape.keys * channels, rnd);
+  const [q, k, v] = c.inputs ?? [
+    normals(shape.batch * shape.queries * channels, rnd),
+    normals(shape.kvBatch * shape.keys * channels, rnd),
+    normals(shape.kvBatch * shape.keys * channels, rnd),
+  ];
   const core = c.core ?? new AttentionCore(gpu.device, { headDim: shape.headDim, storage: 'f32' });
   const [qb, kb, vb] = [upload(q), upload(k), upload(v)];
   const maps = c.maps ? core.uploadMaps(c.maps) : undefined;
@@ -171,7 +175,8 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
   });
 
   test('a = 1 (keep = 0: the scores are R·bias only), rows in no region, and a = 0.5 with a wide score range', async () => {
-    // The modulated pass 2 uses the exact row max from pass 1 (region / non-region maxima): these are its edges.
+    // The one-pass modulated kernel keeps a region and a non-region online softmax: a row with no region key, and
+    // keep = 0 (every (1 − a)·S is 0), are its edges.
     const n = 31;
     const bits = Uint32Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 1 + (i % 3)));
     const maps = selfModulationMaps(bits, new Float32Array(n).fill(1));
@@ -179,6 +184,35 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
     expect(keepZero.diff).toBeLessThan(1e-4);
     const wide = await compare({ shape: selfShape(1, n, 2, 8), maps, itemStrength: new Float32Array([0.5]), seed: 5 });
     expect(wide.diff).toBeLessThan(1e-4);
+  });
+
+  test('wide scores: region keys 200 below the row max, aΔ = 100, so both sides weigh alike after the bias', async () => {
+    // Tokens 0–7 in region 1, 8–22 in region 2, 23 in none; d 8, a = 0.5. Every query points along axis 0; region-1
+    // keys point the other way: for region-1 queries S ≈ −100 on their region keys and +100 on the others, so
+    // (1 − a)·S puts the region keys 100 below the max (exp underflows in f32) while aΔ ≈ 100 lifts them back
+    // level with the others: the result mixes both sides, and only per-side maxima keep the region side exact.
+    const n = 24;
+    const d = 8;
+    const rnd = random(11);
+    const bits = Uint32Array.from({ length: n }, (_, i) => (i < 8 ? 1 : i < 23 ? 2 : 0));
+    const maps = selfModulationMaps(bits, new Float32Array(n).fill(1));
+    const q = normals(n * d, rnd, 0.3);
+    const k = normals(n * d, rnd, 0.3);
+    const v = normals(n * d, rnd);
+    for (let t = 0; t < n; t++) {
+      q[t * d] = 10;
+      k[t * d] = (t < 8 ? -1 : 1) * 100 * Math.sqrt(d) * 0.1;
+    }
+    const r = await compare({
+      shape: selfShape(1, n, 1, d),
+      maps,
+      itemStrength: new Float32Array([0.5]),
+      inputs: [q, k, v],
+    });
+    // The region side really counts for region-1 rows: its share of the oracle's weight is far from 0 and 1.
+    const plainLike = referenceAttention(selfShape(1, n, 1, d), q, k, v);
+    expect(maxAbsDiff(r.cpuOut.subarray(0, 8 * d), plainLike.subarray(0, 8 * d))).toBeGreaterThan(0.1);
+    expect(r.diff).toBeLessThan(1e-4);
   });
 
   test('a = 0 in the modulated kernel is plain attention exactly', async () => {
