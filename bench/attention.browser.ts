@@ -8,7 +8,9 @@
  *    `oursOverOrtMha` = our time / ORT's (below 1 = we are faster);
  *  - an ORT MatMul of the QKᵀ shape ([H, N, d] × [H, d, N], emitted with graph/onnx.ts) as a roofline proxy:
  *    `attentionOverMatmulRate` = our GFLOP/s / MatMul GFLOP/s;
- *  - `modulatedOverPlain` (time ratio).
+ *  - `modulatedOverPlain` (time ratio) with spatially coherent region maps (shapes on frames, as an edit's masks),
+ *    and `modulatedScatteredOverPlain` with the regions scattered token by token (every key block mixed: the
+ *    one-pass modulated kernel's worst case, rows.ts).
  * On software (fallback) adapters N is scaled down by the factor printed per level; on real GPUs the full N.
  * fp32 (the engine's WebGPU attention storage), the kernel's default tiles for the adapter. Prints a table;
  * returns the figures (times in ms).
@@ -155,6 +157,24 @@ async function runOrt(session: OrtSession, feeds: Record<string, ReturnType<type
   for (const t of Object.values(outputs)) t.dispose();
 }
 
+/**
+ * Region bits of n tokens laid out as frames of w×w (raster order, w ≈ √(n/4): about 4 frames), the same shapes
+ * on every frame: region 1 a disc on the left, region 2 the upper right, region 3 a box overlapping both; the rest
+ * (about 40%: the bottom band and corners) in no region.
+ */
+function shapeRegionBits(n: number): Uint32Array {
+  const w = Math.max(4, Math.round(Math.sqrt(n / 4)));
+  return Uint32Array.from({ length: n }, (_, i) => {
+    const j = i % (w * w);
+    const [u, v] = [((j % w) + 0.5) / w, (Math.floor(j / w) + 0.5) / w];
+    let b = 0;
+    if ((u - 0.3) ** 2 + (v - 0.45) ** 2 < 0.28 ** 2) b |= 1;
+    if (u > 0.55 && v < 0.7) b |= 2;
+    if (u > 0.4 && u < 0.75 && v > 0.35 && v < 0.85) b |= 4;
+    return b;
+  });
+}
+
 const gflops = (flop: number, ms: number): number => +(flop / ms / 1e6).toFixed(3);
 
 export async function run(log: (line: string) => void): Promise<Record<string, unknown>> {
@@ -178,9 +198,16 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const [tk, tv] = [4, 5].map((s) => randomBuffer(device, TEXT_TOKENS * c, s)) as [GPUBuffer, GPUBuffer];
     const out = device.createBuffer({ size: n * c * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const core = new AttentionCore(device, { headDim: d, storage: 'f32' });
-    // Three overlapping regions, a tenth of the tokens in none (DESIGN §3.4 self maps); per-frame cross maps.
-    const bits = Uint32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 0 : 1 << (i % 3)) | (i % 7 === 0 ? 2 : 0));
+    // Self maps (DESIGN §3.4): three overlapping regions drawn as shapes on frames (spatially coherent, like the
+    // masks of an edit), some tokens in none; and the same region counts scattered token by token (every key
+    // block mixes regions: the modulated kernel's worst case, reported beside).
+    const bits = shapeRegionBits(n);
     const selfMaps = core.uploadMaps(selfModulationMaps(bits, new Float32Array(n).fill(0.95)));
+    const scatteredBits = Uint32Array.from(
+      { length: n },
+      (_, i) => (i % 10 === 0 ? 0 : 1 << (i % 3)) | (i % 7 === 0 ? 2 : 0),
+    );
+    const scatteredMaps = core.uploadMaps(selfModulationMaps(scatteredBits, new Float32Array(n).fill(0.95)));
     const textBits = Uint32Array.from({ length: TEXT_TOKENS }, (_, i) => (i > 0 && i < 12 ? 1 << (i % 3) : 0));
     const crossMaps = core.uploadMaps(crossModulationMaps(1, bits, new Float32Array(n).fill(0.7), textBits));
     const strength = cfgItemStrength(1, 'both', 0.3 * 0.9);
@@ -218,6 +245,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const t = await interleaved(device, {
       plain: () => core.run({ shape, q, k, v, out }),
       modulated: () => core.run({ shape, q, k, v, out, modulation: { maps: selfMaps, itemStrength: strength } }),
+      modulatedScattered: () =>
+        core.run({ shape, q, k, v, out, modulation: { maps: scatteredMaps, itemStrength: strength } }),
       mha,
       cross: () => core.run({ shape: cross, q, k: tk, v: tv, out }),
       crossModulated: () =>
@@ -229,6 +258,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const fastest = (xs: readonly number[]): number => Math.min(...xs.map((x) => (Number.isFinite(x) ? x : Infinity)));
     const plainMs = fastest(t.plain!);
     const modMs = fastest(t.modulated!);
+    const scatteredMs = fastest(t.modulatedScattered!);
     const crossMs = fastest(t.cross!);
     const crossModMs = fastest(t.crossModulated!);
     const mhaMs = fastest(t.mha!);
@@ -245,6 +275,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       variant: core.variantLabel,
       plainMs: +plainMs.toFixed(2),
       modulatedMs: +modMs.toFixed(2),
+      modulatedScatteredMs: +scatteredMs.toFixed(2),
       crossMs: +crossMs.toFixed(2),
       crossModulatedMs: +crossModMs.toFixed(2),
       ortMhaMs: +mhaMs.toFixed(2),
@@ -257,6 +288,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       ortMhaGflops: gflops(flop, mhaMs),
       matmulGflops: gflops(matmulFlop, matmulMs),
       modulatedOverPlain: +(modMs / plainMs).toFixed(3),
+      modulatedScatteredOverPlain: +(scatteredMs / plainMs).toFixed(3),
       oursOverOrtMha: +(plainMs / mhaMs).toFixed(3),
       crossModulatedOverPlain: +(crossModMs / crossMs).toFixed(3),
       crossOursOverOrtMha: +(crossMs / crossMhaMs).toFixed(3),
@@ -271,6 +303,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     );
     for (const b of [q, k, v, tk, tv, out]) b.destroy();
     selfMaps.destroy();
+    scatteredMaps.destroy();
     crossMaps.destroy();
   }
   device.destroy();
@@ -282,6 +315,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     repeats: REPEATS,
     levels: rows,
     modulatedOverPlain: perLevel('modulatedOverPlain'),
+    modulatedScatteredOverPlain: perLevel('modulatedScatteredOverPlain'),
     oursOverOrtMha: perLevel('oursOverOrtMha'),
     attentionOverMatmulRate: perLevel('attentionOverMatmulRate'),
   };

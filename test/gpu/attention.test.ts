@@ -175,8 +175,7 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
   });
 
   test('a = 1 (keep = 0: the scores are R·bias only), rows in no region, and a = 0.5 with a wide score range', async () => {
-    // The one-pass modulated kernel keeps a region and a non-region online softmax: a row with no region key, and
-    // keep = 0 (every (1 − a)·S is 0), are its edges.
+    // The modulated pass 2 uses the exact row max from pass 1 (region / non-region maxima): these are its edges.
     const n = 31;
     const bits = Uint32Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 1 + (i % 3)));
     const maps = selfModulationMaps(bits, new Float32Array(n).fill(1));
@@ -190,7 +189,8 @@ describe('fused attention kernel (fp32) vs CPU oracle', () => {
     // Tokens 0–7 in region 1, 8–22 in region 2, 23 in none; d 8, a = 0.5. Every query points along axis 0; region-1
     // keys point the other way: for region-1 queries S ≈ −100 on their region keys and +100 on the others, so
     // (1 − a)·S puts the region keys 100 below the max (exp underflows in f32) while aΔ ≈ 100 lifts them back
-    // level with the others: the result mixes both sides, and only per-side maxima keep the region side exact.
+    // level with the others: the result mixes both sides. A one-pass form that accumulates the region side relative
+    // to the all-key max (exp(−100) = 0 in f32) loses it; the exact modulated max (pass 1) or per-side maxima keep it.
     const n = 24;
     const d = 8;
     const rnd = random(11);

@@ -13,12 +13,12 @@
  * FMAs. No workgroup memory and no barriers — on a CPU rasterizer a barrier switches every SIMD group, and
  * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
  * arithmetic per load in registers. The modulated variant (items with itemStrength ≠ 0; a uniform branch sends
- * the others through the plain pass) is ONE pass too: exp(x_k) = exp((1 − a)·S_k)·e^{a·Δ·R_k} with Δ = rowmax −
- * rowmin one scalar per row, so per row it keeps two online softmaxes of (1 − a)·S — over the region keys and over
- * the others — and the running max/min of S; Δ is applied only at the end, weighting the two sides
- * (modulatedOnePass below: formula, why it is exact, the end combination). Each side's P·V runs only on blocks
- * with a key of that side for some row of the invocation (a branch), so spatially coherent regions cost about
- * plain + (mixed blocks)·P·V; the earlier two-pass form (a whole extra QKᵀ for rowmax/rowmin) cost 1.3–1.8×.
+ * the others through the plain pass) runs the score blocks twice: pass 1 takes per row the max of S over region
+ * keys, the max and the min over all keys (branch-free: select on the key's region bits), from which
+ * keep = 1 − a, bias = a·(rowmax − rowmin) and the EXACT max of the modulated scores follow; pass 2 is softmax
+ * and P·V with that fixed max — no online rescale of l and O per block (modulatedPasses below). Pass 1 is a
+ * second QKᵀ, so modulated costs about 1.4–1.6× plain on SwiftShader (QKᵀ is about half of a plain pass there;
+ * the per-block rescale that pass 2 drops is small).
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
@@ -103,9 +103,10 @@ export function rowKernelSource(c: RowKernelConfig): string {
       );
   };
   // Scores s{i}_{j} of keys start + j (clamped to the last key, so a block past the end repeats that key: callers
-  // mask keys ≥ nk, except max/min, which a repeated key cannot change).
-  const scoreBlock = (indent: number): void => {
-    const sc = ' * params.scale';
+  // mask keys ≥ nk, except max/min, which a repeated key cannot change). `scaled` false: the raw dot product
+  // (pass 1 takes max/min before scaling: rounding is monotone, so max(dot)·scale = max(dot·scale) exactly).
+  const scoreBlock = (indent: number, scaled = true): void => {
+    const sc = scaled ? ' * params.scale' : '';
     if (loopD) {
       keyBases(indent);
       for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
@@ -203,175 +204,58 @@ export function rowKernelSource(c: RowKernelConfig): string {
   };
 
   /*
-   * Modulated attention in ONE pass over the keys (DESIGN §3.4 fused form). With T_k = keep·S_k (keep = 1 − a)
-   * and Δ = rowmax(S) − rowmin(S), x_k = T_k + a·Δ·R_k, so exp(x_k) = exp(T_k)·e^{aΔ} on region keys (R = 1) and
-   * exp(T_k) on the others: the softmax splits into two online softmaxes of T over the region keys (running max
-   * mR, sum lR, accumulator u) and over the other keys (mN, lN, o), and Δ (running max/min of S over all keys)
-   * is only needed at the end:
-   *   top = max(mR + aΔ, mN),  cR = exp(mR + aΔ − top),  cN = exp(mN − top)   (a side with no key: c = 0)
-   *   out = (cR·u + cN·o) / (cR·lR + cN·lN)
-   * Exact in exact arithmetic (every weight is exp(x_k − top) up to the common factor), and no weight underflows
-   * that two passes with the exact max would keep: each side is relative to its own max, aΔ only enters through
-   * cR/cN ≤ 1 (one of them is 1). Cost: the O update of a side runs only when some row of the invocation has a
-   * key of that side in the block (a branch; regions are spatially coherent, so most blocks are all-in or
-   * all-out and cost one plain P·V), i.e. about plain + (fraction of mixed blocks)·P·V. Its running max only
-   * moves when the block has such a key, so skipping the update also skips a rescale that would be ×1.
-   * Subgroup variant: the broadcast V loads stay outside the branches (subgroupBroadcast needs uniform control
-   * flow), the FMAs are guarded per head-dim vec4.
+   * Modulated attention, two passes and no online rescale. Pass 1 (QKᵀ only): per row the max of S over the
+   * region's keys (R = 1), the max over all keys and the min over all. Then per row a = strength·sizeReg,
+   * keep = 1 − a, bias = a·(rowmax − rowmin), and the exact max of x = keep·S + R·bias:
+   *   mx = max(keep·maxS[R=1] + bias, keep·rowmax)
+   * (keep ≥ 0 and bias ≥ 0: if the row's max key is a region key, keep·rowmax ≤ keep·maxS[R=1] + bias, which is
+   * then the max; otherwise keep·rowmax is the max over the other keys.)
+   * Pass 2: p = exp(x − mx) with that fixed max, l += Σp, O += P·V — the same arithmetic as one plain block minus
+   * the per-block max, correction exp and O rescale, which is what pays for pass 1.
    */
-  const modulatedOnePass = (indent: number): void => {
-    // Correction and sum updates outside the branches where the O update is per head-dim column anyway.
-    const corrOutside = loopD || sg;
-    for (const i of R)
+  const modulatedPasses = (indent: number): void => {
+    for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxA${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
+    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
+    scoreBlock(indent + 2, false);
+    for (const j of K) {
+      emit(indent + 2, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
+      for (const i of R)
+        emit(
+          indent + 2,
+          `mxP${i} = max(mxP${i}, select(LOWEST, s${i}_${j}, (qBits${i} & kBits${j}) != 0u));`,
+          `mxA${i} = max(mxA${i}, s${i}_${j});`,
+          `mn${i} = min(mn${i}, s${i}_${j});`,
+        );
+    }
+    emit(indent, '}');
+    for (const i of R) {
       emit(
         indent,
+        `let a${i} = strength * sizeReg[g${i}];`,
         `let keep${i} = 1.0 - a${i};`,
-        `var mN${i} = LOWEST;`,
-        `var mR${i} = LOWEST;`,
-        `var lR${i} = 0.0;`,
-        `var mxA${i} = LOWEST;`,
-        `var mn${i} = -LOWEST;`,
+        `let sP${i} = mxP${i} * params.scale;`,
+        `let sA${i} = mxA${i} * params.scale;`,
+        `let bias${i} = a${i} * (sA${i} - mn${i} * params.scale);`,
+        // No region key (mxP still LOWEST): the region term does not count.
+        `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), keep${i} * sA${i});`,
       );
-    for (const i of R) {
-      if (loopD)
-        emit(indent, `var u${i}: array<vec4f, ${dv}>;`, `for (var c = 0u; c < ${dv}u; c++) { u${i}[c] = vec4f(0.0); }`);
-      else for (const v of V) emit(indent, `var u${i}_${v} = vec4f(0.0);`);
     }
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-    const b = indent + 2;
-    scoreBlock(b);
-    for (const j of K)
+    scoreBlock(indent + 2);
+    for (const j of K) {
       emit(
-        b,
+        indent + 2,
         `let ok${j} = start + ${j}u < params.nk;`,
         `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`,
       );
-    for (const i of R) {
-      for (const j of K)
-        emit(
-          b,
-          // A key past the end repeats the last key: it cannot change max/min, so no mask there.
-          `mxA${i} = max(mxA${i}, s${i}_${j});`,
-          `mn${i} = min(mn${i}, s${i}_${j});`,
-          `let in${i}_${j} = (qBits${i} & kBits${j}) != 0u;`,
-          `let rr${i}_${j} = in${i}_${j} & ok${j};`,
-          `let nn${i}_${j} = !in${i}_${j} & ok${j};`,
-          `let t${i}_${j}s = keep${i} * s${i}_${j};`,
-        );
-      const maxOf = (mask: string): string =>
-        K.map((j) => `select(LOWEST, t${i}_${j}s, ${mask}${i}_${j})`).reduce((x, y) => `max(${x}, ${y})`);
-      emit(b, `let mNn${i} = max(mN${i}, ${maxOf('nn')});`, `let mRn${i} = max(mR${i}, ${maxOf('rr')});`);
-      for (const j of K)
-        emit(
-          b,
-          // Invalid keys: whatever exp gives, the selects drop it (with no key yet the max is LOWEST: exp(0)).
-          `let p${i}_${j} = exp(t${i}_${j}s - select(mNn${i}, mRn${i}, in${i}_${j}));`,
-          `let pN${i}_${j} = select(0.0, p${i}_${j}, nn${i}_${j});`,
-          `let pR${i}_${j} = select(0.0, p${i}_${j}, rr${i}_${j});`,
-        );
-    }
-    const anyOf = (mask: string): string => R.flatMap((i) => K.map((j) => `${mask}${i}_${j}`)).join(' | ');
-    emit(b, `let anyN = ${anyOf('nn')};`, `let anyR = ${anyOf('rr')};`);
-    // Side N accumulates into o/l (shared with the plain path and the output code), side R into u/lR.
-    const side = {
-      N: { o: 'o', l: 'l', m: 'mN', p: 'pN', c: 'cN' },
-      R: { o: 'u', l: 'lR', m: 'mR', p: 'pR', c: 'cR' },
-    } as const;
-    type Side = keyof typeof side;
-    const corrAndSums = (ind: number, sides: readonly Side[]): void => {
-      for (const sd of sides) {
-        const { l, m, p, c: cr } = side[sd];
-        for (const i of R)
-          emit(
-            ind,
-            `let ${cr}${i} = exp(${m}${i} - ${m}n${i});`,
-            `${l}${i} = ${l}${i} * ${cr}${i} + ${K.map((j) => `${p}${i}_${j}`).join(' + ')};`,
-          );
-      }
-    };
-    if (corrOutside) corrAndSums(b, ['N', 'R']);
-    if (!sg) {
-      // Three ways, the V loads shared when both sides run.
-      const pv = (ind: number, sides: readonly Side[]): void => {
-        if (!corrOutside) corrAndSums(ind, sides);
-        if (loopD) {
-          emit(ind, `for (var c = 0u; c < ${dv}u; c++) {`);
-          for (const j of K) emit(ind + 2, `let v${j} = vec4f(vIn[kb${j} + c]);`);
-          for (const sd of sides) {
-            const { o, p, c: cr } = side[sd];
-            for (const i of R)
-              emit(
-                ind + 2,
-                `${o}${i}[c] = ${o}${i}[c] * ${cr}${i} + ${K.map((j) => `${p}${i}_${j} * v${j}`).join(' + ')};`,
-              );
-          }
-          emit(ind, '}');
-          return;
-        }
-        for (const sd of sides)
-          for (const i of R) for (const v of V) emit(ind, `${side[sd].o}${i}_${v} *= ${side[sd].c}${i};`);
-        for (const j of K)
-          for (const v of V) {
-            emit(ind, `{ let vv = vec4f(vIn[kb${j} + ${v}u]);`);
-            for (const sd of sides)
-              for (const i of R) emit(ind + 2, `${side[sd].o}${i}_${v} += ${side[sd].p}${i}_${j} * vv;`);
-            emit(ind, '}');
-          }
-      };
-      emit(b, 'if (anyN & anyR) {');
-      pv(b + 2, ['N', 'R']);
-      emit(b, '} else if (anyR) {');
-      pv(b + 2, ['R']);
-      emit(b, '} else {');
-      pv(b + 2, ['N']);
-      emit(b, '}');
-    } else if (loopD) {
-      emit(b, `for (var c = 0u; c < ${dv}u; c++) {`);
-      loadKeys(b + 2, 'vIn', 'v', 'c');
-      for (const sd of ['N', 'R'] as const) {
-        const { o, p, c: cr } = side[sd];
-        emit(b + 2, `if (any${sd}) {`);
-        for (const i of R)
-          emit(b + 4, `${o}${i}[c] = ${o}${i}[c] * ${cr}${i} + ${K.map((j) => `${p}${i}_${j} * v${j}`).join(' + ')};`);
-        emit(b + 2, '}');
-      }
-      emit(b, '}');
-    } else {
-      for (const sd of ['N', 'R'] as const) {
-        emit(b, `if (any${sd}) {`);
-        for (const i of R) for (const v of V) emit(b + 2, `${side[sd].o}${i}_${v} *= ${side[sd].c}${i};`);
-        emit(b, '}');
-      }
-      for (const v of V) {
-        emit(b, '{');
-        loadKeys(b + 2, 'vIn', 'w', `${v}u`);
-        for (const sd of ['N', 'R'] as const) {
-          emit(b + 2, `if (any${sd}) {`);
-          for (const j of K)
-            for (const i of R) emit(b + 4, `${side[sd].o}${i}_${v} += ${side[sd].p}${i}_${j} * w${j};`);
-          emit(b + 2, '}');
-        }
-        emit(b, '}');
+      for (const i of R) {
+        const x = `keep${i} * s${i}_${j} + select(0.0, bias${i}, (qBits${i} & kBits${j}) != 0u)`;
+        emit(indent + 2, `let p${i}_${j} = select(0.0, exp(${x} - mx${i}), ok${j});`);
       }
     }
-    for (const i of R) emit(b, `mN${i} = mNn${i};`, `mR${i} = mRn${i};`);
+    for (const i of R) emit(indent + 2, `l${i} += ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
+    accumulatePV(indent + 2, false);
     emit(indent, '}');
-    // The end combination: both sides onto the common max, folded into o/l for the shared output code.
-    for (const i of R) {
-      emit(
-        indent,
-        `let bias${i} = a${i} * (mxA${i} - mn${i});`,
-        `let hasR${i} = mR${i} > LOWEST;`,
-        `let hasN${i} = mN${i} > LOWEST;`,
-        `let top${i} = max(select(LOWEST, mR${i} + bias${i}, hasR${i}), select(LOWEST, mN${i}, hasN${i}));`,
-        `let fR${i} = select(0.0, exp(mR${i} + bias${i} - top${i}), hasR${i});`,
-        `let fN${i} = select(0.0, exp(mN${i} - top${i}), hasN${i});`,
-        `l${i} = fN${i} * l${i} + fR${i} * lR${i};`,
-      );
-      if (loopD)
-        emit(indent, `for (var c = 0u; c < ${dv}u; c++) { o${i}[c] = fN${i} * o${i}[c] + fR${i} * u${i}[c]; }`);
-      else for (const v of V) emit(indent, `o${i}_${v} = fN${i} * o${i}_${v} + fR${i} * u${i}_${v};`);
-    }
   };
 
   emit(0, c.storage === 'f16' ? 'enable f16;' : '');
@@ -434,11 +318,11 @@ export function rowKernelSource(c: RowKernelConfig): string {
     emit(2, 'let strength = itemStrength[item];');
     for (const i of R) {
       emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
-      emit(2, `let qBits${i} = queryBits[g${i}];`, `let a${i} = strength * sizeReg[g${i}];`);
+      emit(2, `let qBits${i} = queryBits[g${i}];`);
     }
     // Uniform branch (one item per workgroup): unmodulated items (strength 0) take the plain single pass.
     emit(2, 'if (strength != 0.0) {');
-    modulatedOnePass(4);
+    modulatedPasses(4);
     emit(2, '} else {');
     onlinePass(4);
     emit(2, '}');
