@@ -268,25 +268,24 @@ function placementFor(graph: OpGraph, o: CompileOptions): WeightPlacement {
     : { kind: 'embedded' };
 }
 
-async function oneSession(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
-  if (o.precision === 'fp16') {
-    const graph = toFp16(lowered);
-    const emitted = await emitModelAsync(graph, placementFor(graph, o));
-    return createSession(
-      { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
-      o.target,
-    );
-  }
+/** The graph a session runs at the asked precision; `widensAtRun` when fp16 weights are widened by Casts. */
+function sessionGraph(lowered: OpGraph, o: CompileOptions): { graph: OpGraph; widensAtRun: boolean } {
+  // fp16 compute uses the stored binary16 weights directly: nothing to widen.
+  if (o.precision === 'fp16') return { graph: toFp16(lowered), widensAtRun: false };
   const computed = o.precision === 'fp16-emulated' ? emulateFp16(lowered) : lowered;
   const asStored = (o.weights ?? (o.target?.kind === 'webgpu' ? 'widened' : 'as-stored')) === 'as-stored';
   const graph = asStored ? keepFp16Weights(computed) : computed;
-  const placement = placementFor(graph, o);
+  return { graph, widensAtRun: graph !== computed };
+}
+
+async function oneSession(lowered: OpGraph, o: CompileOptions): Promise<OrtSession> {
+  const { graph, widensAtRun } = sessionGraph(lowered, o);
   // Streamed weights are read tensor by tensor into this session's own external data, dropped once it exists.
-  const emitted = await emitModelAsync(graph, placement);
+  const emitted = await emitModelAsync(graph, placementFor(graph, o));
   return createSession(
     { model: emitted.model, ...(emitted.external ? { external: [emitted.external] } : {}) },
     o.target,
-    { noConstantFolding: graph !== computed },
+    { noConstantFolding: widensAtRun },
   );
 }
 
