@@ -10,13 +10,19 @@ import {
   deriveTiles,
   isRowKernel,
   MAX_REGISTERS,
+  rowStatsTiles,
   tileKey,
   tileProblem,
   type AttentionTiles,
   type TileLimits,
 } from '../../workers/engine/kernels/attention/tiles';
 import { attentionShaderSource } from '../../workers/engine/kernels/attention/shader';
-import { rowKernelSource, rowSubgroupsFit } from '../../workers/engine/kernels/attention/rows';
+import {
+  ROW_STATS_BINDING,
+  ROW_STATS_BYTES,
+  rowKernelSource,
+  rowSubgroupsFit,
+} from '../../workers/engine/kernels/attention/rows';
 import { planAttention, type AttentionLimits } from '../../workers/engine/kernels/attention/plan';
 import {
   AttentionAutotuner,
@@ -99,9 +105,18 @@ describe('tile configurations', () => {
       for (const subgroups of [false, true]) {
         const t = defaultTiles(d, 'f32', { subgroups }, sw);
         expect(isRowKernel(t, d)).toBe(true);
-        // 8 rows per invocation with the head dim unrolled up to d = 48, else 4 rows and a head-dim loop.
-        expect(t.rq).toBe(d <= 48 ? 8 : 4);
-        expect(t.dk).toBe(d <= 48 ? d : 4);
+        if (subgroups) {
+          // The K/V broadcast (4 keys per block): head dim unrolled at every SD1.5 size, 8 rows up to d = 96.
+          expect(t).toMatchObject({ rq: d <= 96 ? 8 : 4, rk: 4, dk: d });
+          expect(rowSubgroupsFit(t, sw.subgroupMinSize ?? 0)).toBe(true);
+          // Without subgroups on the adapter (minimum size 0) the feature flag alone does not pick them.
+          const noBroadcast = defaultTiles(d, 'f32', { subgroups }, { ...sw, subgroupMinSize: 0 });
+          expect(noBroadcast).toEqual(defaultTiles(d, 'f32', { subgroups: false }, sw));
+        } else {
+          // 8 rows per invocation with the head dim unrolled up to d = 48, else 4 rows and a head-dim loop.
+          expect(t.rq).toBe(d <= 48 ? 8 : 4);
+          expect(t.dk).toBe(d <= 48 ? d : 4);
+        }
         const derived = deriveTiles(t, d, 'f32', { subgroups });
         expect(derived.workgroupBytes).toBe(0);
         expect(derived.blockQ).toBe(t.tq * t.rq);
@@ -134,20 +149,56 @@ describe('tile configurations', () => {
       tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
       features: { subgroups: false },
     });
-    // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2; pass 1 for rowmax/rowmin.
+    // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2.
     expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]);');
     expect(unrolled).toContain('o7_9 += p7_1 * vv;');
-    expect(unrolled).toContain('mn7 = min(mn7, s7_1);');
-    expect(unrolled).toContain('mxP7 = max(mxP7, select(LOWEST, s7_1, (qBits7 & kBits1) != 0u));');
-    expect(unrolled).toContain('let bias7 = a7 * (sA7 - mn7 * params.scale);');
-    expect(unrolled).toContain('let mx7 = max(select(LOWEST, keep7 * sP7 + bias7, mxP7 > LOWEST), keep7 * sA7);');
-    // Pass 2: a fixed exact max (no per-block rescale) for modulated items, the online pass for the others.
+    // Pass 2 (apply): the row's (keep, bias, exact max) from the stats pass, indexed [chunk item, head, chunk row].
+    expect(unrolled).toContain('let st7 = rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r7, rows - 1u)];');
+    expect(unrolled).toContain('let mx7 = st7.z;');
     expect(unrolled).toContain(
       'let p7_1 = select(0.0, exp(keep7 * s7_1 + select(0.0, bias7, (qBits7 & kBits1) != 0u) - mx7), ok1);',
     );
+    // A fixed max (no per-block rescale) for modulated items, the online pass for the others; no rowmax pass here.
     expect(unrolled.match(/o7_9 \*= corr7;/g)).toHaveLength(1);
     expect(unrolled).toContain('if (strength != 0.0) {');
+    expect(unrolled).not.toContain('mn7');
+    expect(unrolled).not.toContain('sizeReg');
+    expect(unrolled).toContain(`@binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats`);
     expect(unrolled).not.toContain('for (var c');
+    // Pass 1 (stats): per row the region max, the max and the min of the raw dot products, then keep, bias and
+    // the exact modulated max, written as one vec4; no V, no output, unmodulated items return at once.
+    const stats = rowKernelSource({
+      headDim: 40,
+      storage: 'f32',
+      modulated: true,
+      stage: 'stats',
+      tq: 16,
+      rq: 16,
+      rk: 2,
+      paramsStruct: '',
+    });
+    expect(stats).toContain('mn15 = min(mn15, s15_1);');
+    expect(stats).toContain('mxP15 = max(mxP15, select(LOWEST, s15_1, (qBits15 & kBits1) != 0u));');
+    expect(stats).toContain('let bias15 = a15 * (sA15 - mn15 * params.scale);');
+    expect(stats).toContain('let mx15 = max(select(LOWEST, keep15 * sP15 + bias15, mxP15 > LOWEST), keep15 * sA15);');
+    expect(stats).toContain(
+      'rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r15, rows - 1u)] = vec4f(keep15, bias15, mx15, 0.0);',
+    );
+    expect(stats).toContain('if (strength == 0.0) {\n    return;');
+    expect(stats).toContain(`@binding(${ROW_STATS_BINDING.stats}) var<storage, read_write> rowStats`);
+    expect(stats).not.toMatch(/vIn|outData|exp\(/);
+    expect(() =>
+      rowKernelSource({
+        headDim: 40,
+        storage: 'f32',
+        modulated: false,
+        stage: 'stats',
+        tq: 16,
+        rq: 1,
+        rk: 2,
+        paramsStruct: '',
+      }),
+    ).toThrow(/modulated/);
     const looped = attentionShaderSource({
       headDim: 160,
       storage: 'f16',
@@ -315,7 +366,45 @@ describe('dispatch plan of a tiled variant', () => {
       expect(plan.chunks[0]!.workgroups).toEqual([Math.ceil(n / bq), 8, 1]);
       // Q/O element offsets stay multiples of 4 (the kernel reads vec4).
       expect(plan.chunks[0]!.qOffset % 4).toBe(0);
+      expect(plan.statsBytes).toBe(0);
+      // A modulated row-kernel call also allocates the stats pass's vec4 per (item, head, row): linear in tokens.
+      const withStats = planAttention(
+        { batch: 2, kvBatch: 2, queries: n, keys: n, heads: 8, headDim: d },
+        { storage: 'f32', blockQ: bq, modulated: true, groups: 1, rowStats: true },
+        limits,
+      );
+      expect(withStats.statsBytes).toBe(2 * 8 * n * ROW_STATS_BYTES);
+      expect(withStats.scratchBytes).toBeGreaterThanOrEqual(withStats.statsBytes);
+      // The stats pass: twice the rows of the apply tiles with the broadcast (8 at d = 160), never looped on software.
+      const sg = defaultTiles(d, 'f32', { subgroups: true }, sw);
+      expect(rowStatsTiles(sg, d, sw, true)).toEqual({
+        tq: 16,
+        rq: d <= 96 ? 16 : 8,
+        rk: 4,
+        loopD: false,
+        subgroups: true,
+      });
+      expect(rowStatsTiles(t, d, sw, false)).toEqual({
+        tq: 16,
+        rq: d <= 96 ? 16 : 8,
+        rk: 2,
+        loopD: false,
+        subgroups: false,
+      });
+      // Hardware adapters keep the apply tiles (registers are a real limit there).
+      expect(rowStatsTiles(t, d, DISCRETE, true)).toMatchObject({ tq: t.tq, rq: t.rq, rk: t.rk });
     }
+    // The stats binding counts toward the binding limit: a call whose stats exceed it is chunked by rows.
+    // Q (64 B a row) fits in one 96 KiB binding, the stats (128 B a row) do not.
+    const tight = { ...limits, maxStorageBufferBindingSize: 96 * 1024 };
+    const chunked = planAttention(
+      { batch: 1, kvBatch: 1, queries: 1024, keys: 64, heads: 8, headDim: 4 },
+      { storage: 'f16', blockQ: 16, modulated: true, groups: 1, rowStats: true },
+      tight,
+    );
+    expect(chunked.chunks.length).toBeGreaterThan(1);
+    for (const c of chunked.chunks)
+      expect(8 * (c.q1 - c.q0) * ROW_STATS_BYTES).toBeLessThanOrEqual(tight.maxStorageBufferBindingSize);
   });
 
   test('cross-attention (Nk 77) tunes separately from self-attention', () => {

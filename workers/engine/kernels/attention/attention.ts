@@ -5,6 +5,8 @@
  * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
  * device (on software adapters the row-register kernel, rows.ts); the subgroup variant (tiled: row max/min
  * reductions; row kernel: K/V broadcast) is used where the device has `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
+ * Modulated calls of the row kernel run two dispatches per chunk, the stats pass then the apply pass (rows.ts),
+ * through a per-call stats buffer of 16 bytes per (item, head, query row).
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */
@@ -20,14 +22,16 @@ import {
   defaultTiles,
   deriveTiles,
   isRowKernel,
+  rowStatsTiles,
   tileKey,
   tileProblem,
   type AttentionFeatures,
   type AttentionTiles,
+  type RowStatsTiles,
   type TileLimits,
 } from './tiles';
 import { planAttention, type AttentionLimits, type AttentionPlan } from './plan';
-import { rowSubgroupsFit } from './rows';
+import { ROW_STATS_BINDING, rowKernelSource, rowSubgroupsFit } from './rows';
 import {
   chooseMatrixKernel,
   matrixKernelPlan,
@@ -57,6 +61,8 @@ export interface AttentionCoreOptions {
    */
   readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
 }
+
+type PipelineKind = 'plain' | 'modulated' | 'stats';
 
 export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
 
@@ -150,7 +156,9 @@ export class AttentionCore {
   readonly limits: AttentionLimits;
   /** The subgroup-matrix kernel in use (then `tiles` only names the fallback the label does not show). */
   readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
-  private readonly pipelines = new Map<boolean, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  /** The row kernel's stats pass tiles (modulated calls of the row kernel run stats, then apply: rows.ts). */
+  readonly statsTiles?: RowStatsTiles;
+  private readonly pipelines = new Map<PipelineKind, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -173,7 +181,10 @@ export class AttentionCore {
     let tiles = options.tiles;
     if (!tiles) {
       try {
-        tiles = defaultTiles(this.headDim, this.storage, { subgroups: false }, tileLimits);
+        // Software adapters: the row kernel's subgroup tiles where the device has subgroups (the broadcast is what
+        // makes the unrolled head dim pay); hardware: tiles without subgroups, which are then enabled if they fit.
+        const softwareSubgroups = !!tileLimits.software && device.features.has('subgroups');
+        tiles = defaultTiles(this.headDim, this.storage, { subgroups: softwareSubgroups }, tileLimits);
       } catch {
         throw new AppError('ATTENTION_TOO_LARGE', `head dim ${this.headDim} does not fit this GPU's workgroup memory`);
       }
@@ -195,6 +206,8 @@ export class AttentionCore {
     const derived = deriveTiles(tiles, this.headDim, this.storage, this.features);
     this.blockQ = derived.blockQ;
     this.blockK = derived.blockK;
+    if (isRowKernel(tiles, this.headDim) && !options.matrix)
+      this.statsTiles = rowStatsTiles(tiles, this.headDim, tileLimits, device.features.has('subgroups'));
     if (options.matrix) {
       if (!device.features.has(SUBGROUP_MATRIX_FEATURE))
         throw new AppError(
@@ -227,14 +240,21 @@ export class AttentionCore {
       const { M, N, K } = this.matrix.matrix;
       return `d${this.headDim} ${this.storage} subgroup-matrix ${M}×${N}×${K} bk${this.matrix.blockK}`;
     }
-    return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}`;
+    const stats = this.statsTiles ? ` (stats rq${this.statsTiles.rq}rk${this.statsTiles.rk})` : '';
+    return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}${stats}`;
   }
 
   plan(shape: AttentionShape, modulation?: { groups: number }): AttentionPlan {
     this.checkHeadDim(shape);
     return planAttention(
       shape,
-      { storage: this.storage, blockQ: this.blockQ, modulated: !!modulation, groups: modulation?.groups ?? 1 },
+      {
+        storage: this.storage,
+        blockQ: this.blockQ,
+        modulated: !!modulation,
+        groups: modulation?.groups ?? 1,
+        rowStats: !!this.statsTiles,
+      },
       this.limits,
     );
   }
@@ -291,7 +311,8 @@ export class AttentionCore {
     this.checkBuffer('out', out, shape.batch * shape.queries * channels * elem);
     if (out === call.q) throw new AttentionInputError('attention output must not alias Q');
 
-    const { pipeline, layout } = this.pipeline(!!maps);
+    const { pipeline, layout } = this.pipeline(maps ? 'modulated' : 'plain');
+    const stats = maps && this.statsTiles ? { ...this.pipeline('stats'), tiles: this.statsTiles } : undefined;
     const stride =
       Math.ceil(PARAMS_BYTES / this.limits.minUniformBufferOffsetAlignment) *
       this.limits.minUniformBufferOffsetAlignment;
@@ -303,8 +324,10 @@ export class AttentionCore {
     const strength = modulation
       ? storageBuffer(this.device, 'attention itemStrength', modulation.itemStrength)
       : undefined;
+    const rowStats = stats
+      ? this.device.createBuffer({ label: 'attention row stats', size: plan.statsBytes, usage: GPUBufferUsage.STORAGE })
+      : undefined;
     const pass = encoder.beginComputePass({ label: 'attention' });
-    pass.setPipeline(pipeline);
     plan.chunks.forEach((c, i) => {
       const values = {
         nq: shape.queries,
@@ -321,20 +344,50 @@ export class AttentionCore {
         scale: 1 / Math.sqrt(shape.headDim),
       };
       this.device.queue.writeBuffer(params, i * stride, packParams(values));
+      const paramsEntry: GPUBindGroupEntry = {
+        binding: 0,
+        resource: { buffer: params, offset: i * stride, size: PARAMS_BYTES },
+      };
+      if (maps && strength && stats && rowStats) {
+        // Pass 1: the chunk's row stats, read by the apply dispatch below (dispatches are ordered).
+        const statsEntries: GPUBindGroupEntry[] = [
+          paramsEntry,
+          { binding: 1, resource: { buffer: call.q, ...c.qBinding } },
+          { binding: 2, resource: { buffer: call.k, ...c.kvBinding } },
+          { binding: 3, resource: { buffer: maps.buffers.queryBits } },
+          { binding: 4, resource: { buffer: maps.buffers.keyBits } },
+          { binding: 5, resource: { buffer: maps.buffers.sizeReg } },
+          { binding: 6, resource: { buffer: strength } },
+          { binding: ROW_STATS_BINDING.stats, resource: { buffer: rowStats } },
+        ];
+        pass.setPipeline(stats.pipeline);
+        pass.setBindGroup(
+          0,
+          this.device.createBindGroup({ label: 'attention stats', layout: stats.layout, entries: statsEntries }),
+        );
+        pass.dispatchWorkgroups(
+          Math.ceil((c.q1 - c.q0) / (stats.tiles.tq * stats.tiles.rq)),
+          c.workgroups[1],
+          c.workgroups[2],
+        );
+      }
       const entries: GPUBindGroupEntry[] = [
-        { binding: 0, resource: { buffer: params, offset: i * stride, size: PARAMS_BYTES } },
+        paramsEntry,
         { binding: 1, resource: { buffer: call.q, ...c.qBinding } },
         { binding: 2, resource: { buffer: call.k, ...c.kvBinding } },
         { binding: 3, resource: { buffer: call.v, ...c.kvBinding } },
         { binding: 4, resource: { buffer: out, ...c.qBinding } },
       ];
-      if (maps && strength)
+      if (maps && strength) {
         entries.push(
           { binding: 5, resource: { buffer: maps.buffers.queryBits } },
           { binding: 6, resource: { buffer: maps.buffers.keyBits } },
-          { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
           { binding: 8, resource: { buffer: strength } },
         );
+        if (rowStats) entries.push({ binding: ROW_STATS_BINDING.applyStats, resource: { buffer: rowStats } });
+        else entries.push({ binding: 7, resource: { buffer: maps.buffers.sizeReg } });
+      }
+      pass.setPipeline(pipeline);
       pass.setBindGroup(0, this.device.createBindGroup({ label: 'attention', layout, entries }));
       pass.dispatchWorkgroups(...c.workgroups);
     });
@@ -344,6 +397,7 @@ export class AttentionCore {
       release: () => {
         params.destroy();
         strength?.destroy();
+        rowStats?.destroy();
       },
     };
   }
@@ -358,48 +412,63 @@ export class AttentionCore {
       throw new AttentionInputError(`attention ${name} buffer has ${buffer.size} bytes, the shape needs ${bytes}`);
   }
 
-  private pipeline(modulated: boolean): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    const cached = this.pipelines.get(modulated);
+  private pipeline(kind: PipelineKind): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+    const cached = this.pipelines.get(kind);
     if (cached) return cached;
     const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
       binding,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type },
     });
-    const entries = [
-      storage(0, 'uniform'),
-      storage(1, 'read-only-storage'),
-      storage(2, 'read-only-storage'),
-      storage(3, 'read-only-storage'),
-      storage(4, 'storage'),
-    ];
-    if (modulated) for (const b of [5, 6, 7, 8]) entries.push(storage(b, 'read-only-storage'));
-    const layout = this.device.createBindGroupLayout({ label: 'attention', entries });
+    const modulated = kind !== 'plain';
+    const rowStats = modulated && !!this.statsTiles;
+    const read = (...bindings: number[]): GPUBindGroupLayoutEntry[] =>
+      bindings.map((b) => storage(b, 'read-only-storage'));
+    const entries =
+      kind === 'stats'
+        ? [storage(0, 'uniform'), ...read(1, 2, 3, 4, 5, 6), storage(ROW_STATS_BINDING.stats, 'storage')]
+        : [
+            storage(0, 'uniform'),
+            ...read(1, 2, 3),
+            storage(4, 'storage'),
+            ...(!modulated ? [] : rowStats ? read(5, 6, 8, ROW_STATS_BINDING.applyStats) : read(5, 6, 7, 8)),
+          ];
+    const layout = this.device.createBindGroupLayout({ label: `attention ${kind}`, entries });
     const info = (this.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } })
       .adapterInfo;
-    const code = this.matrix
-      ? matrixKernelSource({
-          headDim: this.headDim,
-          storage: this.storage,
-          modulated,
-          subgroupMaxSize: info?.subgroupMaxSize ?? 0,
-          paramsStruct: paramsStructWgsl(),
-          ...this.matrix,
-        })
-      : attentionShaderSource({
-          headDim: this.headDim,
-          storage: this.storage,
-          modulated,
-          tiles: this.tiles,
-          features: this.features,
-        });
+    const code =
+      kind === 'stats' && this.statsTiles
+        ? rowKernelSource({
+            headDim: this.headDim,
+            storage: this.storage,
+            modulated: true,
+            stage: 'stats',
+            ...this.statsTiles,
+            paramsStruct: paramsStructWgsl(),
+          })
+        : this.matrix
+          ? matrixKernelSource({
+              headDim: this.headDim,
+              storage: this.storage,
+              modulated,
+              subgroupMaxSize: info?.subgroupMaxSize ?? 0,
+              paramsStruct: paramsStructWgsl(),
+              ...this.matrix,
+            })
+          : attentionShaderSource({
+              headDim: this.headDim,
+              storage: this.storage,
+              modulated,
+              tiles: this.tiles,
+              features: this.features,
+            });
     const pipeline = this.device.createComputePipeline({
-      label: `attention ${this.variantLabel}${modulated ? ' modulated' : ''}`,
+      label: `attention ${this.variantLabel} ${kind}`,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module: this.device.createShaderModule({ label: 'attention', code }), entryPoint: 'main' },
+      compute: { module: this.device.createShaderModule({ label: `attention ${kind}`, code }), entryPoint: 'main' },
     });
     const made = { pipeline, layout };
-    this.pipelines.set(modulated, made);
+    this.pipelines.set(kind, made);
     return made;
   }
 }

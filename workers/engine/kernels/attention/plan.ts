@@ -7,6 +7,7 @@
 import { AppError } from '../../../../src/core/protocol/errors';
 import { validateAttention, type AttentionShape } from '../../../../src/core/attention/types';
 import { PARAMS_BYTES, type StorageType } from './shader';
+import { ROW_STATS_BYTES } from './rows';
 
 export interface AttentionLimits {
   readonly maxStorageBufferBindingSize: number;
@@ -41,7 +42,12 @@ export interface AttentionPlan {
   readonly outputBytes: number;
   /** Modulation maps (query bits + size_reg + key bits), uploaded once per resolution. */
   readonly mapsBytes: number;
-  /** Params of every chunk + per-item strengths, allocated per call. */
+  /**
+   * The row kernel's per-row stats of a modulated call (rows.ts 'stats' stage: keep, bias, max per item, head and
+   * query row of the largest chunk; reused chunk after chunk), allocated per call; 0 otherwise.
+   */
+  readonly statsBytes: number;
+  /** Params of every chunk + per-item strengths + the row stats, allocated per call. */
   readonly scratchBytes: number;
   /** Everything the wrapper allocates for the call: output + maps + scratch. */
   readonly allocatedBytes: number;
@@ -60,7 +66,14 @@ const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 export function planAttention(
   shape: AttentionShape,
-  opts: { storage: StorageType; blockQ: number; modulated: boolean; groups?: number },
+  opts: {
+    storage: StorageType;
+    blockQ: number;
+    modulated: boolean;
+    groups?: number;
+    /** A modulated call of the row kernel: its stats pass writes ROW_STATS_BYTES per (item, head, row). */
+    rowStats?: boolean;
+  },
   limits: AttentionLimits,
 ): AttentionPlan {
   validateAttention(shape);
@@ -109,15 +122,20 @@ export function planAttention(
       workgroups: [Math.ceil((q1 - q0) / opts.blockQ), heads, b1 - b0],
     };
   };
+  const rowStats = opts.modulated && !!opts.rowStats;
+  const statsBytesOf = (c: AttentionChunk): number =>
+    rowStats ? (c.b1 - c.b0) * heads * (c.q1 - c.q0) * ROW_STATS_BYTES : 0;
   const fits = (c: AttentionChunk): boolean =>
     c.qBinding.size <= limits.maxStorageBufferBindingSize &&
+    statsBytesOf(c) <= limits.maxStorageBufferBindingSize &&
     c.kvBinding.size <= limits.maxStorageBufferBindingSize &&
     c.workgroups[0] <= maxGroups &&
     c.workgroups[2] <= maxGroups;
 
   const chunks: AttentionChunk[] = [];
   // Rows per chunk when one item must be split.
-  const rowsPerChunk = Math.max(1, Math.floor(Math.min(usable / rowBytes, maxGroups * opts.blockQ)));
+  const bindRowBytes = Math.max(rowBytes, rowStats ? heads * ROW_STATS_BYTES : 0);
+  const rowsPerChunk = Math.max(1, Math.floor(Math.min(usable / bindRowBytes, maxGroups * opts.blockQ)));
   let b = 0;
   while (b < batch) {
     const whole = chunk(b, b + 1, 0, nq);
@@ -136,13 +154,15 @@ export function planAttention(
   const outputBytes = roundUp(qBytes, 16);
   const mapsBytes = opts.modulated ? roundUp(groups * nq * 4, 16) * 2 + roundUp(nk * 4, 16) : 0;
   const paramsStride = roundUp(PARAMS_BYTES, limits.minUniformBufferOffsetAlignment);
-  const scratchBytes = chunks.length * paramsStride + (opts.modulated ? roundUp(batch * 4, 16) : 0);
+  const statsBytes = Math.max(0, ...chunks.map(statsBytesOf));
+  const scratchBytes = chunks.length * paramsStride + (opts.modulated ? roundUp(batch * 4, 16) : 0) + statsBytes;
   const allocatedBytes = outputBytes + mapsBytes + scratchBytes;
   return {
     chunks,
     inputBytes: qBytes + 2 * kvBytes,
     outputBytes,
     mapsBytes,
+    statsBytes,
     scratchBytes,
     allocatedBytes,
     peakBytes: qBytes + 2 * kvBytes + allocatedBytes,

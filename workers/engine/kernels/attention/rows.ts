@@ -12,20 +12,26 @@
  * per block, RK·RQ scores from vec4 dot products, one online-softmax rescale per row, then O += P·V with vec4
  * FMAs. No workgroup memory and no barriers — on a CPU rasterizer a barrier switches every SIMD group, and
  * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
- * arithmetic per load in registers. The modulated variant (items with itemStrength ≠ 0; a uniform branch sends
- * the others through the plain pass) runs the score blocks twice: pass 1 takes per row the max of S over region
- * keys, the max and the min over all keys (branch-free: select on the key's region bits), from which
- * keep = 1 − a, bias = a·(rowmax − rowmin) and the EXACT max of the modulated scores follow; pass 2 is softmax
- * and P·V with that fixed max — no online rescale of l and O per block (modulatedPasses below). Pass 1 is a
- * second QKᵀ, so modulated costs about 1.4–1.6× plain on SwiftShader (QKᵀ is about half of a plain pass there;
- * the per-block rescale that pass 2 drops is small).
+ * arithmetic per load in registers. Modulated attention runs as two kernels, one pass each over the keys (the
+ * fused form's exact rowmax/rowmin must be known before any exponential):
+ *  - 'stats' (pass 1, QKᵀ only): per row the max of S over region keys and the max and min over all keys
+ *    (branch-free: select on the key's region bits), from which keep = 1 − a, bias = a·(rowmax − rowmin) and the
+ *    EXACT max of the modulated scores follow; written per (item, head, row) as vec4f(keep, bias, max, 0). With no
+ *    V loads and no output accumulator it holds more rows per invocation than the apply kernel (rowStatsTiles),
+ *    which is what makes it cheap: each K load feeds twice the rows.
+ *  - 'apply' (pass 2): softmax with that fixed max and P·V — no online rescale of l and O per block.
+ * Items with itemStrength 0 skip the stats (a uniform return) and take the plain online pass in the apply kernel
+ * (a uniform branch). Branch-free inner loops throughout: SwiftShader runs even a uniformly skipped branch
+ * around P·V slower than the P·V itself, which rules out the one-pass form with a region and an other-keys
+ * accumulator (measured 2.0–2.5× plain).
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
  *
  * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
- * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated: 5 queryBits, 6 keyBits,
- * 7 sizeReg, 8 itemStrength. Elem = f32, or f16 storage (math in f32).
+ * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated (apply): 5 queryBits,
+ * 6 keyBits, 8 itemStrength, 9 the stats (read); the stats kernel's own in ROW_STATS_BINDING's comment.
+ * Elem = f32, or f16 storage (math in f32).
  */
 import type { StorageType } from './tiles';
 
@@ -48,9 +54,23 @@ export interface RowKernelConfig {
    * subgroupBroadcast hands it to the others, one load per ROW_SUBGROUP keys instead of one per key.
    */
   readonly subgroups?: boolean;
+  /**
+   * Modulated only: 'stats' = pass 1 (ROW_STATS_BINDING), 'apply' (default) = pass 2 reading pass 1's stats.
+   */
+  readonly stage?: RowStage;
   /** The Params struct (shader.ts), passed in to avoid an import cycle. */
   readonly paramsStruct: string;
 }
+
+export type RowStage = 'stats' | 'apply';
+
+/**
+ * Bindings of the 'stats' stage (group 0): 0 Params, 1 Q, 2 K, 3 queryBits, 4 keyBits, 5 sizeReg, 6 itemStrength,
+ * 7 stats (read_write). The 'apply' stage has the fused kernel's bindings plus 9 stats (read).
+ */
+export const ROW_STATS_BINDING = { stats: 7, applyStats: 9 } as const;
+/** Bytes per (item, head, row) in the stats buffer: vec4f(keep, bias, max, 0). */
+export const ROW_STATS_BYTES = 16;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -79,6 +99,9 @@ export function rowKernelSource(c: RowKernelConfig): string {
 
   const loopD = !!c.loopD;
   const sg = !!c.subgroups;
+  if (c.stage && !modulated) throw new Error(`row attention stage '${c.stage}' is for modulated attention`);
+  const stage = modulated ? (c.stage ?? 'apply') : undefined;
+  const stats = stage === 'stats';
   if (sg && !rowSubgroupsFit({ tq, rk }, ROW_SUBGROUP))
     throw new Error(`row attention subgroup variant needs TQ and RK multiples of ${ROW_SUBGROUP}, got ${tq}, ${rk}`);
   // Key j of a block comes from lane j % SG of load group ⌊j / SG⌋ (subgroup variant), else its own load.
@@ -213,7 +236,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
    * Pass 2: p = exp(x − mx) with that fixed max, l += Σp, O += P·V — the same arithmetic as one plain block minus
    * the per-block max, correction exp and O rescale, which is what pays for pass 1.
    */
-  const modulatedPasses = (indent: number): void => {
+  const statsPass = (indent: number): void => {
     for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxA${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
     scoreBlock(indent + 2, false);
@@ -240,6 +263,8 @@ export function rowKernelSource(c: RowKernelConfig): string {
         `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), keep${i} * sA${i});`,
       );
     }
+  };
+  const applyPass = (indent: number): void => {
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
     scoreBlock(indent + 2);
     for (const j of K) {
@@ -257,31 +282,60 @@ export function rowKernelSource(c: RowKernelConfig): string {
     accumulatePV(indent + 2, false);
     emit(indent, '}');
   };
+  // Row i's entry in the stats buffer: [chunk item, head, chunk row] (the stats kernel's dispatch = this one's).
+  const statsIndex = (i: number): string => `(wg.z * nwg.y + head) * params.qRows + row0 + min(r${i}, rows - 1u)`;
+  const modulatedApply = (indent: number): void => {
+    for (const i of R)
+      emit(
+        indent,
+        `let st${i} = rowStats[${statsIndex(i)}];`,
+        `let keep${i} = st${i}.x;`,
+        `let bias${i} = st${i}.y;`,
+        `let mx${i} = st${i}.z;`,
+      );
+    applyPass(indent);
+  };
 
   emit(0, c.storage === 'f16' ? 'enable f16;' : '');
   if (sg) emit(0, 'enable subgroups;');
   emit(0, `alias Elem = ${c.storage};`, c.paramsStruct, '');
-  emit(
-    0,
-    '@group(0) @binding(0) var<uniform> params: Params;',
-    '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
-    '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
-    '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
-    '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
-  );
-  if (modulated)
+  if (stats)
     emit(
       0,
-      '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
-      '@group(0) @binding(6) var<storage, read> keyBits: array<u32>;',
-      '@group(0) @binding(7) var<storage, read> sizeReg: array<f32>;',
-      '@group(0) @binding(8) var<storage, read> itemStrength: array<f32>;',
+      '@group(0) @binding(0) var<uniform> params: Params;',
+      '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
+      '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
+      '@group(0) @binding(3) var<storage, read> queryBits: array<u32>;',
+      '@group(0) @binding(4) var<storage, read> keyBits: array<u32>;',
+      '@group(0) @binding(5) var<storage, read> sizeReg: array<f32>;',
+      '@group(0) @binding(6) var<storage, read> itemStrength: array<f32>;',
+      `@group(0) @binding(${ROW_STATS_BINDING.stats}) var<storage, read_write> rowStats: array<vec4f>;`,
     );
+  else {
+    emit(
+      0,
+      '@group(0) @binding(0) var<uniform> params: Params;',
+      '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
+      '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
+      '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
+      '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
+    );
+    // sizeReg (binding 7) is folded into the stats by pass 1: the apply pass does not declare it.
+    if (modulated)
+      emit(
+        0,
+        '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
+        '@group(0) @binding(6) var<storage, read> keyBits: array<u32>;',
+        '@group(0) @binding(8) var<storage, read> itemStrength: array<f32>;',
+        `@group(0) @binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats: array<vec4f>;`,
+      );
+  }
   emit(0, '', 'const LOWEST: f32 = -3.0e38;', '');
   emit(0, `@compute @workgroup_size(${tq})`);
   emit(
     0,
     'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32' +
+      (modulated ? ', @builtin(num_workgroups) nwg: vec3u' : '') +
       (sg ? ', @builtin(subgroup_invocation_id) sgLane: u32) {' : ') {'),
   );
   if (sg) emit(2, `let lane = sgLane % ${ROW_SUBGROUP}u;`);
@@ -300,15 +354,28 @@ export function rowKernelSource(c: RowKernelConfig): string {
     // Rows past the end load the last row (valid memory) and write nothing.
     emit(2, `let r${i} = lid + ${tq * i}u;`, `let qb${i} = qBase + min(r${i}, rows - 1u) * chV;`);
     if (loopD) {
-      emit(2, `var q${i}: array<vec4f, ${dv}>;`, `var o${i}: array<vec4f, ${dv}>;`);
+      emit(2, `var q${i}: array<vec4f, ${dv}>;`);
+      if (!stats) emit(2, `var o${i}: array<vec4f, ${dv}>;`);
       emit(
         2,
         `for (var c = 0u; c < ${dv}u; c++) {`,
         `  q${i}[c] = vec4f(qIn[qb${i} + c]);`,
-        `  o${i}[c] = vec4f(0.0);`,
+        ...(stats ? [] : [`  o${i}[c] = vec4f(0.0);`]),
         '}',
       );
     } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]);`);
+  }
+  if (stats) {
+    emit(2, 'let strength = itemStrength[item];', 'if (strength == 0.0) {', '  return;', '}');
+    for (const i of R) {
+      emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
+      emit(2, `let qBits${i} = queryBits[g${i}];`);
+    }
+    statsPass(2);
+    for (const i of R)
+      emit(2, `if (r${i} < rows) {`, `  rowStats[${statsIndex(i)}] = vec4f(keep${i}, bias${i}, mx${i}, 0.0);`, '}');
+    emit(0, '}');
+    return lines.filter((l, i) => i > 0 || l !== '').join('\n');
   }
   for (const i of R) {
     emit(2, `var l${i} = 0.0;`);
@@ -322,7 +389,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
     }
     // Uniform branch (one item per workgroup): unmodulated items (strength 0) take the plain single pass.
     emit(2, 'if (strength != 0.0) {');
-    modulatedPasses(4);
+    modulatedApply(4);
     emit(2, '} else {');
     onlinePass(4);
     emit(2, '}');

@@ -15,6 +15,8 @@
  * K/V loads are shared by 4 lanes through subgroupBroadcast.
  */
 
+import { ROW_SUBGROUP, rowSubgroupsFit } from './rows';
+
 export type StorageType = 'f32' | 'f16';
 
 export interface AttentionTiles {
@@ -178,6 +180,38 @@ export function candidateTiles(
   return out;
 }
 
+/** The row kernel's stats pass (rows.ts 'stats') of a modulated call: its own rows per invocation. */
+export interface RowStatsTiles {
+  readonly tq: number;
+  readonly rq: number;
+  readonly rk: number;
+  /** Head dim looped at run time (else unrolled). */
+  readonly loopD: boolean;
+  readonly subgroups: boolean;
+}
+
+/**
+ * Stats-pass tiles for the row kernel `apply` (the modulated call's tiles). The stats pass holds q but no output
+ * accumulator, so on software adapters it takes twice the rows of the apply tiles, head dim unrolled: 16 (8 at
+ * d = 160, where 16 spill). SwiftShader, fraction of a plain pass of the looped tiles: 0.16 at d = 80 and 0.20 at
+ * d = 160, against 0.49 with the looped tiles. Elsewhere (registers are a real limit) it keeps the apply tiles.
+ * `subgroups`: whether the device's subgroups allow the K broadcast (ROW_SUBGROUP lanes).
+ */
+export function rowStatsTiles(
+  apply: AttentionTiles,
+  headDim: number,
+  limits: TileLimits,
+  subgroups: boolean,
+): RowStatsTiles {
+  const minSize = subgroups ? (limits.subgroupMinSize ?? 0) : 0;
+  const t = limits.software
+    ? { tq: 16, rq: headDim <= 96 ? 16 : 8, rk: 4, loopD: false }
+    : { tq: apply.tq, rq: apply.rq, rk: apply.rk, loopD: apply.dk !== headDim };
+  const sg = rowSubgroupsFit(t, minSize);
+  // Without the broadcast, 2 keys per block (4 spill on SwiftShader).
+  return limits.software && !sg ? { ...t, rk: 2, subgroups: false } : { ...t, subgroups: sg };
+}
+
 /** A tile configuration as a short string (cache keys, labels). */
 export function tileKey(t: AttentionTiles): string {
   return `tq${t.tq}tk${t.tk}rq${t.rq}rk${t.rk}dk${t.dk}`;
@@ -199,20 +233,30 @@ export function softwareTiles(
   const fits = (t: AttentionTiles): boolean => !tileProblem(t, headDim, storage, features, limits);
   if (headDim % 4 === 0) {
     const unrolled = headDim <= 48;
-    const rows: AttentionTiles[] = unrolled
+    // With the subgroup K/V broadcast (4 keys per block) the head dim unrolls at every SD1.5 size: SwiftShader,
+    // plain pass vs the looped 4-row tiles: 2.1–2.3× faster at d = 80 (8 rows), 1.5× at d = 160 (4 rows; 8 rows'
+    // registers spill), 1.2× at d = 40 vs the unrolled 8 rows × 2 keys.
+    const broadcast = features.subgroups && (limits.subgroupMinSize ?? 0) >= ROW_SUBGROUP;
+    const rows: AttentionTiles[] = broadcast
       ? [
-          { tq: 16, tk: 1, rq: 8, rk: 2, dk: headDim },
-          { tq: 16, tk: 1, rq: 8, rk: 4, dk: headDim },
+          { tq: 16, tk: 1, rq: headDim <= 96 ? 8 : 4, rk: 4, dk: headDim },
           { tq: 16, tk: 1, rq: 4, rk: 4, dk: headDim },
           { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
         ]
-      : [
-          // Looped head dim: 4 rows (8 rows' arrays spill and run 4× slower at d = 160).
-          { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
-          { tq: 16, tk: 1, rq: 4, rk: 2, dk: 4 },
-          { tq: 16, tk: 1, rq: 2, rk: 4, dk: 4 },
-          { tq: 16, tk: 1, rq: 8, rk: 4, dk: 4 },
-        ];
+      : unrolled
+        ? [
+            { tq: 16, tk: 1, rq: 8, rk: 2, dk: headDim },
+            { tq: 16, tk: 1, rq: 8, rk: 4, dk: headDim },
+            { tq: 16, tk: 1, rq: 4, rk: 4, dk: headDim },
+            { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+          ]
+        : [
+            // Looped head dim: 4 rows (8 rows' arrays spill and run 4× slower at d = 160).
+            { tq: 16, tk: 1, rq: 4, rk: 4, dk: 4 },
+            { tq: 16, tk: 1, rq: 4, rk: 2, dk: 4 },
+            { tq: 16, tk: 1, rq: 2, rk: 4, dk: 4 },
+            { tq: 16, tk: 1, rq: 8, rk: 4, dk: 4 },
+          ];
     const seen = new Set<string>();
     return rows.filter((t) => fits(t) && !seen.has(tileKey(t)) && !!seen.add(tileKey(t)));
   }
