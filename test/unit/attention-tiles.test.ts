@@ -136,7 +136,7 @@ describe('tile configurations', () => {
         expect(src).not.toContain('Barrier');
         expect(src).toContain('var<storage, read> kIn: array<vec4<Elem>>;');
         expect(src).toContain(`@workgroup_size(${t.tq})`);
-        expect(src.includes('itemStrength')).toBe(modulated);
+        expect(src.includes('queryBits')).toBe(modulated);
       }
     },
   );
@@ -158,11 +158,12 @@ describe('tile configurations', () => {
     expect(unrolled).toContain(
       'let p7_1 = select(0.0, exp(keep7 * s7_1 + select(0.0, bias7, (qBits7 & kBits1) != 0u) - mx7), ok1);',
     );
-    // A fixed max (no per-block rescale) for modulated items, the online pass for the others; no rowmax pass here.
-    expect(unrolled.match(/o7_9 \*= corr7;/g)).toHaveLength(1);
-    expect(unrolled).toContain('if (strength != 0.0) {');
+    // A fixed max: no per-block rescale, no rowmax pass, and no branch (unmodulated items go to the plain kernel).
+    expect(unrolled).not.toContain('corr7');
+    expect(unrolled).not.toMatch(/strength|if \(strength/);
     expect(unrolled).not.toContain('mn7');
     expect(unrolled).not.toContain('sizeReg');
+    expect(unrolled.match(/\bif \(/g)).toHaveLength(8); // the 8 rows' output guards only
     expect(unrolled).toContain(`@binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats`);
     expect(unrolled).not.toContain('for (var c');
     // Pass 1 (stats): per row the region max, the max and the min of the raw dot products, then keep, bias and
@@ -184,7 +185,7 @@ describe('tile configurations', () => {
     expect(stats).toContain(
       'rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r15, rows - 1u)] = vec4f(keep15, bias15, mx15, 0.0);',
     );
-    expect(stats).toContain('if (strength == 0.0) {\n    return;');
+    expect(stats).not.toMatch(/return;/);
     expect(stats).toContain(`@binding(${ROW_STATS_BINDING.stats}) var<storage, read_write> rowStats`);
     expect(stats).not.toMatch(/vIn|outData|exp\(/);
     expect(() =>
@@ -394,6 +395,29 @@ describe('dispatch plan of a tiled variant', () => {
       // Hardware adapters keep the apply tiles (registers are a real limit there).
       expect(rowStatsTiles(t, d, DISCRETE, true)).toMatchObject({ tq: t.tq, rq: t.rq, rk: t.rk });
     }
+    // Items with strength 0 get chunks of their own (the plain kernel, no stats); without the row kernel's stats
+    // pass the modulated kernel branches per item and chunks mix them.
+    const cfg = { batch: 4, kvBatch: 4, queries: 64, keys: 64, heads: 8, headDim: 8 };
+    const split = planAttention(
+      cfg,
+      { storage: 'f32', blockQ: 16, modulated: true, rowStats: true, modulatedItems: [false, false, true, true] },
+      limits,
+    );
+    expect(split.chunks.map((c) => [c.b0, c.b1, c.modulated])).toEqual([
+      [0, 2, false],
+      [2, 4, true],
+    ]);
+    expect(split.statsBytes).toBe(2 * 8 * 64 * ROW_STATS_BYTES);
+    const mixed = planAttention(
+      cfg,
+      { storage: 'f32', blockQ: 16, modulated: true, modulatedItems: [false, false, true, true] },
+      limits,
+    );
+    expect(mixed.chunks.map((c) => [c.b0, c.b1, c.modulated])).toEqual([[0, 4, true]]);
+    expect(mixed.statsBytes).toBe(0);
+    expect(() =>
+      planAttention(cfg, { storage: 'f32', blockQ: 16, modulated: true, modulatedItems: [true] }, limits),
+    ).toThrow(/1 item flags for 4 items/);
     // The stats binding counts toward the binding limit: a call whose stats exceed it is chunked by rows.
     // Q (64 B a row) fits in one 96 KiB binding, the stats (128 B a row) do not.
     const tight = { ...limits, maxStorageBufferBindingSize: 96 * 1024 };

@@ -244,8 +244,13 @@ export class AttentionCore {
     return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}${stats}`;
   }
 
-  plan(shape: AttentionShape, modulation?: { groups: number }): AttentionPlan {
+  /**
+   * `modulation.itemStrength`: the call's strengths (row kernel: items with 0 go to the plain kernel in chunks of
+   * their own, which needs no stats); absent, every item counts as modulated (the memory plan's worst case).
+   */
+  plan(shape: AttentionShape, modulation?: { groups: number; itemStrength?: Float32Array }): AttentionPlan {
     this.checkHeadDim(shape);
+    const strength = modulation?.itemStrength;
     return planAttention(
       shape,
       {
@@ -254,6 +259,7 @@ export class AttentionCore {
         modulated: !!modulation,
         groups: modulation?.groups ?? 1,
         rowStats: !!this.statsTiles,
+        ...(strength ? { modulatedItems: Array.from(strength, (a) => a !== 0) } : {}),
       },
       this.limits,
     );
@@ -295,7 +301,7 @@ export class AttentionCore {
     this.checkHeadDim(shape);
     const maps = modulation?.maps;
     if (maps) validateModulationSizes(shape, maps, modulation.itemStrength);
-    const plan = this.plan(shape, maps ? { groups: maps.groups } : undefined);
+    const plan = this.plan(shape, maps ? { groups: maps.groups, itemStrength: modulation.itemStrength } : undefined);
     const elem = this.storage === 'f16' ? 2 : 4;
     const channels = shape.heads * shape.headDim;
     this.checkBuffer('Q', call.q, shape.batch * shape.queries * channels * elem);
@@ -311,8 +317,10 @@ export class AttentionCore {
     this.checkBuffer('out', out, shape.batch * shape.queries * channels * elem);
     if (out === call.q) throw new AttentionInputError('attention output must not alias Q');
 
-    const { pipeline, layout } = this.pipeline(maps ? 'modulated' : 'plain');
-    const stats = maps && this.statsTiles ? { ...this.pipeline('stats'), tiles: this.statsTiles } : undefined;
+    const stats =
+      maps && this.statsTiles && plan.statsBytes > 0
+        ? { ...this.pipeline('stats'), tiles: this.statsTiles }
+        : undefined;
     const stride =
       Math.ceil(PARAMS_BYTES / this.limits.minUniformBufferOffsetAlignment) *
       this.limits.minUniformBufferOffsetAlignment;
@@ -348,7 +356,9 @@ export class AttentionCore {
         binding: 0,
         resource: { buffer: params, offset: i * stride, size: PARAMS_BYTES },
       };
-      if (maps && strength && stats && rowStats) {
+      // Row kernel: chunks of unmodulated items run the plain kernel (the tiled kernels branch per item).
+      const modulated = c.modulated;
+      if (modulated && maps && strength && stats && rowStats) {
         // Pass 1: the chunk's row stats, read by the apply dispatch below (dispatches are ordered).
         const statsEntries: GPUBindGroupEntry[] = [
           paramsEntry,
@@ -378,15 +388,19 @@ export class AttentionCore {
         { binding: 3, resource: { buffer: call.v, ...c.kvBinding } },
         { binding: 4, resource: { buffer: out, ...c.qBinding } },
       ];
-      if (maps && strength) {
+      if (modulated && maps && strength) {
         entries.push(
           { binding: 5, resource: { buffer: maps.buffers.queryBits } },
           { binding: 6, resource: { buffer: maps.buffers.keyBits } },
-          { binding: 8, resource: { buffer: strength } },
         );
         if (rowStats) entries.push({ binding: ROW_STATS_BINDING.applyStats, resource: { buffer: rowStats } });
-        else entries.push({ binding: 7, resource: { buffer: maps.buffers.sizeReg } });
+        else
+          entries.push(
+            { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
+            { binding: 8, resource: { buffer: strength } },
+          );
       }
+      const { pipeline, layout } = this.pipeline(modulated ? 'modulated' : 'plain');
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, this.device.createBindGroup({ label: 'attention', layout, entries }));
       pass.dispatchWorkgroups(...c.workgroups);
@@ -431,7 +445,7 @@ export class AttentionCore {
             storage(0, 'uniform'),
             ...read(1, 2, 3),
             storage(4, 'storage'),
-            ...(!modulated ? [] : rowStats ? read(5, 6, 8, ROW_STATS_BINDING.applyStats) : read(5, 6, 7, 8)),
+            ...(!modulated ? [] : rowStats ? read(5, 6, ROW_STATS_BINDING.applyStats) : read(5, 6, 7, 8)),
           ];
     const layout = this.device.createBindGroupLayout({ label: `attention ${kind}`, entries });
     const info = (this.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } })

@@ -5,7 +5,7 @@
  * tokens: the kernel allocates its output, the per-call params/strengths and the modulation maps, never Nq×Nk.
  */
 import { AppError } from '../../../../src/core/protocol/errors';
-import { validateAttention, type AttentionShape } from '../../../../src/core/attention/types';
+import { AttentionInputError, validateAttention, type AttentionShape } from '../../../../src/core/attention/types';
 import { PARAMS_BYTES, type StorageType } from './shader';
 import { ROW_STATS_BYTES } from './rows';
 
@@ -23,6 +23,11 @@ export interface AttentionChunk {
   readonly b1: number;
   readonly q0: number;
   readonly q1: number;
+  /**
+   * Whether the chunk's items run modulated. A row-kernel call (`rowStats`) keeps items with strength 0 in chunks
+   * of their own, dispatched to the plain kernel; the other kernels branch per item and take every item here.
+   */
+  readonly modulated: boolean;
   /** K/V items [kb0, kb1). */
   readonly kb0: number;
   readonly kb1: number;
@@ -73,6 +78,8 @@ export function planAttention(
     groups?: number;
     /** A modulated call of the row kernel: its stats pass writes ROW_STATS_BYTES per (item, head, row). */
     rowStats?: boolean;
+    /** Per item, whether its strength is ≠ 0 (default: all; row-kernel calls split chunks where it changes). */
+    modulatedItems?: readonly boolean[];
   },
   limits: AttentionLimits,
 ): AttentionPlan {
@@ -103,6 +110,10 @@ export function planAttention(
     const offset = Math.floor(start / align) * align;
     return { offset, size: roundUp(end - offset, 4), elemOffset: (start - offset) / elem };
   };
+  const rowStats = opts.modulated && !!opts.rowStats;
+  if (opts.modulatedItems && opts.modulatedItems.length !== batch)
+    throw new AttentionInputError(`${what}: ${opts.modulatedItems.length} item flags for ${batch} items`);
+  const itemModulated = (b: number): boolean => opts.modulated && (opts.modulatedItems?.[b] ?? true);
   const chunk = (b0: number, b1: number, q0: number, q1: number): AttentionChunk => {
     const kb0 = Math.floor(b0 / itemsPerKv);
     const kb1 = Math.floor((b1 - 1) / itemsPerKv) + 1;
@@ -113,6 +124,7 @@ export function planAttention(
       b1,
       q0,
       q1,
+      modulated: rowStats ? itemModulated(b0) : opts.modulated,
       kb0,
       kb1,
       qBinding: { offset: q.offset, size: q.size },
@@ -122,9 +134,8 @@ export function planAttention(
       workgroups: [Math.ceil((q1 - q0) / opts.blockQ), heads, b1 - b0],
     };
   };
-  const rowStats = opts.modulated && !!opts.rowStats;
   const statsBytesOf = (c: AttentionChunk): number =>
-    rowStats ? (c.b1 - c.b0) * heads * (c.q1 - c.q0) * ROW_STATS_BYTES : 0;
+    rowStats && c.modulated ? (c.b1 - c.b0) * heads * (c.q1 - c.q0) * ROW_STATS_BYTES : 0;
   const fits = (c: AttentionChunk): boolean =>
     c.qBinding.size <= limits.maxStorageBufferBindingSize &&
     statsBytesOf(c) <= limits.maxStorageBufferBindingSize &&
@@ -145,7 +156,8 @@ export function planAttention(
       continue;
     }
     let b1 = b + 1;
-    while (b1 < batch && fits(chunk(b, b1 + 1, 0, nq))) b1 += 1;
+    const same = (x: number): boolean => !rowStats || itemModulated(x) === itemModulated(b);
+    while (b1 < batch && same(b1) && fits(chunk(b, b1 + 1, 0, nq))) b1 += 1;
     chunks.push(chunk(b, b1, 0, nq));
     b = b1;
   }

@@ -20,17 +20,18 @@
  *    V loads and no output accumulator it holds more rows per invocation than the apply kernel (rowStatsTiles),
  *    which is what makes it cheap: each K load feeds twice the rows.
  *  - 'apply' (pass 2): softmax with that fixed max and P·V — no online rescale of l and O per block.
- * Items with itemStrength 0 skip the stats (a uniform return) and take the plain online pass in the apply kernel
- * (a uniform branch). Branch-free inner loops throughout: SwiftShader runs even a uniformly skipped branch
- * around P·V slower than the P·V itself, which rules out the one-pass form with a region and an other-keys
- * accumulator (measured 2.0–2.5× plain).
+ * Both kernels run only on items with itemStrength ≠ 0: the host dispatches the plain kernel for the others
+ * (plan.ts keeps them in separate chunks). No branches at all, not even uniform ones: SwiftShader executes a
+ * branch by masking every write inside it, so a uniformly skipped branch around P·V costs more than the P·V
+ * itself — which also rules out the one-pass form with a region and an other-keys accumulator (measured
+ * 2.0–2.5× plain).
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
  *
  * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
  * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated (apply): 5 queryBits,
- * 6 keyBits, 8 itemStrength, 9 the stats (read); the stats kernel's own in ROW_STATS_BINDING's comment.
+ * 6 keyBits, 9 the stats (read); the stats kernel's own in ROW_STATS_BINDING's comment.
  * Elem = f32, or f16 storage (math in f32).
  */
 import type { StorageType } from './tiles';
@@ -320,13 +321,12 @@ export function rowKernelSource(c: RowKernelConfig): string {
       '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
       '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
     );
-    // sizeReg (binding 7) is folded into the stats by pass 1: the apply pass does not declare it.
+    // sizeReg and itemStrength (bindings 7, 8) are folded into the stats by pass 1.
     if (modulated)
       emit(
         0,
         '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
         '@group(0) @binding(6) var<storage, read> keyBits: array<u32>;',
-        '@group(0) @binding(8) var<storage, read> itemStrength: array<f32>;',
         `@group(0) @binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats: array<vec4f>;`,
       );
   }
@@ -366,7 +366,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
     } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]);`);
   }
   if (stats) {
-    emit(2, 'let strength = itemStrength[item];', 'if (strength == 0.0) {', '  return;', '}');
+    emit(2, 'let strength = itemStrength[item];');
     for (const i of R) {
       emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
       emit(2, `let qBits${i} = queryBits[g${i}];`);
@@ -382,17 +382,11 @@ export function rowKernelSource(c: RowKernelConfig): string {
     if (!loopD) for (const v of V) emit(2, `var o${i}_${v} = vec4f(0.0);`);
   }
   if (modulated) {
-    emit(2, 'let strength = itemStrength[item];');
     for (const i of R) {
       emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
       emit(2, `let qBits${i} = queryBits[g${i}];`);
     }
-    // Uniform branch (one item per workgroup): unmodulated items (strength 0) take the plain single pass.
-    emit(2, 'if (strength != 0.0) {');
-    modulatedApply(4);
-    emit(2, '} else {');
-    onlinePass(4);
-    emit(2, '}');
+    modulatedApply(2);
   } else onlinePass(2);
   for (const i of R) {
     emit(2, `if (r${i} < rows) {`, `  let inv = 1.0 / l${i};`);
