@@ -150,13 +150,15 @@ describe('tile configurations', () => {
       features: { subgroups: false },
     });
     // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2.
-    expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]);');
     expect(unrolled).toContain('o7_9 += p7_1 * vv;');
-    // Pass 2 (apply): the row's (keep, bias, exact max) from the stats pass, indexed [chunk item, head, chunk row].
+    // Pass 2 (apply): the row's (keep, bias, exact max) from the stats pass, indexed [chunk item, head, chunk row];
+    // q pre-scaled by keep/√d, so x − max = dot + (R ? bias − max : −max).
     expect(unrolled).toContain('let st7 = rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r7, rows - 1u)];');
-    expect(unrolled).toContain('let mx7 = st7.z;');
+    expect(unrolled).toContain('let qScale7 = st7.x * params.scale;');
+    expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]) * qScale7;');
+    expect(unrolled).toContain('let biasMinusMx7 = st7.y - st7.z;');
     expect(unrolled).toContain(
-      'let p7_1 = select(0.0, exp(keep7 * s7_1 + select(0.0, bias7, (qBits7 & kBits1) != 0u) - mx7), ok1);',
+      'let p7_1 = select(0.0, exp(s7_1 + select(negMx7, biasMinusMx7, (qBits7 & kBits1) != 0u)), ok1);',
     );
     // A fixed max: no per-block rescale, no rowmax pass, and no branch (unmodulated items go to the plain kernel).
     expect(unrolled).not.toContain('corr7');
@@ -233,6 +235,9 @@ describe('tile configurations', () => {
     expect(unrolled).toContain('@builtin(subgroup_invocation_id) sgLane: u32');
     // Keys 0–3 from lanes of load group 0, keys 4–7 from group 1; V the same way.
     expect(unrolled).toContain('let kl1 = kvBase + min(start + 4u + lane, params.nk - 1u) * chV;');
+    // Region bits too: one load per 4 lanes.
+    expect(unrolled).toContain('let kBitsL1 = keyBits[min(start + 4u + lane, params.nk - 1u)];');
+    expect(unrolled).toContain('let kBits5 = subgroupBroadcast(kBitsL1, 1u);');
     expect(unrolled).toContain('let kL1 = vec4f(kIn[kl1 + 9u]);');
     expect(unrolled).toContain('let k6 = subgroupBroadcast(kL1, 2u);');
     expect(unrolled).toContain('let w7 = subgroupBroadcast(wL1, 3u);');

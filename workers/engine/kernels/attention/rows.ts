@@ -113,6 +113,17 @@ export function rowKernelSource(c: RowKernelConfig): string {
         emit(indent, `let kl${g} = kvBase + min(start + ${g * ROW_SUBGROUP}u + lane, params.nk - 1u) * chV;`);
     else for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
   };
+  /** `let kBits{j}` (key j's region bits) for every key j of the block; one load per 4 lanes with subgroups. */
+  const loadKeyBits = (indent: number): void => {
+    if (!sg) {
+      for (const j of K) emit(indent, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
+      return;
+    }
+    for (const g of groups)
+      emit(indent, `let kBitsL${g} = keyBits[min(start + ${g * ROW_SUBGROUP}u + lane, params.nk - 1u)];`);
+    for (const j of K)
+      emit(indent, `let kBits${j} = subgroupBroadcast(kBitsL${Math.floor(j / ROW_SUBGROUP)}, ${j % ROW_SUBGROUP}u);`);
+  };
   /** `let {name}{j} = <key j's vec4 at offset>` for every key j of the block, from `buf`. */
   const loadKeys = (indent: number, buf: string, name: string, offset: string): void => {
     if (!sg) {
@@ -241,8 +252,8 @@ export function rowKernelSource(c: RowKernelConfig): string {
     for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxA${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
     scoreBlock(indent + 2, false);
+    loadKeyBits(indent + 2);
     for (const j of K) {
-      emit(indent + 2, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
       for (const i of R)
         emit(
           indent + 2,
@@ -265,18 +276,17 @@ export function rowKernelSource(c: RowKernelConfig): string {
       );
     }
   };
+  // q is pre-multiplied by keep·scale (qScale, at load), so the block's raw dot products are keep·S; the region
+  // term and the max fold into one addend per (row, key): x − mx = keep·S + (R ? bias − mx : −mx).
   const applyPass = (indent: number): void => {
     emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-    scoreBlock(indent + 2);
+    scoreBlock(indent + 2, false);
+    loadKeyBits(indent + 2);
     for (const j of K) {
-      emit(
-        indent + 2,
-        `let ok${j} = start + ${j}u < params.nk;`,
-        `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`,
-      );
+      emit(indent + 2, `let ok${j} = start + ${j}u < params.nk;`);
       for (const i of R) {
-        const x = `keep${i} * s${i}_${j} + select(0.0, bias${i}, (qBits${i} & kBits${j}) != 0u)`;
-        emit(indent + 2, `let p${i}_${j} = select(0.0, exp(${x} - mx${i}), ok${j});`);
+        const add = `select(negMx${i}, biasMinusMx${i}, (qBits${i} & kBits${j}) != 0u)`;
+        emit(indent + 2, `let p${i}_${j} = select(0.0, exp(s${i}_${j} + ${add}), ok${j});`);
       }
     }
     for (const i of R) emit(indent + 2, `l${i} += ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
@@ -286,14 +296,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
   // Row i's entry in the stats buffer: [chunk item, head, chunk row] (the stats kernel's dispatch = this one's).
   const statsIndex = (i: number): string => `(wg.z * nwg.y + head) * params.qRows + row0 + min(r${i}, rows - 1u)`;
   const modulatedApply = (indent: number): void => {
-    for (const i of R)
-      emit(
-        indent,
-        `let st${i} = rowStats[${statsIndex(i)}];`,
-        `let keep${i} = st${i}.x;`,
-        `let bias${i} = st${i}.y;`,
-        `let mx${i} = st${i}.z;`,
-      );
+    for (const i of R) emit(indent, `let negMx${i} = -st${i}.z;`, `let biasMinusMx${i} = st${i}.y - st${i}.z;`);
     applyPass(indent);
   };
 
@@ -350,20 +353,24 @@ export function rowKernelSource(c: RowKernelConfig): string {
     'let kvItem = item / params.itemsPerKv - params.kb0;',
     `let kvBase = (params.kvOffset + kvItem * params.nk * params.channels) / 4u + head * ${dv}u;`,
   );
+  const apply = stage === 'apply';
   for (const i of R) {
     // Rows past the end load the last row (valid memory) and write nothing.
     emit(2, `let r${i} = lid + ${tq * i}u;`, `let qb${i} = qBase + min(r${i}, rows - 1u) * chV;`);
+    // Apply pass: the row's (keep, bias, max) from the stats pass; q scaled by keep·scale as it loads.
+    if (apply) emit(2, `let st${i} = rowStats[${statsIndex(i)}];`, `let qScale${i} = st${i}.x * params.scale;`);
+    const qScale = apply ? ` * qScale${i}` : '';
     if (loopD) {
       emit(2, `var q${i}: array<vec4f, ${dv}>;`);
       if (!stats) emit(2, `var o${i}: array<vec4f, ${dv}>;`);
       emit(
         2,
         `for (var c = 0u; c < ${dv}u; c++) {`,
-        `  q${i}[c] = vec4f(qIn[qb${i} + c]);`,
+        `  q${i}[c] = vec4f(qIn[qb${i} + c])${qScale};`,
         ...(stats ? [] : [`  o${i}[c] = vec4f(0.0);`]),
         '}',
       );
-    } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]);`);
+    } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u])${qScale};`);
   }
   if (stats) {
     emit(2, 'let strength = itemStrength[item];');
