@@ -193,8 +193,9 @@ export interface RowStatsTiles {
 /**
  * Stats-pass tiles for the row kernel `apply` (the modulated call's tiles). The stats pass holds q but no output
  * accumulator, so on software adapters it takes twice the rows of the apply tiles, head dim unrolled: 16 (8 at
- * d = 160, where 16 spill). SwiftShader, fraction of a plain pass of the looped tiles: 0.16 at d = 80 and 0.20 at
- * d = 160, against 0.49 with the looped tiles. Elsewhere (registers are a real limit) it keeps the apply tiles.
+ * d = 160, where 16 spill; 32 did not pay at any d). SwiftShader: 0.32–0.49 of a plain pass with the default
+ * tiles (its QKᵀ is half of a plain pass's multiply-adds). Elsewhere (registers are a real limit) it keeps the
+ * apply tiles.
  * `subgroups`: whether the device's subgroups allow the K broadcast (ROW_SUBGROUP lanes).
  */
 export function rowStatsTiles(
