@@ -169,7 +169,7 @@ describe('tile configurations', () => {
     expect(unrolled).toContain(`@binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats`);
     expect(unrolled).not.toContain('for (var c');
     // Pass 1 (stats): per row the region max, the max and the min of the raw dot products, then keep, bias and
-    // the exact modulated max, written as one vec4; no V, no output, unmodulated items return at once.
+    // the exact modulated max, written as one vec4; no V, no output, no branch (unmodulated items never reach it).
     const stats = rowKernelSource({
       headDim: 40,
       storage: 'f32',

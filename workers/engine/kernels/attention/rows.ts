@@ -67,7 +67,7 @@ export type RowStage = 'stats' | 'apply';
 
 /**
  * Bindings of the 'stats' stage (group 0): 0 Params, 1 Q, 2 K, 3 queryBits, 4 keyBits, 5 sizeReg, 6 itemStrength,
- * 7 stats (read_write). The 'apply' stage has the fused kernel's bindings plus 9 stats (read).
+ * 7 stats (read_write). The 'apply' stage has the plain kernel's 0–4, 5 queryBits, 6 keyBits and 9 stats (read).
  */
 export const ROW_STATS_BINDING = { stats: 7, applyStats: 9 } as const;
 /** Bytes per (item, head, row) in the stats buffer: vec4f(keep, bias, max, 0). */
