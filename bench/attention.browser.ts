@@ -9,8 +9,8 @@
  *  - an ORT MatMul of the QKᵀ shape ([H, N, d] × [H, d, N], emitted with graph/onnx.ts) as a roofline proxy:
  *    `attentionOverMatmulRate` = our GFLOP/s / MatMul GFLOP/s;
  *  - `modulatedOverPlain` (time ratio) with spatially coherent region maps (shapes on frames, as an edit's masks),
- *    and `modulatedScatteredOverPlain` with the regions scattered token by token (every key block mixed: the
- *    one-pass modulated kernel's worst case, rows.ts).
+ *    and `modulatedScatteredOverPlain` with the regions scattered token by token (every key block mixed; the row
+ *    kernel walks keys in region order, so for it only the number of distinct key bits counts, rows.ts).
  * On software (fallback) adapters N is scaled down by the factor printed per level; on real GPUs the full N.
  * fp32 (the engine's WebGPU attention storage), the kernel's default tiles for the adapter. Prints a table;
  * returns the figures (times in ms).
@@ -200,7 +200,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const core = new AttentionCore(device, { headDim: d, storage: 'f32' });
     // Self maps (DESIGN §3.4): three overlapping regions drawn as shapes on frames (spatially coherent, like the
     // masks of an edit), some tokens in none; and the same region counts scattered token by token (every key
-    // block mixes regions: the modulated kernel's worst case, reported beside).
+    // block mixes regions: the tiled kernels' worst case, reported beside).
     const bits = shapeRegionBits(n);
     const selfMaps = core.uploadMaps(selfModulationMaps(bits, new Float32Array(n).fill(0.95)));
     const scatteredBits = Uint32Array.from(

@@ -66,8 +66,8 @@ describe('attention memory', () => {
     const encoder = device.createCommandEncoder();
     const itemStrength = new Float32Array([0.8, 0]);
     const { out, release } = core.encode(encoder, { shape, q, k, v, modulation: { maps, itemStrength } });
-    // With the call's strengths: the row kernel's stats cover the modulated item only (the other runs plain).
-    const plan = core.plan(shape, { groups: 1, itemStrength });
+    // With the call's strengths and the maps' key runs (the plan without them states the worst case).
+    const plan = core.plan(shape, { groups: 1, keyRuns: maps.keyRuns, itemStrength });
     expect(plan.allocatedBytes).toBeLessThanOrEqual(core.plan(shape, { groups: 1 }).allocatedBytes);
     expect(gpu.liveBytes() - before).toBe(plan.allocatedBytes);
     device.queue.submit([encoder.finish()]);

@@ -10,19 +10,14 @@ import {
   deriveTiles,
   isRowKernel,
   MAX_REGISTERS,
-  rowStatsTiles,
   tileKey,
   tileProblem,
   type AttentionTiles,
   type TileLimits,
 } from '../../workers/engine/kernels/attention/tiles';
 import { attentionShaderSource } from '../../workers/engine/kernels/attention/shader';
-import {
-  ROW_STATS_BINDING,
-  ROW_STATS_BYTES,
-  rowKernelSource,
-  rowSubgroupsFit,
-} from '../../workers/engine/kernels/attention/rows';
+import { rowKernelSource, rowSubgroupsFit } from '../../workers/engine/kernels/attention/rows';
+import { keyOrderWords } from '../../workers/engine/kernels/attention/key-order';
 import { planAttention, type AttentionLimits } from '../../workers/engine/kernels/attention/plan';
 import {
   AttentionAutotuner,
@@ -151,57 +146,34 @@ describe('tile configurations', () => {
     });
     // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2.
     expect(unrolled).toContain('o7_9 += p7_1 * vv;');
-    // Pass 2 (apply): the row's (keep, bias, exact max) from the stats pass, indexed [chunk item, head, chunk row];
-    // q pre-scaled by keep/√d, so x − max = dot + (R ? bias − max : −max).
-    expect(unrolled).toContain('let st7 = rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r7, rows - 1u)];');
-    expect(unrolled).toContain('let qScale7 = st7.x * params.scale;');
-    expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]) * qScale7;');
-    expect(unrolled).toContain('let biasMinusMx7 = st7.y - st7.z;');
-    expect(unrolled).toContain(
-      'let p7_1 = select(0.0, exp(s7_1 + select(negMx7, biasMinusMx7, (qBits7 & kBits1) != 0u)), ok1);',
-    );
-    // A fixed max: no per-block rescale, no rowmax pass, and no branch (unmodulated items go to the plain kernel).
-    expect(unrolled).not.toContain('corr7');
-    expect(unrolled).not.toMatch(/strength|if \(strength/);
-    expect(unrolled).not.toContain('mn7');
-    expect(unrolled).not.toContain('sizeReg');
+    // q pre-scaled by 1/√d; keys walked run by run in region order (perm through the key order table).
+    expect(unrolled).toContain('let q7_9 = vec4f(qIn[qb7 + 9u]) * params.scale;');
+    expect(unrolled).toContain('for (var run = 0u; run < runs; run++) {');
+    expect(unrolled).toContain('let kb1 = kvBase + keyOrder[permBase + min(start + 1u, runEnd - 1u)] * chV;');
+    expect(unrolled).toContain('@binding(6) var<storage, read> keyOrder: array<u32>;');
+    // R once per (row, run): rows whose R changes swap their active and idle softmax (selects, no branch).
+    expect(unrolled).toContain('let wantR7 = (qBits7 & runBits) != 0u;');
+    expect(unrolled).toContain('o7_9 = select(x, u7_9, swap7);');
+    // Per score: the online softmax of keep·S and the row min; per block one rescale.
+    expect(unrolled).toContain('let p7_1 = select(0.0, exp(keep7 * (s7_1 - mNew7)), ok1);');
+    expect(unrolled).toContain('mn7 = min(mn7, min(s7_0, s7_1));');
+    expect(unrolled).toContain('let corr7 = exp(keep7 * (m7 - mNew7));');
+    // The fused form's bias a·(rowmax − rowmin) on the region sum at the end, both sums relative to the largest.
+    expect(unrolled).toContain('let aD7 = a7 * (max(m7, mI7) - mn7);');
+    expect(unrolled).toContain('let xR7 = select(LOWEST, keep7 * mR7 + aD7, mR7 > LOWEST);');
+    expect(unrolled).toContain('o7_9 = o7_9 * cA7 + u7_9 * cI7;');
+    expect(unrolled).not.toContain('keyBits');
     expect(unrolled.match(/\bif \(/g)).toHaveLength(8); // the 8 rows' output guards only
-    expect(unrolled).toContain(`@binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats`);
     expect(unrolled).not.toContain('for (var c');
-    // Pass 1 (stats): per row the region max, the max and the min of the raw dot products, then keep, bias and
-    // the exact modulated max, written as one vec4; no V, no output, no branch (unmodulated items never reach it).
-    const stats = rowKernelSource({
+    const plain = attentionShaderSource({
       headDim: 40,
       storage: 'f32',
-      modulated: true,
-      stage: 'stats',
-      tq: 16,
-      rq: 16,
-      rk: 2,
-      paramsStruct: '',
+      modulated: false,
+      tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
+      features: { subgroups: false },
     });
-    expect(stats).toContain('mn15 = min(mn15, s15_1);');
-    expect(stats).toContain('mxP15 = max(mxP15, select(LOWEST, s15_1, (qBits15 & kBits1) != 0u));');
-    expect(stats).toContain('let bias15 = a15 * (sA15 - mn15 * params.scale);');
-    expect(stats).toContain('let mx15 = max(select(LOWEST, keep15 * sP15 + bias15, mxP15 > LOWEST), keep15 * sA15);');
-    expect(stats).toContain(
-      'rowStats[(wg.z * nwg.y + head) * params.qRows + row0 + min(r15, rows - 1u)] = vec4f(keep15, bias15, mx15, 0.0);',
-    );
-    expect(stats).not.toMatch(/return;/);
-    expect(stats).toContain(`@binding(${ROW_STATS_BINDING.stats}) var<storage, read_write> rowStats`);
-    expect(stats).not.toMatch(/vIn|outData|exp\(/);
-    expect(() =>
-      rowKernelSource({
-        headDim: 40,
-        storage: 'f32',
-        modulated: false,
-        stage: 'stats',
-        tq: 16,
-        rq: 1,
-        rk: 2,
-        paramsStruct: '',
-      }),
-    ).toThrow(/modulated/);
+    expect(plain).toContain('let kb1 = kvBase + min(start + 1u, params.nk - 1u) * chV;');
+    expect(plain).not.toMatch(/keyOrder|queryBits|keep/);
     const looped = attentionShaderSource({
       headDim: 160,
       storage: 'f16',
@@ -234,10 +206,8 @@ describe('tile configurations', () => {
     expect(unrolled).toContain('enable subgroups;');
     expect(unrolled).toContain('@builtin(subgroup_invocation_id) sgLane: u32');
     // Keys 0–3 from lanes of load group 0, keys 4–7 from group 1; V the same way.
-    expect(unrolled).toContain('let kl1 = kvBase + min(start + 4u + lane, params.nk - 1u) * chV;');
-    // Region bits too: one load per 4 lanes.
-    expect(unrolled).toContain('let kBitsL1 = keyBits[min(start + 4u + lane, params.nk - 1u)];');
-    expect(unrolled).toContain('let kBits5 = subgroupBroadcast(kBitsL1, 1u);');
+    // (Modulated: slot → key through the key order, one perm load per lane.)
+    expect(unrolled).toContain('let kl1 = kvBase + keyOrder[permBase + min(start + 4u + lane, runEnd - 1u)] * chV;');
     expect(unrolled).toContain('let kL1 = vec4f(kIn[kl1 + 9u]);');
     expect(unrolled).toContain('let k6 = subgroupBroadcast(kL1, 2u);');
     expect(unrolled).toContain('let w7 = subgroupBroadcast(wL1, 3u);');
@@ -350,8 +320,8 @@ describe('dispatch plan of a tiled variant', () => {
       expect(c.qBinding.size).toBeLessThanOrEqual(limits.maxStorageBufferBindingSize);
     }
     const elem = storage === 'f16' ? 2 : 4;
-    // Output + maps + scratch: O(tokens), never N².
-    expect(plan.allocatedBytes).toBeLessThan(2 * n * 8 * d * elem + 3 * n * 4 + 64 * 1024);
+    // Output + maps (3 per-token arrays + the key order's worst case, 4 words a key) + scratch: O(tokens), never N².
+    expect(plan.allocatedBytes).toBeLessThan(2 * n * 8 * d * elem + 7 * n * 4 + 64 * 1024);
   });
 
   test('row kernel (software default) at the SD1.5 levels: BQ = TQ·RQ rows per workgroup, no workgroup memory', () => {
@@ -372,68 +342,46 @@ describe('dispatch plan of a tiled variant', () => {
       expect(plan.chunks[0]!.workgroups).toEqual([Math.ceil(n / bq), 8, 1]);
       // Q/O element offsets stay multiples of 4 (the kernel reads vec4).
       expect(plan.chunks[0]!.qOffset % 4).toBe(0);
-      expect(plan.statsBytes).toBe(0);
-      // A modulated row-kernel call also allocates the stats pass's vec4 per (item, head, row): linear in tokens.
-      const withStats = planAttention(
-        { batch: 2, kvBatch: 2, queries: n, keys: n, heads: 8, headDim: d },
-        { storage: 'f32', blockQ: bq, modulated: true, groups: 1, rowStats: true },
+      // The maps include the key order: 1 + 3·runs + Nk words (worst case runs = Nk when the plan has no maps).
+      const maps = (runs: number): number =>
+        2 * Math.ceil((n * 4) / 16) * 16 +
+        Math.ceil((n * 4) / 16) * 16 +
+        Math.ceil((keyOrderWords(n, runs) * 4) / 16) * 16;
+      expect(plan.mapsBytes).toBe(maps(n));
+      const withRuns = planAttention(
+        { batch: 1, kvBatch: 1, queries: n, keys: n, heads: 8, headDim: d },
+        { storage: 'f32', blockQ: bq, modulated: true, groups: 1, keyRuns: 5 },
         limits,
       );
-      expect(withStats.statsBytes).toBe(2 * 8 * n * ROW_STATS_BYTES);
-      expect(withStats.scratchBytes).toBeGreaterThanOrEqual(withStats.statsBytes);
-      // The stats pass: twice the rows of the apply tiles with the broadcast (8 at d = 160), never looped on software.
-      const sg = defaultTiles(d, 'f32', { subgroups: true }, sw);
-      expect(rowStatsTiles(sg, d, sw, true)).toEqual({
-        tq: 16,
-        rq: d <= 96 ? 16 : 8,
-        rk: 4,
-        loopD: false,
-        subgroups: true,
-      });
-      expect(rowStatsTiles(t, d, sw, false)).toEqual({
-        tq: 16,
-        rq: d <= 96 ? 16 : 8,
-        rk: 2,
-        loopD: false,
-        subgroups: false,
-      });
-      // Hardware adapters keep the apply tiles (registers are a real limit there).
-      expect(rowStatsTiles(t, d, DISCRETE, true)).toMatchObject({ tq: t.tq, rq: t.rq, rk: t.rk });
+      expect(withRuns.mapsBytes).toBe(maps(5));
     }
-    // Items with strength 0 get chunks of their own (the plain kernel, no stats); without the row kernel's stats
-    // pass the modulated kernel branches per item and chunks mix them.
+    // Row kernel: items with strength 0 get chunks of their own (the plain kernel); otherwise the modulated kernel
+    // branches per item and chunks mix them.
     const cfg = { batch: 4, kvBatch: 4, queries: 64, keys: 64, heads: 8, headDim: 8 };
     const split = planAttention(
       cfg,
-      { storage: 'f32', blockQ: 16, modulated: true, rowStats: true, modulatedItems: [false, false, true, true] },
+      {
+        storage: 'f32',
+        blockQ: 16,
+        modulated: true,
+        splitByStrength: true,
+        modulatedItems: [false, false, true, true],
+      },
       limits,
     );
     expect(split.chunks.map((c) => [c.b0, c.b1, c.modulated])).toEqual([
       [0, 2, false],
       [2, 4, true],
     ]);
-    expect(split.statsBytes).toBe(2 * 8 * 64 * ROW_STATS_BYTES);
     const mixed = planAttention(
       cfg,
       { storage: 'f32', blockQ: 16, modulated: true, modulatedItems: [false, false, true, true] },
       limits,
     );
     expect(mixed.chunks.map((c) => [c.b0, c.b1, c.modulated])).toEqual([[0, 4, true]]);
-    expect(mixed.statsBytes).toBe(0);
     expect(() =>
       planAttention(cfg, { storage: 'f32', blockQ: 16, modulated: true, modulatedItems: [true] }, limits),
     ).toThrow(/1 item flags for 4 items/);
-    // The stats binding counts toward the binding limit: a call whose stats exceed it is chunked by rows.
-    // Q (64 B a row) fits in one 96 KiB binding, the stats (128 B a row) do not.
-    const tight = { ...limits, maxStorageBufferBindingSize: 96 * 1024 };
-    const chunked = planAttention(
-      { batch: 1, kvBatch: 1, queries: 1024, keys: 64, heads: 8, headDim: 4 },
-      { storage: 'f16', blockQ: 16, modulated: true, groups: 1, rowStats: true },
-      tight,
-    );
-    expect(chunked.chunks.length).toBeGreaterThan(1);
-    for (const c of chunked.chunks)
-      expect(8 * (c.q1 - c.q0) * ROW_STATS_BYTES).toBeLessThanOrEqual(tight.maxStorageBufferBindingSize);
   });
 
   test('cross-attention (Nk 77) tunes separately from self-attention', () => {

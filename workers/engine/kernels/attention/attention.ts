@@ -5,8 +5,8 @@
  * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
  * device (on software adapters the row-register kernel, rows.ts); the subgroup variant (tiled: row max/min
  * reductions; row kernel: K/V broadcast) is used where the device has `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
- * Modulated calls of the row kernel run two dispatches per chunk, the stats pass then the apply pass (rows.ts),
- * through a per-call stats buffer of 16 bytes per (item, head, query row).
+ * Modulated calls of the row kernel walk the keys in region order (rows.ts), from a table uploaded with the maps
+ * (key-order.ts).
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */
@@ -22,16 +22,15 @@ import {
   defaultTiles,
   deriveTiles,
   isRowKernel,
-  rowStatsTiles,
   tileKey,
   tileProblem,
   type AttentionFeatures,
   type AttentionTiles,
-  type RowStatsTiles,
   type TileLimits,
 } from './tiles';
 import { planAttention, type AttentionLimits, type AttentionPlan } from './plan';
-import { ROW_STATS_BINDING, rowKernelSource, rowSubgroupsFit } from './rows';
+import { rowSubgroupsFit } from './rows';
+import { keyRegionOrder } from './key-order';
 import {
   chooseMatrixKernel,
   matrixKernelPlan,
@@ -62,7 +61,7 @@ export interface AttentionCoreOptions {
   readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
 }
 
-type PipelineKind = 'plain' | 'modulated' | 'stats';
+type PipelineKind = 'plain' | 'modulated';
 
 export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
 
@@ -117,7 +116,14 @@ export interface GpuModulationMaps {
   readonly keys: number;
   readonly bytes: number;
   destroy(): void;
-  /** @internal */ readonly buffers: { queryBits: GPUBuffer; keyBits: GPUBuffer; sizeReg: GPUBuffer };
+  /** Runs of the key order (key-order.ts): distinct key bit values. */
+  readonly keyRuns: number;
+  /** @internal */ readonly buffers: {
+    queryBits: GPUBuffer;
+    keyBits: GPUBuffer;
+    sizeReg: GPUBuffer;
+    keyOrder: GPUBuffer;
+  };
 }
 
 export interface AttentionCall {
@@ -156,8 +162,8 @@ export class AttentionCore {
   readonly limits: AttentionLimits;
   /** The subgroup-matrix kernel in use (then `tiles` only names the fallback the label does not show). */
   readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
-  /** The row kernel's stats pass tiles (modulated calls of the row kernel run stats, then apply: rows.ts). */
-  readonly statsTiles?: RowStatsTiles;
+  /** The row kernel (rows.ts) runs: modulated calls bind the key order and leave items of strength 0 to plain. */
+  readonly rowKernel: boolean;
   private readonly pipelines = new Map<PipelineKind, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
   constructor(
@@ -206,8 +212,7 @@ export class AttentionCore {
     const derived = deriveTiles(tiles, this.headDim, this.storage, this.features);
     this.blockQ = derived.blockQ;
     this.blockK = derived.blockK;
-    if (isRowKernel(tiles, this.headDim) && !options.matrix)
-      this.statsTiles = rowStatsTiles(tiles, this.headDim, tileLimits, device.features.has('subgroups'));
+    this.rowKernel = isRowKernel(tiles, this.headDim) && !options.matrix;
     if (options.matrix) {
       if (!device.features.has(SUBGROUP_MATRIX_FEATURE))
         throw new AppError(
@@ -240,15 +245,18 @@ export class AttentionCore {
       const { M, N, K } = this.matrix.matrix;
       return `d${this.headDim} ${this.storage} subgroup-matrix ${M}×${N}×${K} bk${this.matrix.blockK}`;
     }
-    const stats = this.statsTiles ? ` (stats rq${this.statsTiles.rq}rk${this.statsTiles.rk})` : '';
-    return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}${stats}`;
+    return `d${this.headDim} ${this.storage} ${tileKey(this.tiles)}${this.features.subgroups ? ' subgroups' : ''}`;
   }
 
   /**
    * `modulation.itemStrength`: the call's strengths (row kernel: items with 0 go to the plain kernel in chunks of
-   * their own, which needs no stats); absent, every item counts as modulated (the memory plan's worst case).
+   * their own); absent, every item counts as modulated. `keyRuns`: the maps' (GpuModulationMaps); absent, the
+   * most there can be (Nk). Both default to the memory plan's worst case.
    */
-  plan(shape: AttentionShape, modulation?: { groups: number; itemStrength?: Float32Array }): AttentionPlan {
+  plan(
+    shape: AttentionShape,
+    modulation?: { groups: number; keyRuns?: number; itemStrength?: Float32Array },
+  ): AttentionPlan {
     this.checkHeadDim(shape);
     const strength = modulation?.itemStrength;
     return planAttention(
@@ -258,7 +266,8 @@ export class AttentionCore {
         blockQ: this.blockQ,
         modulated: !!modulation,
         groups: modulation?.groups ?? 1,
-        rowStats: !!this.statsTiles,
+        splitByStrength: this.rowKernel,
+        ...(modulation?.keyRuns !== undefined ? { keyRuns: modulation.keyRuns } : {}),
         ...(strength ? { modulatedItems: Array.from(strength, (a) => a !== 0) } : {}),
       },
       this.limits,
@@ -270,16 +279,19 @@ export class AttentionCore {
     const queries = maps.queryBits.length / maps.groups;
     if (!Number.isInteger(queries) || maps.sizeReg.length !== maps.queryBits.length)
       throw new AttentionInputError('modulation maps: queryBits and sizeReg must both have groups·Nq entries');
+    const keyOrder = keyRegionOrder(maps.keyBits);
     const buffers = {
       queryBits: storageBuffer(this.device, 'attention queryBits', maps.queryBits),
       keyBits: storageBuffer(this.device, 'attention keyBits', maps.keyBits),
       sizeReg: storageBuffer(this.device, 'attention sizeReg', maps.sizeReg),
+      keyOrder: storageBuffer(this.device, 'attention keyOrder', keyOrder.table),
     };
-    const bytes = buffers.queryBits.size + buffers.keyBits.size + buffers.sizeReg.size;
+    const bytes = Object.values(buffers).reduce((sum, b) => sum + b.size, 0);
     return {
       groups: maps.groups,
       queries,
       keys: maps.keyBits.length,
+      keyRuns: keyOrder.runs,
       bytes,
       buffers,
       destroy: () => Object.values(buffers).forEach((b) => b.destroy()),
@@ -301,7 +313,10 @@ export class AttentionCore {
     this.checkHeadDim(shape);
     const maps = modulation?.maps;
     if (maps) validateModulationSizes(shape, maps, modulation.itemStrength);
-    const plan = this.plan(shape, maps ? { groups: maps.groups, itemStrength: modulation.itemStrength } : undefined);
+    const plan = this.plan(
+      shape,
+      maps ? { groups: maps.groups, keyRuns: maps.keyRuns, itemStrength: modulation.itemStrength } : undefined,
+    );
     const elem = this.storage === 'f16' ? 2 : 4;
     const channels = shape.heads * shape.headDim;
     this.checkBuffer('Q', call.q, shape.batch * shape.queries * channels * elem);
@@ -317,10 +332,6 @@ export class AttentionCore {
     this.checkBuffer('out', out, shape.batch * shape.queries * channels * elem);
     if (out === call.q) throw new AttentionInputError('attention output must not alias Q');
 
-    const stats =
-      maps && this.statsTiles && plan.statsBytes > 0
-        ? { ...this.pipeline('stats'), tiles: this.statsTiles }
-        : undefined;
     const stride =
       Math.ceil(PARAMS_BYTES / this.limits.minUniformBufferOffsetAlignment) *
       this.limits.minUniformBufferOffsetAlignment;
@@ -331,9 +342,6 @@ export class AttentionCore {
     });
     const strength = modulation
       ? storageBuffer(this.device, 'attention itemStrength', modulation.itemStrength)
-      : undefined;
-    const rowStats = stats
-      ? this.device.createBuffer({ label: 'attention row stats', size: plan.statsBytes, usage: GPUBufferUsage.STORAGE })
       : undefined;
     const pass = encoder.beginComputePass({ label: 'attention' });
     plan.chunks.forEach((c, i) => {
@@ -358,29 +366,6 @@ export class AttentionCore {
       };
       // Row kernel: chunks of unmodulated items run the plain kernel (the tiled kernels branch per item).
       const modulated = c.modulated;
-      if (modulated && maps && strength && stats && rowStats) {
-        // Pass 1: the chunk's row stats, read by the apply dispatch below (dispatches are ordered).
-        const statsEntries: GPUBindGroupEntry[] = [
-          paramsEntry,
-          { binding: 1, resource: { buffer: call.q, ...c.qBinding } },
-          { binding: 2, resource: { buffer: call.k, ...c.kvBinding } },
-          { binding: 3, resource: { buffer: maps.buffers.queryBits } },
-          { binding: 4, resource: { buffer: maps.buffers.keyBits } },
-          { binding: 5, resource: { buffer: maps.buffers.sizeReg } },
-          { binding: 6, resource: { buffer: strength } },
-          { binding: ROW_STATS_BINDING.stats, resource: { buffer: rowStats } },
-        ];
-        pass.setPipeline(stats.pipeline);
-        pass.setBindGroup(
-          0,
-          this.device.createBindGroup({ label: 'attention stats', layout: stats.layout, entries: statsEntries }),
-        );
-        pass.dispatchWorkgroups(
-          Math.ceil((c.q1 - c.q0) / (stats.tiles.tq * stats.tiles.rq)),
-          c.workgroups[1],
-          c.workgroups[2],
-        );
-      }
       const entries: GPUBindGroupEntry[] = [
         paramsEntry,
         { binding: 1, resource: { buffer: call.q, ...c.qBinding } },
@@ -391,14 +376,11 @@ export class AttentionCore {
       if (modulated && maps && strength) {
         entries.push(
           { binding: 5, resource: { buffer: maps.buffers.queryBits } },
-          { binding: 6, resource: { buffer: maps.buffers.keyBits } },
+          // The row kernel walks the keys in region order; the tiled kernels read each key's bits.
+          { binding: 6, resource: { buffer: this.rowKernel ? maps.buffers.keyOrder : maps.buffers.keyBits } },
+          { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
+          { binding: 8, resource: { buffer: strength } },
         );
-        if (rowStats) entries.push({ binding: ROW_STATS_BINDING.applyStats, resource: { buffer: rowStats } });
-        else
-          entries.push(
-            { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
-            { binding: 8, resource: { buffer: strength } },
-          );
       }
       const { pipeline, layout } = this.pipeline(modulated ? 'modulated' : 'plain');
       pass.setPipeline(pipeline);
@@ -411,7 +393,6 @@ export class AttentionCore {
       release: () => {
         params.destroy();
         strength?.destroy();
-        rowStats?.destroy();
       },
     };
   }
@@ -434,48 +415,34 @@ export class AttentionCore {
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type },
     });
-    const modulated = kind !== 'plain';
-    const rowStats = modulated && !!this.statsTiles;
+    const modulated = kind === 'modulated';
     const read = (...bindings: number[]): GPUBindGroupLayoutEntry[] =>
       bindings.map((b) => storage(b, 'read-only-storage'));
-    const entries =
-      kind === 'stats'
-        ? [storage(0, 'uniform'), ...read(1, 2, 3, 4, 5, 6), storage(ROW_STATS_BINDING.stats, 'storage')]
-        : [
-            storage(0, 'uniform'),
-            ...read(1, 2, 3),
-            storage(4, 'storage'),
-            ...(!modulated ? [] : rowStats ? read(5, 6, ROW_STATS_BINDING.applyStats) : read(5, 6, 7, 8)),
-          ];
+    const entries = [
+      storage(0, 'uniform'),
+      ...read(1, 2, 3),
+      storage(4, 'storage'),
+      ...(modulated ? read(5, 6, 7, 8) : []),
+    ];
     const layout = this.device.createBindGroupLayout({ label: `attention ${kind}`, entries });
     const info = (this.device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMaxSize?: number } })
       .adapterInfo;
-    const code =
-      kind === 'stats' && this.statsTiles
-        ? rowKernelSource({
-            headDim: this.headDim,
-            storage: this.storage,
-            modulated: true,
-            stage: 'stats',
-            ...this.statsTiles,
-            paramsStruct: paramsStructWgsl(),
-          })
-        : this.matrix
-          ? matrixKernelSource({
-              headDim: this.headDim,
-              storage: this.storage,
-              modulated,
-              subgroupMaxSize: info?.subgroupMaxSize ?? 0,
-              paramsStruct: paramsStructWgsl(),
-              ...this.matrix,
-            })
-          : attentionShaderSource({
-              headDim: this.headDim,
-              storage: this.storage,
-              modulated,
-              tiles: this.tiles,
-              features: this.features,
-            });
+    const code = this.matrix
+      ? matrixKernelSource({
+          headDim: this.headDim,
+          storage: this.storage,
+          modulated,
+          subgroupMaxSize: info?.subgroupMaxSize ?? 0,
+          paramsStruct: paramsStructWgsl(),
+          ...this.matrix,
+        })
+      : attentionShaderSource({
+          headDim: this.headDim,
+          storage: this.storage,
+          modulated,
+          tiles: this.tiles,
+          features: this.features,
+        });
     const pipeline = this.device.createComputePipeline({
       label: `attention ${this.variantLabel} ${kind}`,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),

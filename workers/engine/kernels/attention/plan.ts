@@ -7,7 +7,7 @@
 import { AppError } from '../../../../src/core/protocol/errors';
 import { AttentionInputError, validateAttention, type AttentionShape } from '../../../../src/core/attention/types';
 import { PARAMS_BYTES, type StorageType } from './shader';
-import { ROW_STATS_BYTES } from './rows';
+import { keyOrderWords } from './key-order';
 
 export interface AttentionLimits {
   readonly maxStorageBufferBindingSize: number;
@@ -24,8 +24,8 @@ export interface AttentionChunk {
   readonly q0: number;
   readonly q1: number;
   /**
-   * Whether the chunk's items run modulated. A row-kernel call (`rowStats`) keeps items with strength 0 in chunks
-   * of their own, dispatched to the plain kernel; the other kernels branch per item and take every item here.
+   * Whether the chunk's items run modulated. A row-kernel call (`splitByStrength`) keeps items with strength 0 in
+   * chunks of their own, dispatched to the plain kernel; the other kernels branch per item and take every item here.
    */
   readonly modulated: boolean;
   /** K/V items [kb0, kb1). */
@@ -45,14 +45,9 @@ export interface AttentionPlan {
   readonly inputBytes: number;
   /** The output tensor, allocated by the wrapper unless the caller passes one. */
   readonly outputBytes: number;
-  /** Modulation maps (query bits + size_reg + key bits), uploaded once per resolution. */
+  /** Modulation maps (query bits + size_reg + key bits + key order), uploaded once per resolution. */
   readonly mapsBytes: number;
-  /**
-   * The row kernel's per-row stats of a modulated call (rows.ts 'stats' stage: keep, bias, max per item, head and
-   * query row of the largest chunk; reused chunk after chunk), allocated per call; 0 otherwise.
-   */
-  readonly statsBytes: number;
-  /** Params of every chunk + per-item strengths + the row stats, allocated per call. */
+  /** Params of every chunk + per-item strengths, allocated per call. */
   readonly scratchBytes: number;
   /** Everything the wrapper allocates for the call: output + maps + scratch. */
   readonly allocatedBytes: number;
@@ -76,10 +71,12 @@ export function planAttention(
     blockQ: number;
     modulated: boolean;
     groups?: number;
-    /** A modulated call of the row kernel: its stats pass writes ROW_STATS_BYTES per (item, head, row). */
-    rowStats?: boolean;
+    /** Chunks never mix modulated items and items of strength 0 (the row kernel runs the latter plain). */
+    splitByStrength?: boolean;
     /** Per item, whether its strength is ≠ 0 (default: all; row-kernel calls split chunks where it changes). */
     modulatedItems?: readonly boolean[];
+    /** Runs of the maps' key order (key-order.ts); default Nk, the most there can be. */
+    keyRuns?: number;
   },
   limits: AttentionLimits,
 ): AttentionPlan {
@@ -110,7 +107,7 @@ export function planAttention(
     const offset = Math.floor(start / align) * align;
     return { offset, size: roundUp(end - offset, 4), elemOffset: (start - offset) / elem };
   };
-  const rowStats = opts.modulated && !!opts.rowStats;
+  const split = opts.modulated && !!opts.splitByStrength;
   if (opts.modulatedItems && opts.modulatedItems.length !== batch)
     throw new AttentionInputError(`${what}: ${opts.modulatedItems.length} item flags for ${batch} items`);
   const itemModulated = (b: number): boolean => opts.modulated && (opts.modulatedItems?.[b] ?? true);
@@ -124,7 +121,7 @@ export function planAttention(
       b1,
       q0,
       q1,
-      modulated: rowStats ? itemModulated(b0) : opts.modulated,
+      modulated: split ? itemModulated(b0) : opts.modulated,
       kb0,
       kb1,
       qBinding: { offset: q.offset, size: q.size },
@@ -134,19 +131,15 @@ export function planAttention(
       workgroups: [Math.ceil((q1 - q0) / opts.blockQ), heads, b1 - b0],
     };
   };
-  const statsBytesOf = (c: AttentionChunk): number =>
-    rowStats && c.modulated ? (c.b1 - c.b0) * heads * (c.q1 - c.q0) * ROW_STATS_BYTES : 0;
   const fits = (c: AttentionChunk): boolean =>
     c.qBinding.size <= limits.maxStorageBufferBindingSize &&
-    statsBytesOf(c) <= limits.maxStorageBufferBindingSize &&
     c.kvBinding.size <= limits.maxStorageBufferBindingSize &&
     c.workgroups[0] <= maxGroups &&
     c.workgroups[2] <= maxGroups;
 
   const chunks: AttentionChunk[] = [];
   // Rows per chunk when one item must be split.
-  const bindRowBytes = Math.max(rowBytes, rowStats ? heads * ROW_STATS_BYTES : 0);
-  const rowsPerChunk = Math.max(1, Math.floor(Math.min(usable / bindRowBytes, maxGroups * opts.blockQ)));
+  const rowsPerChunk = Math.max(1, Math.floor(Math.min(usable / rowBytes, maxGroups * opts.blockQ)));
   let b = 0;
   while (b < batch) {
     const whole = chunk(b, b + 1, 0, nq);
@@ -156,7 +149,7 @@ export function planAttention(
       continue;
     }
     let b1 = b + 1;
-    const same = (x: number): boolean => !rowStats || itemModulated(x) === itemModulated(b);
+    const same = (x: number): boolean => !split || itemModulated(x) === itemModulated(b);
     while (b1 < batch && same(b1) && fits(chunk(b, b1 + 1, 0, nq))) b1 += 1;
     chunks.push(chunk(b, b1, 0, nq));
     b = b1;
@@ -164,17 +157,16 @@ export function planAttention(
 
   const groups = opts.groups ?? 1;
   const outputBytes = roundUp(qBytes, 16);
-  const mapsBytes = opts.modulated ? roundUp(groups * nq * 4, 16) * 2 + roundUp(nk * 4, 16) : 0;
+  const keyOrderBytes = roundUp(keyOrderWords(nk, opts.keyRuns ?? nk) * 4, 16);
+  const mapsBytes = opts.modulated ? roundUp(groups * nq * 4, 16) * 2 + roundUp(nk * 4, 16) + keyOrderBytes : 0;
   const paramsStride = roundUp(PARAMS_BYTES, limits.minUniformBufferOffsetAlignment);
-  const statsBytes = Math.max(0, ...chunks.map(statsBytesOf));
-  const scratchBytes = chunks.length * paramsStride + (opts.modulated ? roundUp(batch * 4, 16) : 0) + statsBytes;
+  const scratchBytes = chunks.length * paramsStride + (opts.modulated ? roundUp(batch * 4, 16) : 0);
   const allocatedBytes = outputBytes + mapsBytes + scratchBytes;
   return {
     chunks,
     inputBytes: qBytes + 2 * kvBytes,
     outputBytes,
     mapsBytes,
-    statsBytes,
     scratchBytes,
     allocatedBytes,
     peakBytes: qBytes + 2 * kvBytes + allocatedBytes,

@@ -12,26 +12,23 @@
  * per block, RK·RQ scores from vec4 dot products, one online-softmax rescale per row, then O += P·V with vec4
  * FMAs. No workgroup memory and no barriers — on a CPU rasterizer a barrier switches every SIMD group, and
  * workgroup memory is plain memory behind extra bounds checks, so the fastest shape is the one with the most
- * arithmetic per load in registers. Modulated attention runs as two kernels, one pass each over the keys (the
- * fused form's exact rowmax/rowmin must be known before any exponential):
- *  - 'stats' (pass 1, QKᵀ only): per row the max of S over region keys and the max and min over all keys
- *    (branch-free: select on the key's region bits), from which keep = 1 − a, bias = a·(rowmax − rowmin) and the
- *    EXACT max of the modulated scores follow; written per (item, head, row) as vec4f(keep, bias, max, 0). With no
- *    V loads and no output accumulator it holds more rows per invocation than the apply kernel (rowStatsTiles),
- *    which is what makes it cheap: each K load feeds twice the rows.
- *  - 'apply' (pass 2): softmax with that fixed max and P·V — no online rescale of l and O per block.
- * Both kernels run only on items with itemStrength ≠ 0: the host dispatches the plain kernel for the others
- * (plan.ts keeps them in separate chunks). No branches at all, not even uniform ones: SwiftShader executes a
- * branch by masking every write inside it, so a uniformly skipped branch around P·V costs more than the P·V
- * itself — which also rules out the one-pass form with a region and an other-keys accumulator (measured
- * 2.0–2.5× plain).
+ * arithmetic per load in registers.
+ * Modulated attention is one pass over the keys in region order (key-order.ts; modulatedPass below): R is constant
+ * over each run of keys with equal bits, so each row keeps two online softmaxes, one for region keys and one for
+ * the others, swapped at run boundaries, and combines them with the fused form's bias at the end — the exact
+ * rowmax/rowmin come out of the same pass. It costs the plain pass plus a min and a multiply per score and a swap
+ * per run (SwiftShader: 1.0–1.2× plain, against 1.25–1.45× for the earlier two kernels, a stats pass of QKᵀ and an
+ * apply pass). It runs only on items with itemStrength ≠ 0: the host dispatches the plain kernel for the others
+ * (plan.ts keeps them in separate chunks). No branches, not even uniform ones: SwiftShader executes a branch by
+ * masking every write inside it, so a uniformly skipped branch around P·V costs more than the P·V itself; loops
+ * have uniform bounds (nk, or the run table in a read-only buffer).
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
  *
  * Bindings (group 0) as attention.wgsl, with Q/K/V/O read as array<vec4<Elem>> (needs d % 4 = 0; the element
- * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated (apply): 5 queryBits,
- * 6 keyBits, 9 the stats (read); the stats kernel's own in ROW_STATS_BINDING's comment.
+ * offsets in Params are then multiples of 4): 0 Params, 1 Q, 2 K, 3 V, 4 O; modulated: 5 queryBits, 6 the key order
+ * (key-order.ts; where attention.wgsl binds keyBits), 7 sizeReg, 8 itemStrength.
  * Elem = f32, or f16 storage (math in f32).
  */
 import type { StorageType } from './tiles';
@@ -55,23 +52,9 @@ export interface RowKernelConfig {
    * subgroupBroadcast hands it to the others, one load per ROW_SUBGROUP keys instead of one per key.
    */
   readonly subgroups?: boolean;
-  /**
-   * Modulated only: 'stats' = pass 1 (ROW_STATS_BINDING), 'apply' (default) = pass 2 reading pass 1's stats.
-   */
-  readonly stage?: RowStage;
   /** The Params struct (shader.ts), passed in to avoid an import cycle. */
   readonly paramsStruct: string;
 }
-
-export type RowStage = 'stats' | 'apply';
-
-/**
- * Bindings of the 'stats' stage (group 0): 0 Params, 1 Q, 2 K, 3 queryBits, 4 keyBits, 5 sizeReg, 6 itemStrength,
- * 7 stats (read_write). The 'apply' stage has the plain kernel's 0–4, 5 queryBits, 6 keyBits and 9 stats (read).
- */
-export const ROW_STATS_BINDING = { stats: 7, applyStats: 9 } as const;
-/** Bytes per (item, head, row) in the stats buffer: vec4f(keep, bias, max, 0). */
-export const ROW_STATS_BYTES = 16;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -100,29 +83,18 @@ export function rowKernelSource(c: RowKernelConfig): string {
 
   const loopD = !!c.loopD;
   const sg = !!c.subgroups;
-  if (c.stage && !modulated) throw new Error(`row attention stage '${c.stage}' is for modulated attention`);
-  const stage = modulated ? (c.stage ?? 'apply') : undefined;
-  const stats = stage === 'stats';
   if (sg && !rowSubgroupsFit({ tq, rk }, ROW_SUBGROUP))
     throw new Error(`row attention subgroup variant needs TQ and RK multiples of ${ROW_SUBGROUP}, got ${tq}, ${rk}`);
   // Key j of a block comes from lane j % SG of load group ⌊j / SG⌋ (subgroup variant), else its own load.
   const groups = range(sg ? rk / ROW_SUBGROUP : 0);
+  // Modulated: keys in region order, slot → key through perm (key-order.ts), bounded by the run's end.
+  const keyIndex = (slot: string): string =>
+    modulated ? `keyOrder[permBase + min(${slot}, runEnd - 1u)]` : `min(${slot}, params.nk - 1u)`;
   const keyBases = (indent: number): void => {
     if (sg)
       for (const g of groups)
-        emit(indent, `let kl${g} = kvBase + min(start + ${g * ROW_SUBGROUP}u + lane, params.nk - 1u) * chV;`);
-    else for (const j of K) emit(indent, `let kb${j} = kvBase + min(start + ${j}u, params.nk - 1u) * chV;`);
-  };
-  /** `let kBits{j}` (key j's region bits) for every key j of the block; one load per 4 lanes with subgroups. */
-  const loadKeyBits = (indent: number): void => {
-    if (!sg) {
-      for (const j of K) emit(indent, `let kBits${j} = keyBits[min(start + ${j}u, params.nk - 1u)];`);
-      return;
-    }
-    for (const g of groups)
-      emit(indent, `let kBitsL${g} = keyBits[min(start + ${g * ROW_SUBGROUP}u + lane, params.nk - 1u)];`);
-    for (const j of K)
-      emit(indent, `let kBits${j} = subgroupBroadcast(kBitsL${Math.floor(j / ROW_SUBGROUP)}, ${j % ROW_SUBGROUP}u);`);
+        emit(indent, `let kl${g} = kvBase + ${keyIndex(`start + ${g * ROW_SUBGROUP}u + lane`)} * chV;`);
+    else for (const j of K) emit(indent, `let kb${j} = kvBase + ${keyIndex(`start + ${j}u`)} * chV;`);
   };
   /** `let {name}{j} = <key j's vec4 at offset>` for every key j of the block, from `buf`. */
   const loadKeys = (indent: number, buf: string, name: string, offset: string): void => {
@@ -137,11 +109,9 @@ export function rowKernelSource(c: RowKernelConfig): string {
         `let ${name}${j} = subgroupBroadcast(${name}L${Math.floor(j / ROW_SUBGROUP)}, ${j % ROW_SUBGROUP}u);`,
       );
   };
-  // Scores s{i}_{j} of keys start + j (clamped to the last key, so a block past the end repeats that key: callers
-  // mask keys ≥ nk, except max/min, which a repeated key cannot change). `scaled` false: the raw dot product
-  // (pass 1 takes max/min before scaling: rounding is monotone, so max(dot)·scale = max(dot·scale) exactly).
-  const scoreBlock = (indent: number, scaled = true): void => {
-    const sc = scaled ? ' * params.scale' : '';
+  // Scores s{i}_{j} of the block's keys (q is pre-scaled). Slots past the end (nk, or the run's end) repeat the last
+  // key: callers mask them out of P; max/min need no mask, as a repeated key cannot change them.
+  const scoreBlock = (indent: number): void => {
     if (loopD) {
       keyBases(indent);
       for (const i of R) for (const j of K) emit(indent, `var t${i}_${j} = vec4f(0.0);`);
@@ -154,7 +124,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
       emit(indent, '}');
       for (const j of K)
         for (const i of R)
-          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
+          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w);`);
       return;
     }
     keyBases(indent);
@@ -169,7 +139,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
       }
       for (const j of K)
         for (const i of R)
-          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
+          emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w);`);
       return;
     }
     for (const j of K) {
@@ -179,8 +149,7 @@ export function rowKernelSource(c: RowKernelConfig): string {
         for (const i of R) emit(indent + 2, `t${i}_${j} += q${i}_${v} * kv;`);
         emit(indent, '}');
       }
-      for (const i of R)
-        emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w)${sc};`);
+      for (const i of R) emit(indent, `let s${i}_${j} = (t${i}_${j}.x + t${i}_${j}.y + t${i}_${j}.z + t${i}_${j}.w);`);
     }
   };
 
@@ -239,106 +208,114 @@ export function rowKernelSource(c: RowKernelConfig): string {
   };
 
   /*
-   * Modulated attention, two passes and no online rescale. Pass 1 (QKᵀ only): per row the max of S over the
-   * region's keys (R = 1), the max over all keys and the min over all. Then per row a = strength·sizeReg,
-   * keep = 1 − a, bias = a·(rowmax − rowmin), and the exact max of x = keep·S + R·bias:
-   *   mx = max(keep·maxS[R=1] + bias, keep·rowmax)
-   * (keep ≥ 0 and bias ≥ 0: if the row's max key is a region key, keep·rowmax ≤ keep·maxS[R=1] + bias, which is
-   * then the max; otherwise keep·rowmax is the max over the other keys.)
-   * Pass 2: p = exp(x − mx) with that fixed max, l += Σp, O += P·V — the same arithmetic as one plain block minus
-   * the per-block max, correction exp and O rescale, which is what pays for pass 1.
+   * Modulated attention in one pass over the keys in region order (key-order.ts): keys come run by run and R is
+   * one value per (row, run), so each row keeps two online softmaxes of keep·S (keep = 1 − a ≥ 0) — the active
+   * one (m, l, o) for the kind of key being visited (region keys or the others), the idle one (mI, lu, u) for the
+   * other kind — and swaps them (selects) at a run boundary where its R changes. Each kind keeps its own running
+   * max, so neither sum loses its terms when the other kind holds the row max (region keys far below it can still
+   * win after the bias). The min of S over all keys is tracked on the way; at the end, with Δ = max − min,
+   *   x_R = keep·max_R + a·Δ,  x_N = keep·max_N,  h = max(x_R, x_N),
+   *   O = (O_R·e^{x_R−h} + O_N·e^{x_N−h}) / (l_R·e^{x_R−h} + l_N·e^{x_N−h})
+   * — the fused form's softmax exactly, every exponent ≤ 0 and the largest term 1.
+   * Per (row, key) this is the plain pass plus a min and a multiply by keep; per run, selects over the head dim.
+   * Keys past a run's end repeat its last key (like the plain pass past nk): masked out of P, harmless to max/min.
    */
-  const statsPass = (indent: number): void => {
-    for (const i of R) emit(indent, `var mxP${i} = LOWEST;`, `var mxA${i} = LOWEST;`, `var mn${i} = -LOWEST;`);
-    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-    scoreBlock(indent + 2, false);
-    loadKeyBits(indent + 2);
-    for (const j of K) {
-      for (const i of R)
-        emit(
-          indent + 2,
-          `mxP${i} = max(mxP${i}, select(LOWEST, s${i}_${j}, (qBits${i} & kBits${j}) != 0u));`,
-          `mxA${i} = max(mxA${i}, s${i}_${j});`,
-          `mn${i} = min(mn${i}, s${i}_${j});`,
-        );
-    }
-    emit(indent, '}');
+  const modulatedPass = (indent: number): void => {
     for (const i of R) {
       emit(
         indent,
         `let a${i} = strength * sizeReg[g${i}];`,
         `let keep${i} = 1.0 - a${i};`,
-        `let sP${i} = mxP${i} * params.scale;`,
-        `let sA${i} = mxA${i} * params.scale;`,
-        `let bias${i} = a${i} * (sA${i} - mn${i} * params.scale);`,
-        // No region key (mxP still LOWEST): the region term does not count.
-        `let mx${i} = max(select(LOWEST, keep${i} * sP${i} + bias${i}, mxP${i} > LOWEST), keep${i} * sA${i});`,
+        `var m${i} = LOWEST;`,
+        `var mI${i} = LOWEST;`,
+        `var mn${i} = -LOWEST;`,
+        `var activeR${i} = false;`,
+        `var lu${i} = 0.0;`,
       );
+      if (loopD) emit(indent, `var u${i}: array<vec4f, ${dv}>;`);
+      else for (const v of V) emit(indent, `var u${i}_${v} = vec4f(0.0);`);
     }
-  };
-  // q is pre-multiplied by keep·scale (qScale, at load), so the block's raw dot products are keep·S; the region
-  // term and the max fold into one addend per (row, key): x − mx = keep·S + (R ? bias − mx : −mx).
-  const applyPass = (indent: number): void => {
-    emit(indent, `for (var start = 0u; start < params.nk; start += ${rk}u) {`);
-    scoreBlock(indent + 2, false);
-    loadKeyBits(indent + 2);
-    for (const j of K) {
-      emit(indent + 2, `let ok${j} = start + ${j}u < params.nk;`);
-      for (const i of R) {
-        const add = `select(negMx${i}, biasMinusMx${i}, (qBits${i} & kBits${j}) != 0u)`;
-        emit(indent + 2, `let p${i}_${j} = select(0.0, exp(s${i}_${j} + ${add}), ok${j});`);
-      }
+    // Swaps the active and idle softmax of rows whose R changes at this run.
+    const swap = (x: string, y: string, i: number): string =>
+      `{ let x = ${x}; ${x} = select(x, ${y}, swap${i}); ${y} = select(${y}, x, swap${i}); }`;
+    emit(indent, 'let runs = keyOrder[0];', 'let permBase = 1u + 3u * runs;');
+    emit(indent, 'for (var run = 0u; run < runs; run++) {');
+    const ind = indent + 2;
+    emit(ind, 'let runEnd = keyOrder[2u + 3u * run];', 'let runBits = keyOrder[3u + 3u * run];');
+    for (const i of R) {
+      emit(ind, `let wantR${i} = (qBits${i} & runBits) != 0u;`, `let swap${i} = wantR${i} != activeR${i};`);
+      emit(ind, swap(`m${i}`, `mI${i}`, i), swap(`l${i}`, `lu${i}`, i));
+      if (loopD) emit(ind, `for (var c = 0u; c < ${dv}u; c++) ${swap(`o${i}[c]`, `u${i}[c]`, i)}`);
+      else for (const v of V) emit(ind, swap(`o${i}_${v}`, `u${i}_${v}`, i));
+      emit(ind, `activeR${i} = wantR${i};`);
     }
-    for (const i of R) emit(indent + 2, `l${i} += ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
-    accumulatePV(indent + 2, false);
+    emit(ind, `for (var start = keyOrder[1u + 3u * run]; start < runEnd; start += ${rk}u) {`);
+    scoreBlock(ind + 2);
+    for (const j of K) emit(ind + 2, `let ok${j} = start + ${j}u < runEnd;`);
+    for (const i of R) {
+      const blockMax = K.map((j) => `s${i}_${j}`).reduce((x, y) => `max(${x}, ${y})`);
+      const blockMin = K.map((j) => `s${i}_${j}`).reduce((x, y) => `min(${x}, ${y})`);
+      emit(
+        ind + 2,
+        `let mNew${i} = max(m${i}, ${blockMax});`,
+        `mn${i} = min(mn${i}, ${blockMin});`,
+        `let corr${i} = exp(keep${i} * (m${i} - mNew${i}));`,
+        `m${i} = mNew${i};`,
+      );
+      for (const j of K)
+        emit(ind + 2, `let p${i}_${j} = select(0.0, exp(keep${i} * (s${i}_${j} - mNew${i})), ok${j});`);
+      emit(ind + 2, `l${i} = l${i} * corr${i} + ${K.map((j) => `p${i}_${j}`).join(' + ')};`);
+    }
+    accumulatePV(ind + 2, true);
+    emit(ind, '}');
     emit(indent, '}');
-  };
-  // Row i's entry in the stats buffer: [chunk item, head, chunk row] (the stats kernel's dispatch = this one's).
-  const statsIndex = (i: number): string => `(wg.z * nwg.y + head) * params.qRows + row0 + min(r${i}, rows - 1u)`;
-  const modulatedApply = (indent: number): void => {
-    for (const i of R) emit(indent, `let negMx${i} = -st${i}.z;`, `let biasMinusMx${i} = st${i}.y - st${i}.z;`);
-    applyPass(indent);
+    // Combine: a kind with no keys (max still LOWEST) has weight 0.
+    for (const i of R)
+      emit(
+        indent,
+        `let mR${i} = select(mI${i}, m${i}, activeR${i});`,
+        `let mN${i} = select(m${i}, mI${i}, activeR${i});`,
+        `let aD${i} = a${i} * (max(m${i}, mI${i}) - mn${i});`,
+        `let xR${i} = select(LOWEST, keep${i} * mR${i} + aD${i}, mR${i} > LOWEST);`,
+        `let xN${i} = select(LOWEST, keep${i} * mN${i}, mN${i} > LOWEST);`,
+        `let h${i} = max(xR${i}, xN${i});`,
+        `let wR${i} = exp(xR${i} - h${i});`,
+        `let wN${i} = exp(xN${i} - h${i});`,
+        `let cA${i} = select(wN${i}, wR${i}, activeR${i});`,
+        `let cI${i} = select(wR${i}, wN${i}, activeR${i});`,
+        `l${i} = l${i} * cA${i} + lu${i} * cI${i};`,
+      );
+    for (const i of R) {
+      if (loopD)
+        emit(indent, `for (var c = 0u; c < ${dv}u; c++) {`, `  o${i}[c] = o${i}[c] * cA${i} + u${i}[c] * cI${i};`, '}');
+      else for (const v of V) emit(indent, `o${i}_${v} = o${i}_${v} * cA${i} + u${i}_${v} * cI${i};`);
+    }
   };
 
   emit(0, c.storage === 'f16' ? 'enable f16;' : '');
   if (sg) emit(0, 'enable subgroups;');
   emit(0, `alias Elem = ${c.storage};`, c.paramsStruct, '');
-  if (stats)
+  emit(
+    0,
+    '@group(0) @binding(0) var<uniform> params: Params;',
+    '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
+    '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
+    '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
+    '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
+  );
+  if (modulated)
     emit(
       0,
-      '@group(0) @binding(0) var<uniform> params: Params;',
-      '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
-      '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
-      '@group(0) @binding(3) var<storage, read> queryBits: array<u32>;',
-      '@group(0) @binding(4) var<storage, read> keyBits: array<u32>;',
-      '@group(0) @binding(5) var<storage, read> sizeReg: array<f32>;',
-      '@group(0) @binding(6) var<storage, read> itemStrength: array<f32>;',
-      `@group(0) @binding(${ROW_STATS_BINDING.stats}) var<storage, read_write> rowStats: array<vec4f>;`,
+      '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
+      '@group(0) @binding(6) var<storage, read> keyOrder: array<u32>;',
+      '@group(0) @binding(7) var<storage, read> sizeReg: array<f32>;',
+      '@group(0) @binding(8) var<storage, read> itemStrength: array<f32>;',
     );
-  else {
-    emit(
-      0,
-      '@group(0) @binding(0) var<uniform> params: Params;',
-      '@group(0) @binding(1) var<storage, read> qIn: array<vec4<Elem>>;',
-      '@group(0) @binding(2) var<storage, read> kIn: array<vec4<Elem>>;',
-      '@group(0) @binding(3) var<storage, read> vIn: array<vec4<Elem>>;',
-      '@group(0) @binding(4) var<storage, read_write> outData: array<vec4<Elem>>;',
-    );
-    // sizeReg and itemStrength (bindings 7, 8) are folded into the stats by pass 1.
-    if (modulated)
-      emit(
-        0,
-        '@group(0) @binding(5) var<storage, read> queryBits: array<u32>;',
-        '@group(0) @binding(6) var<storage, read> keyBits: array<u32>;',
-        `@group(0) @binding(${ROW_STATS_BINDING.applyStats}) var<storage, read> rowStats: array<vec4f>;`,
-      );
-  }
   emit(0, '', 'const LOWEST: f32 = -3.0e38;', '');
   emit(0, `@compute @workgroup_size(${tq})`);
   emit(
     0,
     'fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32' +
-      (modulated ? ', @builtin(num_workgroups) nwg: vec3u' : '') +
       (sg ? ', @builtin(subgroup_invocation_id) sgLane: u32) {' : ') {'),
   );
   if (sg) emit(2, `let lane = sgLane % ${ROW_SUBGROUP}u;`);
@@ -353,47 +330,33 @@ export function rowKernelSource(c: RowKernelConfig): string {
     'let kvItem = item / params.itemsPerKv - params.kb0;',
     `let kvBase = (params.kvOffset + kvItem * params.nk * params.channels) / 4u + head * ${dv}u;`,
   );
-  const apply = stage === 'apply';
   for (const i of R) {
-    // Rows past the end load the last row (valid memory) and write nothing.
+    // Rows past the end load the last row (valid memory) and write nothing. q is scaled by 1/√d as it loads, so
+    // the dot products are the scores S.
     emit(2, `let r${i} = lid + ${tq * i}u;`, `let qb${i} = qBase + min(r${i}, rows - 1u) * chV;`);
-    // Apply pass: the row's (keep, bias, max) from the stats pass; q scaled by keep·scale as it loads.
-    if (apply) emit(2, `let st${i} = rowStats[${statsIndex(i)}];`, `let qScale${i} = st${i}.x * params.scale;`);
-    const qScale = apply ? ` * qScale${i}` : '';
     if (loopD) {
-      emit(2, `var q${i}: array<vec4f, ${dv}>;`);
-      if (!stats) emit(2, `var o${i}: array<vec4f, ${dv}>;`);
       emit(
         2,
+        `var q${i}: array<vec4f, ${dv}>;`,
+        `var o${i}: array<vec4f, ${dv}>;`,
         `for (var c = 0u; c < ${dv}u; c++) {`,
-        `  q${i}[c] = vec4f(qIn[qb${i} + c])${qScale};`,
-        ...(stats ? [] : [`  o${i}[c] = vec4f(0.0);`]),
+        `  q${i}[c] = vec4f(qIn[qb${i} + c]) * params.scale;`,
+        `  o${i}[c] = vec4f(0.0);`,
         '}',
       );
-    } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u])${qScale};`);
-  }
-  if (stats) {
-    emit(2, 'let strength = itemStrength[item];');
-    for (const i of R) {
-      emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
-      emit(2, `let qBits${i} = queryBits[g${i}];`);
-    }
-    statsPass(2);
-    for (const i of R)
-      emit(2, `if (r${i} < rows) {`, `  rowStats[${statsIndex(i)}] = vec4f(keep${i}, bias${i}, mx${i}, 0.0);`, '}');
-    emit(0, '}');
-    return lines.filter((l, i) => i > 0 || l !== '').join('\n');
+    } else for (const v of V) emit(2, `let q${i}_${v} = vec4f(qIn[qb${i} + ${v}u]) * params.scale;`);
   }
   for (const i of R) {
     emit(2, `var l${i} = 0.0;`);
     if (!loopD) for (const v of V) emit(2, `var o${i}_${v} = vec4f(0.0);`);
   }
   if (modulated) {
+    emit(2, 'let strength = itemStrength[item];');
     for (const i of R) {
       emit(2, `let g${i} = (item % params.groups) * params.nq + params.q0 + row0 + min(r${i}, rows - 1u);`);
       emit(2, `let qBits${i} = queryBits[g${i}];`);
     }
-    modulatedApply(2);
+    modulatedPass(2);
   } else onlinePass(2);
   for (const i of R) {
     emit(2, `if (r${i} < rows) {`, `  let inv = 1.0 / l${i};`);

@@ -180,39 +180,6 @@ export function candidateTiles(
   return out;
 }
 
-/** The row kernel's stats pass (rows.ts 'stats') of a modulated call: its own rows per invocation. */
-export interface RowStatsTiles {
-  readonly tq: number;
-  readonly rq: number;
-  readonly rk: number;
-  /** Head dim looped at run time (else unrolled). */
-  readonly loopD: boolean;
-  readonly subgroups: boolean;
-}
-
-/**
- * Stats-pass tiles for the row kernel `apply` (the modulated call's tiles). The stats pass holds q but no output
- * accumulator, so on software adapters it takes twice the rows of the apply tiles, head dim unrolled: 16 (8 at
- * d = 160, where 16 spill; 32 did not pay at any d). SwiftShader: 0.32–0.49 of a plain pass with the default
- * tiles (its QKᵀ is half of a plain pass's multiply-adds). Elsewhere (registers are a real limit) it keeps the
- * apply tiles.
- * `subgroups`: whether the device's subgroups allow the K broadcast (ROW_SUBGROUP lanes).
- */
-export function rowStatsTiles(
-  apply: AttentionTiles,
-  headDim: number,
-  limits: TileLimits,
-  subgroups: boolean,
-): RowStatsTiles {
-  const minSize = subgroups ? (limits.subgroupMinSize ?? 0) : 0;
-  const t = limits.software
-    ? { tq: 16, rq: headDim <= 96 ? 16 : 8, rk: 4, loopD: false }
-    : { tq: apply.tq, rq: apply.rq, rk: apply.rk, loopD: apply.dk !== headDim };
-  const sg = rowSubgroupsFit(t, minSize);
-  // Without the broadcast, 2 keys per block (4 spill on SwiftShader).
-  return limits.software && !sg ? { ...t, rk: 2, subgroups: false } : { ...t, subgroups: sg };
-}
-
 /** A tile configuration as a short string (cache keys, labels). */
 export function tileKey(t: AttentionTiles): string {
   return `tq${t.tq}tk${t.tk}rq${t.rq}rk${t.rk}dk${t.dk}`;
