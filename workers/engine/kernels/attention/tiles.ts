@@ -15,7 +15,7 @@
  * K/V loads are shared by 4 lanes through subgroupBroadcast.
  */
 
-import { ROW_SUBGROUP, rowSubgroupsFit } from './rows';
+import { ROW_SUBGROUP } from './rows';
 
 export type StorageType = 'f32' | 'f16';
 
