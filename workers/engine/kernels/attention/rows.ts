@@ -16,12 +16,15 @@
  * Modulated attention is one pass over the keys in region order (key-order.ts; modulatedPass below): R is constant
  * over each run of keys with equal bits, so each row keeps two online softmaxes, one for region keys and one for
  * the others, swapped at run boundaries, and combines them with the fused form's bias at the end — the exact
- * rowmax/rowmin come out of the same pass. It costs the plain pass plus a min and a multiply per score and a swap
- * per run (SwiftShader: 1.0–1.2× plain, against 1.25–1.45× for the earlier two kernels, a stats pass of QKᵀ and an
- * apply pass). It runs only on items with itemStrength ≠ 0: the host dispatches the plain kernel for the others
- * (plan.ts keeps them in separate chunks). No branches, not even uniform ones: SwiftShader executes a branch by
- * masking every write inside it, so a uniformly skipped branch around P·V costs more than the P·V itself; loops
- * have uniform bounds (nk, or the run table in a read-only buffer).
+ * rowmax/rowmin come out of the same pass. Per score it costs a min and a multiply more than the plain pass, per
+ * run a swap; and on SwiftShader one wasted block per run, because its loops run the body once more with every lane
+ * masked off after the last iteration (the exit test follows the body), so a loop entered per run wastes runs/blocks:
+ * 7 runs over 64 blocks at the benchmark's N = 256, under 1% at SD1.5's real sizes. Measured (bench:attention,
+ * SwiftShader): 1.1 / 1.25 / 1.4 × plain at d = 40 / 80 / 160 (N 1024 / 512 / 256), against 1.3–1.45 for the earlier
+ * two kernels (a stats pass of QKᵀ, then an apply pass). It runs only on items with itemStrength ≠ 0: the host
+ * dispatches the plain kernel for the others (plan.ts keeps them in separate chunks). No branches, not even uniform
+ * ones: SwiftShader runs both sides of every branch under lane masks (it never skips one), so a uniformly false
+ * branch around P·V costs the P·V and the masking.
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
