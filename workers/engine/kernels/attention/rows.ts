@@ -20,11 +20,11 @@
  * run a swap; and on SwiftShader one wasted block per run, because its loops run the body once more with every lane
  * masked off after the last iteration (the exit test follows the body), so a loop entered per run wastes runs/blocks:
  * 7 runs over 64 blocks at the benchmark's N = 256, under 1% at SD1.5's real sizes. Measured (bench:attention,
- * SwiftShader): 1.1 / 1.25 / 1.4 × plain at d = 40 / 80 / 160 (N 1024 / 512 / 256), against 1.3–1.45 for the earlier
- * two kernels (a stats pass of QKᵀ, then an apply pass). It runs only on items with itemStrength ≠ 0: the host
- * dispatches the plain kernel for the others (plan.ts keeps them in separate chunks). No branches, not even uniform
- * ones: SwiftShader runs both sides of every branch under lane masks (it never skips one), so a uniformly false
- * branch around P·V costs the P·V and the masking.
+ * SwiftShader, three runs): 1.04–1.16 / 1.16–1.26 / 1.18–1.39 × plain at d = 40 / 80 / 160 (N 1024 / 512 / 256),
+ * against 1.25–1.45 for the earlier two kernels (a stats pass of QKᵀ, then an apply pass). It runs only on items
+ * with itemStrength ≠ 0: the host dispatches the plain kernel for the others (plan.ts keeps them in separate
+ * chunks). No branches, not even uniform ones: SwiftShader runs both sides of every branch under lane masks (it never
+ * skips one), so a uniformly false branch around P·V costs the P·V and the masking.
  * Subgroup variant (`subgroups`, RK and TQ multiples of ROW_SUBGROUP = 4): lane l of each 4 loads key
  * start + l and subgroupBroadcast hands its vec4s to the other lanes — a quarter of the K/V loads (on
  * SwiftShader a load of a non-provably-uniform address is a per-lane gather).
