@@ -137,13 +137,15 @@ describe('tile configurations', () => {
   );
 
   test('row kernel WGSL: unrolled rows × vec4 registers, or a head-dim loop; f16 storage with f32 math', () => {
-    const unrolled = attentionShaderSource({
-      headDim: 40,
-      storage: 'f32',
-      modulated: true,
-      tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
-      features: { subgroups: false },
-    });
+    const rowsD40 = (modulated: boolean): string =>
+      attentionShaderSource({
+        headDim: 40,
+        storage: 'f32',
+        modulated,
+        tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
+        features: { subgroups: false },
+      });
+    const unrolled = rowsD40(true);
     // q and O of 8 rows × 10 vec4 in named registers; keys in blocks of 2.
     expect(unrolled).toContain('o7_9 += p7_1 * vv;');
     // q pre-scaled by 1/√d; keys walked run by run in region order (perm through the key order table).
@@ -165,13 +167,7 @@ describe('tile configurations', () => {
     expect(unrolled).not.toContain('keyBits');
     expect(unrolled.match(/\bif \(/g)).toHaveLength(8); // the 8 rows' output guards only
     expect(unrolled).not.toContain('for (var c');
-    const plain = attentionShaderSource({
-      headDim: 40,
-      storage: 'f32',
-      modulated: false,
-      tiles: { tq: 16, tk: 1, rq: 8, rk: 2, dk: 40 },
-      features: { subgroups: false },
-    });
+    const plain = rowsD40(false);
     expect(plain).toContain('let kb1 = kvBase + min(start + 1u, params.nk - 1u) * chV;');
     expect(plain).not.toMatch(/keyOrder|queryBits|keep/);
     const looped = attentionShaderSource({

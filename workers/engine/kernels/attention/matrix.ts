@@ -248,7 +248,7 @@ export function matrixKernelSource(c: MatrixKernelConfig): string {
     'let sP = mxP * params.scale;',
     'let sA = mxA * params.scale;',
     'let bias = a * (sA - mn * params.scale);',
-    // The exact max of x (rows.ts statsPass): the region max + bias, or keep · the row max.
+    // The exact max of x: the region max + bias, or keep · the row max (keep, bias ≥ 0).
     'let mx = max(select(LOWEST, keep * sP + bias, mxP > LOWEST), keep * sA);',
     'var l = 0.0;',
     `let zero = ${result}();`,
