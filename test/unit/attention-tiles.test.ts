@@ -78,13 +78,14 @@ describe('tile configurations', () => {
     },
   );
 
-  test('workgroup memory: Q tile + K/V tile + P tile (+ partial maxima without subgroups), f16 tiles halve Q and K/V', () => {
+  test('workgroup memory: Q tile + K/V tile + P tile (+ row partials without subgroups, + the run when modulated), f16 tiles halve Q and K/V', () => {
     const t: AttentionTiles = { tq: 16, tk: 4, rq: 4, rk: 4, dk: 40 };
     const f32 = deriveTiles(t, 40, 'f32', { subgroups: false });
     expect(f32.blockQ).toBe(64);
     expect(f32.blockK).toBe(16);
     expect(f32.qResident).toBe(true);
-    expect(f32.workgroupBytes).toBe(64 * 40 * 4 + 16 * 40 * 4 + 64 * 16 * 4 + 2 * 64 * 4 * 4 + 16);
+    expect(f32.workgroupBytes).toBe(64 * 40 * 4 + 16 * 40 * 4 + 64 * 16 * 4 + 64 * 4 * 4 + 16);
+    expect(deriveTiles(t, 40, 'f32', { subgroups: false }, false).workgroupBytes).toBe(f32.workgroupBytes - 16);
     const f16 = deriveTiles(t, 40, 'f16', { subgroups: true });
     expect(f16.workgroupBytes).toBe(64 * 40 * 2 + 16 * 40 * 2 + 64 * 16 * 4 + 16);
     // d = 160 does not keep Q resident in 16 KiB: the default chunks the head dim.
@@ -260,11 +261,41 @@ describe('generated WGSL per variant', () => {
     expect(src).toContain('const DC: u32 = 20u;');
     expect(src).toContain('const THREADS: u32 = 64u;');
     expect(src).toContain('var<workgroup> partMax');
-    expect(src).toContain('var<workgroup> partMin');
     expect(src).not.toContain('subgroupShuffleXor');
     expect(src).not.toMatch(/enable (f16|subgroups)/);
     expect(src).toContain('stageQ(qBase, rows, d0, lid);');
     expect(src).not.toMatch(/\/\/#(if|else|endif)/);
+  });
+
+  test('modulated: one pass over the keys in region order (no second QKᵀ), run bounds workgroup-uniform', () => {
+    const variant = { headDim: 80, storage: 'f32' as const, tiles, features: { subgroups: false } };
+    // The code without its comments (the header names keyBits, keep, … in the formula).
+    const code = (wgsl: string): string => wgsl.replace(/\/\/.*$/gm, '');
+    const src = code(attentionShaderSource({ ...variant, modulated: true }));
+    // The key order at binding 6, K/V staged through perm; no per-key bits.
+    expect(src).toContain('@group(0) @binding(6) var<storage, read> keyOrder: array<u32>;');
+    expect(src).not.toContain('keyBits');
+    expect(src).toContain('return keyOrder[permBase + slot];');
+    expect(src).toContain('kIn[kvBase + keyAt(start + key) * params.channels + c]');
+    expect(src).toContain('vIn[kvBase + keyAt(start + key) * params.channels + c]');
+    // One S block per key tile: scoreBlock is called once, inside the run's tile loop.
+    expect(src.match(/scoreBlock\(&s,/g)).toHaveLength(1);
+    expect(src).toContain('let span = workgroupUniformLoad(&runInfo);');
+    expect(src).toContain('for (var start = span.x; start < end; start += BK) {');
+    // Two softmaxes per row, swapped where R changes; keep·S; the row min; the fused combine.
+    expect(src).toContain('let wantR = (qBits[i] & span.z) != 0u;');
+    expect(src).toContain('let p = exp(keep[i] * (s[i][j] - mNew));');
+    expect(src).toContain('mn[i] = min(mn[i], s[i][j]);');
+    expect(src).toContain('let xR = select(LOWEST, keep[i] * mR + aD, mR > LOWEST);');
+    expect(src).toContain('acc[i][c] = acc[i][c] * cA + u[i][c] * cI;');
+    // The row min reduced across the TK invocations through the partials (no subgroups here).
+    expect(src).toContain('mn[i] = min(mn[i], partMax[(tq + TQ * i) * TK + t]);');
+    // The plain variant: keys in their own order, none of the modulated state.
+    const plain = code(attentionShaderSource({ ...variant, modulated: false }));
+    expect(plain).toContain('return slot;');
+    expect(plain).toContain('for (var start = 0u; start < end; start += BK) {');
+    expect(plain).toContain('let p = exp(s[i][j] - mNew);');
+    for (const absent of ['keyOrder', 'runInfo', 'keep', 'wantR', 'mn[i]']) expect(plain).not.toContain(absent);
   });
 
   test('f16 storage + subgroups (not runnable on the CI adapter): enables, f16 tiles, shuffles, no partials', () => {

@@ -5,8 +5,9 @@
  * `shader-f16`, else f32. Tile sizes come from the caller (the autotuner, autotune.ts) or a default that fits the
  * device (on software adapters the row-register kernel, rows.ts); the subgroup variant (tiled: row max/min
  * reductions; row kernel: K/V broadcast) is used where the device has `subgroups` and the tiles allow it. Engine start tunes the tiles per adapter (engine-tuning.ts).
- * Modulated calls of the row kernel walk the keys in region order (rows.ts), from a table uploaded with the maps
- * (key-order.ts).
+ * Modulated calls of the row and tiled kernels walk the keys in region order (rows.ts, attention.wgsl), from a table
+ * uploaded with the maps (key-order.ts); items of strength 0 run the plain kernel. The subgroup-matrix kernel
+ * (matrix.ts) reads each key's bits and makes an extra pass for the row max/min.
  * `plan()` reports what a call allocates (linear in tokens); `run()` splits calls that exceed the device's
  * dispatch or binding limits into chunks.
  */
@@ -162,8 +163,6 @@ export class AttentionCore {
   readonly limits: AttentionLimits;
   /** The subgroup-matrix kernel in use (then `tiles` only names the fallback the label does not show). */
   readonly matrix?: { readonly matrix: SubgroupMatrixConfig; readonly blockK: number };
-  /** The row kernel (rows.ts) runs: modulated calls bind the key order and leave items of strength 0 to plain. */
-  readonly rowKernel: boolean;
   private readonly pipelines = new Map<PipelineKind, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
 
   constructor(
@@ -212,7 +211,6 @@ export class AttentionCore {
     const derived = deriveTiles(tiles, this.headDim, this.storage, this.features);
     this.blockQ = derived.blockQ;
     this.blockK = derived.blockK;
-    this.rowKernel = isRowKernel(tiles, this.headDim) && !options.matrix;
     if (options.matrix) {
       if (!device.features.has(SUBGROUP_MATRIX_FEATURE))
         throw new AppError(
@@ -249,8 +247,8 @@ export class AttentionCore {
   }
 
   /**
-   * `modulation.itemStrength`: the call's strengths (row kernel: items with 0 go to the plain kernel in chunks of
-   * their own); absent, every item counts as modulated. `keyRuns`: the maps' (GpuModulationMaps); absent, the
+   * `modulation.itemStrength`: the call's strengths (items with 0 go to the plain kernel in chunks of their own,
+   * except with the subgroup-matrix kernel); absent, every item counts as modulated. `keyRuns`: the maps' (GpuModulationMaps); absent, the
    * most there can be (Nk). Both default to the memory plan's worst case.
    */
   plan(
@@ -266,7 +264,7 @@ export class AttentionCore {
         blockQ: this.blockQ,
         modulated: !!modulation,
         groups: modulation?.groups ?? 1,
-        splitByStrength: this.rowKernel,
+        splitByStrength: !this.matrix,
         ...(modulation?.keyRuns !== undefined ? { keyRuns: modulation.keyRuns } : {}),
         ...(strength ? { modulatedItems: Array.from(strength, (a) => a !== 0) } : {}),
       },
@@ -364,7 +362,7 @@ export class AttentionCore {
         binding: 0,
         resource: { buffer: params, offset: i * stride, size: PARAMS_BYTES },
       };
-      // Row kernel: chunks of unmodulated items run the plain kernel (the tiled kernels branch per item).
+      // Chunks of items with strength 0 run the plain kernel (the subgroup-matrix kernel branches per item).
       const modulated = c.modulated;
       const entries: GPUBindGroupEntry[] = [
         paramsEntry,
@@ -376,8 +374,8 @@ export class AttentionCore {
       if (modulated && maps && strength) {
         entries.push(
           { binding: 5, resource: { buffer: maps.buffers.queryBits } },
-          // The row kernel walks the keys in region order; the tiled kernels read each key's bits.
-          { binding: 6, resource: { buffer: this.rowKernel ? maps.buffers.keyOrder : maps.buffers.keyBits } },
+          // The row and tiled kernels walk the keys in region order; the subgroup-matrix kernel reads each key's bits.
+          { binding: 6, resource: { buffer: this.matrix ? maps.buffers.keyBits : maps.buffers.keyOrder } },
           { binding: 7, resource: { buffer: maps.buffers.sizeReg } },
           { binding: 8, resource: { buffer: strength } },
         );

@@ -24,8 +24,9 @@ export interface AttentionChunk {
   readonly q0: number;
   readonly q1: number;
   /**
-   * Whether the chunk's items run modulated. A row-kernel call (`splitByStrength`) keeps items with strength 0 in
-   * chunks of their own, dispatched to the plain kernel; the other kernels branch per item and take every item here.
+   * Whether the chunk's items run modulated. With `splitByStrength` (the row and tiled kernels) items with strength 0
+   * are in chunks of their own, dispatched to the plain kernel; the subgroup-matrix kernel branches per item and
+   * takes every item here.
    */
   readonly modulated: boolean;
   /** K/V items [kb0, kb1). */
@@ -71,7 +72,7 @@ export function planAttention(
     blockQ: number;
     modulated: boolean;
     groups?: number;
-    /** Chunks never mix modulated items and items of strength 0 (the row kernel runs the latter plain). */
+    /** Chunks never mix modulated items and items of strength 0 (the row and tiled kernels run the latter plain). */
     splitByStrength?: boolean;
     /** Per item, whether its strength is ≠ 0 (default: all; row-kernel calls split chunks where it changes). */
     modulatedItems?: readonly boolean[];

@@ -99,7 +99,9 @@ export function deriveTiles(
   const qBytes = roundUp(blockQ * t.dk * elem);
   const kvBytes = roundUp(blockK * dp * elem);
   const pBytes = blockQ * blockK * 4;
-  const partBytes = features.subgroups ? 0 : blockQ * t.tk * 4 * (modulated ? 2 : 1);
+  const partBytes = features.subgroups ? 0 : blockQ * t.tk * 4;
+  // Modulated: the run (start, end, bits) shared through workgroupUniformLoad (attention.wgsl runInfo).
+  const runBytes = modulated ? 16 : 0;
   return {
     blockQ,
     blockK,
@@ -107,7 +109,7 @@ export function deriveTiles(
     dc,
     dp,
     qResident: t.dk >= headDim,
-    workgroupBytes: qBytes + kvBytes + pBytes + partBytes + 16,
+    workgroupBytes: qBytes + kvBytes + pBytes + partBytes + runBytes,
     registers: t.rq * t.rk + t.rq * dc + 3 * t.rq,
   };
 }
