@@ -9,8 +9,10 @@
  *  - an ORT MatMul of the QKᵀ shape ([H, N, d] × [H, d, N], emitted with graph/onnx.ts) as a roofline proxy:
  *    `attentionOverMatmulRate` = our GFLOP/s / MatMul GFLOP/s;
  *  - `modulatedOverPlain` (time ratio) with spatially coherent region maps (shapes on frames, as an edit's masks),
- *    and `modulatedScatteredOverPlain` with the regions scattered token by token (every key block mixed; the row
- *    kernel walks keys in region order, so for it only the number of distinct key bits counts, rows.ts).
+ *    and `modulatedScatteredOverPlain` with the regions scattered token by token (every key block mixed; the
+ *    kernels walk keys in region order, so only the number of distinct key bits counts, rows.ts);
+ *  - on software adapters, whose default is the row kernel, also the tiled kernel (attention.wgsl) with the tiles a
+ *    hardware adapter defaults to: `tiledModulatedOverPlain` (on hardware adapters the default already is it).
  * On software (fallback) adapters N is scaled down by the factor printed per level; on real GPUs the full N.
  * fp32 (the engine's WebGPU attention storage), the kernel's default tiles for the adapter. Prints a table;
  * returns the figures (times in ms).
@@ -23,7 +25,8 @@
  * (`…Median`) to show the spread.
  */
 import { acquireDevice, adapterLabel } from '../workers/engine/gpu/device';
-import { AttentionCore } from '../workers/engine/kernels/attention/attention';
+import { AttentionCore, tileLimitsOf } from '../workers/engine/kernels/attention/attention';
+import { defaultTiles } from '../workers/engine/kernels/attention/tiles';
 import {
   cfgItemStrength,
   crossModulationMaps,
@@ -198,6 +201,15 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const [tk, tv] = [4, 5].map((s) => randomBuffer(device, TEXT_TOKENS * c, s)) as [GPUBuffer, GPUBuffer];
     const out = device.createBuffer({ size: n * c * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const core = new AttentionCore(device, { headDim: d, storage: 'f32' });
+    // Software adapters: the tiled kernel with the tiles a hardware adapter of the same limits would default to.
+    const tiledCore = software
+      ? new AttentionCore(device, {
+          headDim: d,
+          storage: 'f32',
+          tiles: defaultTiles(d, 'f32', { subgroups: false }, { ...tileLimitsOf(device), software: false }),
+          subgroups: false,
+        })
+      : undefined;
     // Self maps (DESIGN §3.4): three overlapping regions drawn as shapes on frames (spatially coherent, like the
     // masks of an edit), some tokens in none; and the same region counts scattered token by token (every key
     // block mixes regions: the tiled kernels' worst case, reported beside).
@@ -208,6 +220,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       (_, i) => (i % 10 === 0 ? 0 : 1 << (i % 3)) | (i % 7 === 0 ? 2 : 0),
     );
     const scatteredMaps = core.uploadMaps(selfModulationMaps(scatteredBits, new Float32Array(n).fill(0.95)));
+    const tiledMaps = tiledCore?.uploadMaps(selfModulationMaps(bits, new Float32Array(n).fill(0.95)));
     const textBits = Uint32Array.from({ length: TEXT_TOKENS }, (_, i) => (i > 0 && i < 12 ? 1 << (i % 3) : 0));
     const crossMaps = core.uploadMaps(crossModulationMaps(1, bits, new Float32Array(n).fill(0.7), textBits));
     const strength = cfgItemStrength(1, 'both', 0.3 * 0.9);
@@ -253,6 +266,11 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
         core.run({ shape: cross, q, k: tk, v: tv, out, modulation: { maps: crossMaps, itemStrength: strength } }),
       crossMha,
       matmul,
+      tiledPlain: tiledCore && (() => tiledCore.run({ shape, q, k, v, out })),
+      tiledModulated:
+        tiledCore &&
+        tiledMaps &&
+        (() => tiledCore.run({ shape, q, k, v, out, modulation: { maps: tiledMaps, itemStrength: strength } })),
     });
     for (const session of sessions) await session.release();
     const fastest = (xs: readonly number[]): number => Math.min(...xs.map((x) => (Number.isFinite(x) ? x : Infinity)));
@@ -264,6 +282,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     const mhaMs = fastest(t.mha!);
     const crossMhaMs = fastest(t.crossMha!);
     const matmulMs = fastest(t.matmul!);
+    const tiledPlainMs = fastest(t.tiledPlain!);
+    const tiledModMs = fastest(t.tiledModulated!);
 
     const row = {
       level: lv.level,
@@ -295,15 +315,28 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
       modulatedOverPlainMedian: +medianRatio(t.modulated!, t.plain!).toFixed(3),
       oursOverOrtMhaMedian: +medianRatio(t.plain!, t.mha!).toFixed(3),
       attentionOverMatmulRate: +(flop / plainMs / (matmulFlop / matmulMs)).toFixed(3),
+      ...(tiledCore
+        ? {
+            tiledVariant: tiledCore.variantLabel,
+            tiledPlainMs: +tiledPlainMs.toFixed(2),
+            tiledModulatedMs: +tiledModMs.toFixed(2),
+            tiledModulatedOverPlain: +(tiledModMs / tiledPlainMs).toFixed(3),
+          }
+        : {}),
     };
     rows.push(row);
     const f = (x: number, w: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a').padStart(w);
     log(
       `${lv.level.padEnd(8)} | ${`${n} (÷${factor})`.padEnd(12)} | ${String(d).padEnd(3)} | ${core.variantLabel.padEnd(23)} | ${f(row.plainGflops, 10)} | ${f(row.modulatedGflops, 8)} | ${f(row.modulatedOverPlain, 9)} | ${f(row.ortMhaGflops, 12)} | ${f(row.oursOverOrtMha, 8)} | ${f(row.matmulGflops, 11)} | ${f(row.attentionOverMatmulRate, 10)} | ${f(row.crossGflops, 10)} | ${f(row.crossModulatedGflops, 14)} | ${f(row.crossOursOverOrtMha, 14)}`,
     );
+    if (tiledCore)
+      log(
+        `         tiled kernel ${tiledCore.variantLabel}: plain ${f(gflops(flop, tiledPlainMs), 0)} GF/s, modulated ${f(gflops(flop, tiledModMs), 0)} GF/s, mod/plain ${f(tiledModMs / tiledPlainMs, 0)}`,
+      );
     for (const b of [q, k, v, tk, tv, out]) b.destroy();
     selfMaps.destroy();
     scatteredMaps.destroy();
+    tiledMaps?.destroy();
     crossMaps.destroy();
   }
   device.destroy();
@@ -318,5 +351,6 @@ export async function run(log: (line: string) => void): Promise<Record<string, u
     modulatedScatteredOverPlain: perLevel('modulatedScatteredOverPlain'),
     oursOverOrtMha: perLevel('oursOverOrtMha'),
     attentionOverMatmulRate: perLevel('attentionOverMatmulRate'),
+    ...(software ? { tiledModulatedOverPlain: perLevel('tiledModulatedOverPlain') } : {}),
   };
 }
