@@ -9,8 +9,7 @@ import { MAX_SOURCE_BYTES, type FrameSet } from '../../core/protocol/video';
 import { clipRequestProblems } from '../../core/clip/settings';
 import { assertLooksLikeVideo } from '../../core/clip/sniff';
 import { AppError } from '../../core/protocol/errors';
-import { putBlob } from '../../services/persistence/project-db';
-import { createProject, openProject, saveClipSection, saveFrames } from '../projects/actions';
+import { createClipProject, saveClipSection, saveFrames } from '../projects/actions';
 import { runTask, type ReportProgress } from '../tasks/run-task';
 
 export async function openClipFile(file: File): Promise<boolean> {
@@ -35,20 +34,10 @@ export async function openClipFile(file: File): Promise<boolean> {
         if (!err.message.includes(file.name)) err.message = `${file.name}: ${err.message}`;
         throw err;
       });
-    // Only now, with a readable video in hand, does a new project replace the open one.
-    const id = await createProject(file.name.replace(/\.[^.]+$/, '') || 'Untitled');
-    await putBlob(id, 'source', bytes);
-    await openProject(id);
-    bulk.setSource(bytes);
+    // Only now, with a readable video in hand, does a new project replace the open one (keeping the sizing).
     const frames = Math.max(1, Math.min(16, probe.frameCount));
-    useStore.setState((s) => ({
-      sourceName: file.name,
-      sourceBytes: bytes.byteLength,
-      probe,
-      frames: null,
-      clip: { ...s.clip, start: 0, frames, stride: 1 },
-    }));
-    await saveClipSection();
+    const clip = { ...useStore.getState().clip, start: 0, frames, stride: 1 };
+    await createClipProject(file.name.replace(/\.[^.]+$/, '') || 'Untitled', { name: file.name, bytes }, probe, clip);
   });
 }
 
@@ -69,21 +58,20 @@ export async function extractFrames(): Promise<boolean> {
     const frames = set.frames.map((data) => ({ width: set.width, height: set.height, data }));
     progress('saving');
     await saveFrames(s.projectId, frames);
+    const meta = {
+      count: frames.length,
+      width: set.width,
+      height: set.height,
+      fps: set.fps,
+      startSec: set.startSec,
+      endSec: set.endSec,
+      version: (useStore.getState().frames?.version ?? 0) + 1,
+      settings: s.clip,
+    };
+    // Saved before shown: frames on screen are frames a reload brings back, with the settings that made them.
+    await saveClipSection({ clip: s.clip, frames: meta });
     bulk.setFrames(frames);
-    useStore.setState((st) => ({
-      frames: {
-        count: frames.length,
-        width: set.width,
-        height: set.height,
-        fps: set.fps,
-        startSec: set.startSec,
-        endSec: set.endSec,
-        version: (st.frames?.version ?? 0) + 1,
-        settings: st.clip,
-      },
-      currentFrame: 0,
-    }));
-    await saveClipSection();
+    useStore.setState({ frames: meta, currentFrame: 0 });
   });
 }
 

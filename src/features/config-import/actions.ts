@@ -7,7 +7,6 @@
  * Nothing replaces the open project until the config, its frames and its masks were all read.
  */
 import { services } from '../../app/services';
-import { bulk } from '../../state/bulk';
 import { maskStore } from '../../state/mask-store';
 import { useStore } from '../../state/store';
 import { AppError } from '../../core/protocol/errors';
@@ -17,9 +16,8 @@ import { findConfigFile, projectFromConfig, type ConfigProject } from '../../cor
 import { importMasks } from '../../core/masks/import';
 import type { MaskFile } from '../../core/masks/files';
 import { batch, setRegionPrompt, setSourcePrompt, setTargetPrompt } from '../../core/regions/actions';
-import { putBlob } from '../../services/persistence/project-db';
 import { extractFrames } from '../clip/actions';
-import { createProject, openProject, saveClipSection } from '../projects/actions';
+import { createClipProject } from '../projects/actions';
 import { applyImportAction } from '../regions/import-export';
 import { run } from '../regions/actions';
 import { runTask, type ReportProgress } from '../tasks/run-task';
@@ -174,18 +172,12 @@ export async function openConfigFolder(picked: readonly PickedFile[]): Promise<b
     const probe = await services.video().probe(source.bytes.slice());
     const { start, stride } = plan.clip;
     const frames = plan.clip.frames ?? Math.max(1, Math.floor((probe.frameCount - 1 - start) / stride) + 1);
-    const id = await createProject(plan.name);
-    await putBlob(id, 'source', source.bytes);
-    await openProject(id);
-    bulk.setSource(source.bytes);
-    useStore.setState({
-      sourceName: source.name,
-      sourceBytes: source.bytes.byteLength,
-      probe,
-      frames: null,
-      clip: { start, frames, stride, sizing: { mode: 'square', size: plan.clip.size } },
+    await createClipProject(plan.name, source, probe, {
+      start,
+      frames,
+      stride,
+      sizing: { mode: 'square', size: plan.clip.size },
     });
-    await saveClipSection();
     // FLATTEN runs only with a flow model; without one the config's flatten_res waits (the notice says so).
     const flowReady = useStore.getState().models.raft.state === 'ready';
     useStore.getState().setEditSettings({ ...plan.settings, flatten: flowReady ? plan.settings.flatten : null });

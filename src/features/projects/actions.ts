@@ -37,9 +37,37 @@ export function clipSectionOf(s: AppState): ClipSection {
   return { sourceName: s.sourceName, sourceBytes: s.sourceBytes, probe: s.probe, clip: s.clip, frames: s.frames };
 }
 
-export async function saveClipSection(): Promise<void> {
+/**
+ * Saves the open project's clip section; `changes` are written over the state's (a caller saves what it is about
+ * to show, then shows it: what the user sees is already durable when a reload comes).
+ */
+export async function saveClipSection(changes: Partial<ClipSection> = {}): Promise<void> {
   const s = useStore.getState();
-  if (s.projectId) await db.putSection(s.projectId, 'clip', clipSectionOf(s));
+  if (s.projectId) await db.putSection(s.projectId, 'clip', { ...clipSectionOf(s), ...changes });
+}
+
+/**
+ * A new project for a probed source (a clip opened or a config imported): the source blob and the clip section
+ * are stored before the project opens, so a reload at any moment after the open finds it whole.
+ */
+export async function createClipProject(
+  name: string,
+  source: { readonly name: string; readonly bytes: Uint8Array },
+  probe: ProbeResult,
+  clip: ClipSettings,
+): Promise<string> {
+  const id = await createProject(name);
+  await db.putBlob(id, 'source', source.bytes);
+  const section: ClipSection = {
+    sourceName: source.name,
+    sourceBytes: source.bytes.byteLength,
+    probe,
+    clip,
+    frames: null,
+  };
+  await db.putSection(id, 'clip', section);
+  await openProject(id);
+  return id;
 }
 
 export async function createProject(name: string): Promise<string> {
