@@ -19,9 +19,13 @@
  * rowmax/rowmin come out of the same pass. Per score it costs a min and a multiply more than the plain pass, per
  * run a swap; and on SwiftShader one wasted block per run, because its loops run the body once more with every lane
  * masked off after the last iteration (the exit test follows the body), so a loop entered per run wastes runs/blocks:
- * 7 runs over 64 blocks at the benchmark's N = 256, under 1% at SD1.5's real sizes. Measured (bench:attention,
- * SwiftShader, three runs): 1.04–1.16 / 1.16–1.26 / 1.18–1.39 × plain at d = 40 / 80 / 160 (N 1024 / 512 / 256),
- * against 1.25–1.45 for the earlier two kernels (a stats pass of QKᵀ, then an apply pass). It runs only on items
+ * 7 runs over 64 blocks at N = 256, 256 blocks at N = 1024, under 1% at SD1.5's real sizes. Measured (bench:attention,
+ * SwiftShader): 1.07–1.08 / 1.17–1.20 / 0.85–1.02 × plain at d = 40 / 80 / 160 (N 1024 / 512 / 1024, two runs;
+ * 1.18–1.39 at d = 160 with N = 256), against 1.25–1.45 for the earlier two kernels (a stats pass of QKᵀ, then an
+ * apply pass). Not kept (same-page A/Bs at d = 160, N = 256): the idle accumulator in the row's own output slot
+ * instead of registers (2.3 against 1.58 × plain), bottom-tested loops that SwiftShader leaves without the masked
+ * extra body (1.57–1.65 against 1.43–1.54), 2 rows per invocation (1.49 against 1.47). The same one-run kernel
+ * measured 1.15–1.58 × plain across page loads, so finer attributions of the per-run cost are within that noise. It runs only on items
  * with itemStrength ≠ 0: the host dispatches the plain kernel for the others (plan.ts keeps them in separate
  * chunks). No branches, not even uniform ones: SwiftShader runs both sides of every branch under lane masks (it never
  * skips one), so a uniformly false branch around P·V costs the P·V and the masking.
