@@ -7,6 +7,7 @@ import { bulk } from '../state/bulk';
 import { services } from './services';
 import { regionsTestSupport } from '../features/regions/test-support';
 import { editTestSupport } from '../features/run/test-support';
+import { flushClipSave } from '../features/clip/autosave';
 
 export interface TestHook {
   readonly store: typeof useStore;
@@ -14,6 +15,8 @@ export interface TestHook {
   readonly services: typeof services;
   readonly regions: typeof regionsTestSupport;
   readonly edit: typeof editTestSupport;
+  /** Resolves when the clip settings changed so far are stored. */
+  readonly clip: { readonly flushSave: () => Promise<void> };
 }
 
 declare global {
@@ -23,5 +26,12 @@ declare global {
 }
 
 export function installTestHook(): void {
-  window.__videograin = { store: useStore, bulk, services, regions: regionsTestSupport, edit: editTestSupport };
+  window.__videograin = {
+    store: useStore,
+    bulk,
+    services,
+    regions: regionsTestSupport,
+    edit: editTestSupport,
+    clip: { flushSave: flushClipSave },
+  };
 }

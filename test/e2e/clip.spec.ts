@@ -1,10 +1,12 @@
 /**
  * The clip round trip (issue 2): open a real clip, extract frames, export MP4, and check that the download
- * decodes to exactly those frames (PSNR ≥ 35 dB); projects come back after a reload.
+ * decodes to exactly those frames (PSNR ≥ 35 dB); projects come back after a reload, with the clip settings as the
+ * panel showed them.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { extract, openApp, openClip, requireShared, setClip, sharedPath } from './helpers';
+import { meanAbs, shot } from './pixels';
 
 requireShared();
 
@@ -126,6 +128,27 @@ test('a project comes back after a reload; several projects are kept, opened and
   expect(after.frames?.count).toBe(4);
   expect(after.sum).toBe(before.sum);
   await expect(page.getByTestId('clip-info')).toContainText('source.mp4');
+
+  // Settings changed after the extraction and not extracted yet come back too, as the panel showed them; the
+  // extracted frames stay those of the earlier settings.
+  const controls = page.getByTestId('clip-controls');
+  const box = (await controls.boundingBox())!;
+  const controlsShot = () => shot(controls, Math.round(box.width), Math.round(box.height));
+  const extractedLook = await controlsShot();
+  await page.getByTestId('clip-start').fill('2');
+  await setClip(page, 3, 2, 'square-128');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  const changedLook = await controlsShot();
+  expect(meanAbs(changedLook, extractedLook)).toBeGreaterThan(0);
+  await page.evaluate(() => window.__videograin!.clip.flushSave());
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => window.__videograin!.store.getState().restored)).toBe(true);
+  await expect(page.getByTestId('clip-start')).toHaveValue('2');
+  await expect(page.getByTestId('clip-frames')).toHaveValue('3');
+  await expect(page.getByTestId('clip-stride')).toHaveValue('2');
+  expect(meanAbs(await controlsShot(), changedLook)).toBe(0);
+  const kept = await page.evaluate(() => window.__videograin!.store.getState().frames);
+  expect(kept).toMatchObject({ count: 4, settings: before.clip });
 
   // A second project, then switch back to the first, then delete the second.
   await openClip(page, sharedPath('clips/bedroom_two_kids/source.mp4'));

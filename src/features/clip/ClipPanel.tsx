@@ -5,6 +5,9 @@ import { exportMp4, extractFrames, openClipFile } from './actions';
 import { SourcePlayer } from './SourcePlayer';
 import { OpenConfigButton } from '../config-import/OpenConfigButton';
 import type { FrameSizing } from '../../core/protocol/video';
+import { installClipAutosave } from './autosave';
+
+installClipAutosave();
 
 const SIZES: { label: string; sizing: FrameSizing }[] = [
   { label: '512 × 512 (crop)', sizing: { mode: 'square', size: 512 } },
@@ -77,7 +80,7 @@ export function ClipPanel() {
             {probe.hasAudio ? ', with audio' : ''}
           </p>
           <SourcePlayer onPickStart={(frame) => setClip({ start: frame })} />
-          <div className="clip-controls">
+          <div className="clip-controls" data-testid="clip-controls">
             <label>
               Start frame
               <input

@@ -68,8 +68,9 @@ export async function extractFrames(): Promise<boolean> {
       version: (useStore.getState().frames?.version ?? 0) + 1,
       settings: s.clip,
     };
-    // Saved before shown: frames on screen are frames a reload brings back, with the settings that made them.
-    await saveClipSection({ clip: s.clip, frames: meta });
+    // Saved before shown: frames on screen are frames a reload brings back, with the settings that made them. The
+    // section keeps the panel's current settings (saveClipSection reads them now), which may have changed meanwhile.
+    await saveClipSection({ frames: meta });
     bulk.setFrames(frames);
     useStore.setState({ frames: meta, currentFrame: 0 });
   });

@@ -47,6 +47,14 @@ export async function saveClipSection(changes: Partial<ClipSection> = {}): Promi
 }
 
 /**
+ * Saves the clip settings alone into a project's clip section (the settings panel's autosave): the section's other
+ * fields, such as the frames an extraction stored meanwhile, stay as stored.
+ */
+export function saveClipSettings(projectId: string, clip: ClipSettings): Promise<void> {
+  return db.updateSection<ClipSection>(projectId, 'clip', (section) => section && { ...section, clip });
+}
+
+/**
  * A new project for a probed source (a clip opened or a config imported): the source blob and the clip section
  * are stored before the project opens, so a reload at any moment after the open finds it whole.
  */

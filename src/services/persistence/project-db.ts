@@ -44,6 +44,26 @@ export async function putSection(id: string, section: string, value: unknown): P
   await transactionDone(tx);
 }
 
+/**
+ * Rewrites one section from its stored value in one transaction: a caller that changes one field of a section
+ * cannot overwrite what another write stored in its other fields meanwhile. `update` returning undefined (for
+ * instance: no such section) writes nothing.
+ */
+export async function updateSection<T>(
+  id: string,
+  section: string,
+  update: (current: T | undefined) => T | undefined,
+): Promise<void> {
+  const db = await openDb();
+  const tx = db.transaction(PROJECTS, 'readwrite');
+  const store = tx.objectStore(PROJECTS);
+  const current = await request(store.get(id) as IDBRequest<ProjectRecord | undefined>);
+  const next = current ? update(current.sections[section] as T | undefined) : undefined;
+  if (current && next !== undefined)
+    store.put({ ...current, updatedAt: Date.now(), sections: { ...current.sections, [section]: next } });
+  await transactionDone(tx);
+}
+
 export async function putBlob(projectId: string, key: string, data: Blob | Uint8Array): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(BLOBS, 'readwrite');
