@@ -184,8 +184,10 @@ export function modelServer(options: { readonly sharedDir: string }): Plugin {
       res.end(body.subarray(start, end));
       return;
     }
-    // Send the headers and part of the body, then drop the connection: fewer bytes than Content-Length.
-    res.write(body.subarray(start, cutAt), () => setTimeout(() => res.socket?.destroy(), 20));
+    // Send the headers and part of the body, then drop the connection: fewer bytes than Content-Length. The pause
+    // lets the client read what was sent before the cut reaches it (a browser can drop bytes it has not handed to
+    // the page yet when the connection fails; on a loaded machine 20 ms was too short: the resume then starts at 0).
+    res.write(body.subarray(start, cutAt), () => setTimeout(() => res.socket?.destroy(), 500));
   }
 
   return {
