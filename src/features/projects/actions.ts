@@ -74,7 +74,7 @@ export async function createClipProject(
     frames: null,
   };
   await db.putSection(id, 'clip', section);
-  await openProject(id);
+  await openProject(id, source.bytes);
   return id;
 }
 
@@ -103,12 +103,13 @@ async function loadFrames(projectId: string, meta: FramesMeta): Promise<RgbaFram
   return frames;
 }
 
-export async function openProject(id: string): Promise<void> {
+/** Opens a stored project; `storedSource`: its source bytes, when the caller has just stored them (no read back). */
+export async function openProject(id: string, storedSource?: Uint8Array): Promise<void> {
   const record = await db.getProject(id);
   if (!record) throw new Error('That project no longer exists.');
   const clip = (record.sections.clip as ClipSection | undefined) ?? null;
-  const sourceBlob = clip?.sourceName ? await db.getBlob(id, 'source') : undefined;
-  const source = sourceBlob ? new Uint8Array(await sourceBlob.arrayBuffer()) : null;
+  const sourceBlob = clip?.sourceName && !storedSource ? await db.getBlob(id, 'source') : undefined;
+  const source = storedSource ?? (sourceBlob ? new Uint8Array(await sourceBlob.arrayBuffer()) : null);
   const frames = clip?.frames ? await loadFrames(id, clip.frames) : [];
   bulk.setSource(source);
   bulk.setFrames(frames);
